@@ -1,0 +1,1 @@
+"""Pure clinical rules taken from guidelines and published tables. No I/O, no imports of ours."""

@@ -1,0 +1,223 @@
+"""Accounts, sign-in, sessions and carer invitations.
+
+Passwords are hashed with argon2id (RFC 9106) through argon2-cffi. Session and invitation tokens
+are random and only their SHA-256 digests are stored, so a copy of the database opens no session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .access import Action, authorise
+from .errors import AccessDenied, AlreadyExists, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
+from .people import AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, Relationship, Team, User
+from .vocab import Role
+
+_hasher = PasswordHasher()
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password, only for equal timing")
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(minutes=60)
+    absolute: timedelta = timedelta(hours=12)
+    # Failed sign-ins allowed per email, and per client address, within the window.
+    max_failures_per_email: int = 5
+    max_failures_per_client: int = 20
+    failure_window: timedelta = timedelta(minutes=15)
+    invitation_lifetime: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Session:
+    token_digest: str
+    user_id: UUID
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # given to the browser once, never stored
+    session: Session
+    user: User
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _password_matches(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(uow, actor: Actor, new: NewUser) -> User:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator can create accounts")
+    if uow.users.by_email(new.email):
+        raise AlreadyExists("An account with this email already exists", field="email")
+    if new.patient_id and not uow.patients.exists(new.patient_id):
+        raise InvalidInput("No such patient record", field="patient_id")
+    if new.team_id and not uow.teams.exists(new.team_id):
+        raise InvalidInput("No such team", field="team_id")
+    user = User(id=uuid4(), email=new.email, display_name=new.display_name, role=new.role,
+                patient_id=new.patient_id, active=True, created_at=datetime.now(UTC))
+    uow.users.add(user, hash_password(new.password))
+    if new.team_id and new.role is Role.CLINICIAN:
+        uow.teams.add_member(new.team_id, user.id)
+    uow.audit.record(actor, "create", new.patient_id, "user", user.id)
+    return user
+
+
+def set_user_active(uow, actor: Actor, user_id: UUID, active: bool) -> User:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator can change accounts")
+    if user_id == actor.user_id and not active:
+        raise InvalidInput("You cannot switch off your own account", field="active")
+    uow.users.set_active(user_id, active)
+    if not active:
+        uow.sessions.end_all_for(user_id)
+    uow.audit.record(actor, "activate" if active else "deactivate", None, "user", user_id)
+    return uow.users.get(user_id)
+
+
+def list_users(uow, actor: Actor) -> list[User]:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator can list accounts")
+    return uow.users.list()
+
+
+def create_team(uow, actor: Actor, new: NewTeam) -> Team:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator can create teams")
+    team = Team(id=uuid4(), name=new.name)
+    uow.teams.add(team)
+    uow.audit.record(actor, "create", None, "team", team.id)
+    return team
+
+
+def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, now: datetime | None = None) -> SignedIn:
+    """Check the password, with failures counted per email and per client address."""
+    now = now or datetime.now(UTC)
+    email = email.strip().lower()
+    since = now - policy.failure_window
+    if (uow.sign_ins.failures(email=email, since=since) >= policy.max_failures_per_email
+            or uow.sign_ins.failures(client=client, since=since) >= policy.max_failures_per_client):
+        raise TooManyAttempts("Too many failed sign-ins. Wait 15 minutes, or ask your team to reset your password.")
+    found = uow.users.credentials(email)
+    user, stored_hash = found if found else (None, None)
+    ok = _password_matches(stored_hash, password) and user is not None and user.active
+    uow.sign_ins.record(email=email, client=client, at=now, succeeded=ok)
+    if not ok:
+        uow.commit()  # the failure must count even though this request fails
+        raise NotSignedIn("That email and password do not match an active account", field="password")
+    if _hasher.check_needs_rehash(stored_hash):
+        uow.users.set_password_hash(user.id, hash_password(password))
+    token = secrets.token_urlsafe(32)
+    session = Session(digest(token), user.id, secrets.token_urlsafe(32), now, now)
+    uow.sessions.add(session)
+    uow.audit.record(actor_for(user), "sign-in", user.patient_id, "session", None)
+    return SignedIn(token, session, user)
+
+
+def resume_session(uow, token: str | None, policy: SessionPolicy, now: datetime | None = None) -> tuple[Session, User]:
+    """The session behind a cookie, if it has neither idled out nor reached its absolute limit."""
+    if not token:
+        raise NotSignedIn("Please sign in")
+    now = now or datetime.now(UTC)
+    session = uow.sessions.get(digest(token))
+    if session is None:
+        raise NotSignedIn("Please sign in")
+    if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
+        uow.sessions.end(session.token_digest)
+        uow.commit()
+        raise NotSignedIn("Your session has ended. Please sign in again")
+    user = uow.users.get(session.user_id)
+    if not user.active:
+        raise NotSignedIn("This account is switched off")
+    if now - session.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
+        uow.sessions.touch(session.token_digest, now)
+    return session, user
+
+
+def sign_out(uow, token: str | None) -> None:
+    if token:
+        uow.sessions.end(digest(token))
+
+
+def change_password(uow, actor: Actor, current: str, new_password: str) -> None:
+    found = uow.users.credentials_by_id(actor.user_id)
+    if not found or not _password_matches(found[1], current):
+        raise InvalidInput("Your current password is not right", field="current_password")
+    if len(new_password) < 12:
+        raise InvalidInput("Use at least 12 characters", field="new_password")
+    uow.users.set_password_hash(actor.user_id, hash_password(new_password))
+    uow.sessions.end_all_for(actor.user_id)
+    uow.audit.record(actor, "change-password", None, "user", actor.user_id)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user_id=user.id, role=user.role, display_name=user.display_name, patient_id=user.patient_id)
+
+
+# --- Carers ------------------------------------------------------------------------------------
+
+def invite_carer(uow, actor: Actor, patient_id: UUID, invitation: CarerInvitation, policy: SessionPolicy,
+                 now: datetime | None = None) -> str:
+    """Only the patient herself invites; returns the one-time token for the link she passes on."""
+    relationship = uow.access.relationship(actor, patient_id)
+    if relationship is not Relationship.SELF:
+        authorise(uow, actor, patient_id, Action.WRITE, what="carer-invitation")  # audits, then refuses
+        raise AccessDenied("Only the patient can invite someone to her record")
+    now = now or datetime.now(UTC)
+    token = secrets.token_urlsafe(24)
+    uow.invitations.add(digest(token), patient_id, invitation.email, invitation.access, now + policy.invitation_lifetime)
+    uow.audit.record(actor, "invite-carer", patient_id, "carer", None)
+    return token
+
+
+def accept_invitation(uow, token: str, answers: AcceptInvitation, now: datetime | None = None) -> User:
+    now = now or datetime.now(UTC)
+    invitation = uow.invitations.take(digest(token), now)
+    if invitation is None:
+        raise NotFound("This invitation link has expired or has already been used. Ask for a new one.")
+    patient_id, email, access = invitation
+    user = uow.users.by_email(email)
+    if user is None:
+        user = User(id=uuid4(), email=email, display_name=answers.display_name, role=Role.CARER,
+                    patient_id=None, active=True, created_at=now)
+        uow.users.add(user, hash_password(answers.password))
+    elif user.role is not Role.CARER:
+        raise InvalidInput("This email belongs to another kind of account", field="email")
+    uow.carers.link(user.id, patient_id, access)
+    uow.audit.record(actor_for(user), "accept-invitation", patient_id, "carer", user.id)
+    return user
+
+
+def list_carers(uow, actor: Actor, patient_id: UUID):
+    authorise(uow, actor, patient_id, Action.READ, what="carers")
+    return uow.carers.of_patient(patient_id)
+
+
+def remove_carer(uow, actor: Actor, patient_id: UUID, carer_id: UUID) -> None:
+    if uow.access.relationship(actor, patient_id) not in (Relationship.SELF, Relationship.CARE_TEAM):
+        authorise(uow, actor, patient_id, Action.WRITE, what="carers")
+        raise AccessDenied("Only the patient or her team can remove a carer")
+    uow.carers.unlink(carer_id, patient_id)
+    uow.audit.record(actor, "remove-carer", patient_id, "carer", carer_id)

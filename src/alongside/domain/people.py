@@ -1,0 +1,99 @@
+"""Who uses Alongside and how they relate to a patient's record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .records import Email, Name, RecordModel
+from .vocab import CarerAccess, Role
+
+# NCSC password guidance favours length over composition rules; 12 characters is our floor.
+MIN_PASSWORD_LENGTH = 12
+Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
+
+
+@dataclass(frozen=True)
+class User:
+    id: UUID
+    email: str
+    display_name: str
+    role: Role
+    patient_id: UUID | None
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person on whose behalf a use case runs."""
+
+    user_id: UUID
+    role: Role
+    display_name: str
+    patient_id: UUID | None = None
+
+
+# The command line and the demo act as the system; the audit log names them as such.
+SYSTEM = Actor(user_id=UUID(int=0), role=Role.ADMIN, display_name="system (command line)")
+
+
+class Relationship(StrEnum):
+    SELF = "self"
+    CARER_READ = "carer_read"
+    CARER_CHECK_IN = "carer_check_in"
+    CARE_TEAM = "care_team"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Team:
+    id: UUID
+    name: str
+
+
+class NewUser(RecordModel):
+    email: Email = Field(title="Email")
+    display_name: Name = Field(title="Name")
+    role: Role = Field(title="Role")
+    password: Password = Field(title="Password", description=f"At least {MIN_PASSWORD_LENGTH} characters")
+    patient_id: UUID | None = Field(None, title="Patient record", description="For a patient account: whose record it is")
+    team_id: UUID | None = Field(None, title="Team", description="For a clinician: the team whose caseload they see")
+
+    @model_validator(mode="after")
+    def _links(self) -> NewUser:
+        from .records import _FieldError
+
+        if self.role == Role.PATIENT and not self.patient_id:
+            raise _FieldError("patient_id", "A patient account must be linked to a patient record")
+        if self.role != Role.PATIENT and self.patient_id:
+            raise _FieldError("patient_id", "Only a patient account is linked to a patient record")
+        if self.role == Role.CARER:
+            raise _FieldError("role", "Carers join by the patient's invitation, from her home page")
+        return self
+
+
+class CarerInvitation(RecordModel):
+    email: Email = Field(title="Their email")
+    access: CarerAccess = Field(CarerAccess.READ, title="What they can do")
+
+
+class AcceptInvitation(RecordModel):
+    display_name: Name = Field(title="Your name")
+    password: Password = Field(title="Choose a password", description=f"At least {MIN_PASSWORD_LENGTH} characters")
+
+
+class NewTeam(RecordModel):
+    name: Name = Field(title="Team name")
+
+
+@dataclass(frozen=True)
+class CarerLink:
+    carer: User
+    patient_id: UUID
+    access: CarerAccess

@@ -1,0 +1,438 @@
+"""The patient's record: every kind of entry, validated where it enters.
+
+Each model holds the fields a person edits; identity (id, patient, version) is kept by the
+repository. `RECORD_KINDS` lists the kinds kept as lists under a patient, so the API, the
+forms, the export and the authorisation check all walk the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Callable, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator,
+)
+
+from .errors import InvalidInput, NotFound
+
+from .nhs_number import format_nhs_number, normalise_nhs_number
+from .opening_hours import OpeningHours
+from .vocab import (
+    AccessRoute, AccessStatus, AppointmentKind, BreakReason, CheckInBy, ContactPurpose, GenomicFinding,
+    GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality, MenopausalStatus,
+    MetastasisSite, Modality, ReceptorStatus, ReferralService, ReferralStatus, Role, ScanImpression,
+    ScanModality, Sex, StopReason, TeamRole, TumourMarker,
+)
+
+# A day's grace: a date typed late in the evening in one time zone is already tomorrow in UTC.
+_FUTURE_GRACE = timedelta(days=1)
+_EARLIEST = date(1900, 1, 1)
+
+
+def _not_in_future(value: date) -> date:
+    if value > datetime.now(UTC).date() + _FUTURE_GRACE:
+        raise ValueError("This date is in the future")
+    if value < _EARLIEST:
+        raise ValueError("This date is before 1900")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("Give the time with its UTC offset, for example 2026-03-01T14:30:00+00:00")
+    return value.astimezone(UTC)
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+PastDate = Annotated[date, AfterValidator(_not_in_future)]
+Moment = Annotated[datetime, AfterValidator(_aware)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=30, pattern=r"^[0-9+() -]+$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+def _check_order(earlier: date | None, later: date | None, later_field: str, message: str) -> None:
+    if earlier and later and later < earlier:
+        raise _FieldError(later_field, message)
+
+
+class _FieldError(ValueError):
+    """A cross-field rule that names the field the person should change."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class RecordModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+M = TypeVar("M", bound=RecordModel)
+
+
+# --- The person --------------------------------------------------------------------------------
+
+class PatientDetails(RecordModel):
+    given_name: Name = Field(title="Given name")
+    family_name: Name = Field(title="Family name")
+    date_of_birth: PastDate = Field(title="Date of birth")
+    sex: Sex = Field(Sex.FEMALE, title="Sex")
+    nhs_number: str | None = Field(None, title="NHS number", description="10 digits, on letters from the NHS")
+    hospital_number: Annotated[str, StringConstraints(max_length=30)] | None = Field(None, title="Hospital number")
+    phone: Phone | None = Field(None, title="Phone")
+    email: Email | None = Field(None, title="Email")
+    town: Annotated[str, StringConstraints(max_length=100)] | None = Field(None, title="Town or city")
+    country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z]{2}$")] = Field(
+        "GB", title="Country", description="Two-letter country code, for example GB")
+    time_zone: str = Field("Europe/London", title="Time zone")
+
+    @field_validator("nhs_number")
+    @classmethod
+    def _nhs_number(cls, value: str | None) -> str | None:
+        return normalise_nhs_number(value) if value else None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("Unknown time zone: use a name such as Europe/London") from None
+        return value
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def nhs_number_display(self) -> str | None:
+        return format_nhs_number(self.nhs_number) if self.nhs_number else None
+
+
+class CancerProfile(RecordModel):
+    """The facts about the cancer itself that every treatment decision starts from."""
+
+    primary_diagnosis_date: PastDate | None = Field(None, title="First diagnosed")
+    laterality: Laterality = Field(Laterality.UNKNOWN, title="Side")
+    histology: Histology = Field(Histology.UNKNOWN, title="Type of breast cancer")
+    er_status: ReceptorStatus = Field(ReceptorStatus.UNKNOWN, title="Oestrogen receptor (ER)")
+    pr_status: ReceptorStatus = Field(ReceptorStatus.UNKNOWN, title="Progesterone receptor (PR)")
+    her2_status: Her2Status = Field(Her2Status.UNKNOWN, title="HER2 status")
+    menopausal_status: MenopausalStatus = Field(MenopausalStatus.UNKNOWN, title="Menopausal status")
+    metastatic_diagnosis_date: PastDate | None = Field(None, title="Secondary cancer diagnosed")
+    de_novo: bool = Field(False, title="Secondary at first diagnosis (de novo)")
+    notes: LongText | None = Field(None, title="Notes")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> CancerProfile:
+        _check_order(self.primary_diagnosis_date, self.metastatic_diagnosis_date, "metastatic_diagnosis_date",
+                     "The secondary diagnosis cannot be before the first diagnosis")
+        return self
+
+    @property
+    def hormone_receptor_positive(self) -> bool | None:
+        statuses = {self.er_status, self.pr_status}
+        if ReceptorStatus.POSITIVE in statuses:
+            return True
+        return False if statuses == {ReceptorStatus.NEGATIVE} else None
+
+
+class Metastasis(RecordModel):
+    site: MetastasisSite = Field(title="Where")
+    site_detail: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Detail", description="For example 'spine T8-T10'")
+    diagnosed_on: PastDate | None = Field(None, title="Found on")
+    confirmed_by_biopsy: bool = Field(False, title="Confirmed by biopsy")
+    notes: LongText | None = Field(None, title="Notes")
+
+
+class PerformanceStatus(RecordModel):
+    """ECOG/WHO performance status (Oken et al., Am J Clin Oncol 1982), 0 to 4."""
+
+    assessed_on: PastDate = Field(title="Assessed on")
+    ecog: int = Field(ge=0, le=4, title="ECOG score (0-4)")
+    assessed_by: Annotated[str, StringConstraints(max_length=100)] | None = Field(None, title="Assessed by")
+
+
+class GenomicResult(RecordModel):
+    gene: Gene = Field(title="Gene or marker")
+    origin: GenomicOrigin = Field(title="Tested in")
+    finding: GenomicFinding = Field(title="Result")
+    variant: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Variant or score", description="For example 'H1047R' or 'CPS 12'")
+    test_name: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Test")
+    reported_on: PastDate | None = Field(None, title="Reported on")
+
+
+# --- Treatment ---------------------------------------------------------------------------------
+
+class TreatmentCourse(RecordModel):
+    modality: Modality = Field(title="Type of treatment")
+    name: ShortText = Field(title="Treatment", description="Drugs or procedure, for example 'Letrozole and ribociclib'")
+    line_of_treatment: int | None = Field(None, ge=1, le=30, title="Line of treatment",
+                                          description="For treatment of secondary cancer: 1 for the first line, 2 for the second...")
+    intent: Intent = Field(Intent.DISEASE_CONTROL, title="Aim")
+    start_date: date = Field(title="Started")
+    end_date: date | None = Field(None, title="Stopped")
+    stop_reason: StopReason | None = Field(None, title="Why it stopped")
+    schedule: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, title="Dose and schedule")
+    notes: LongText | None = Field(None, title="Notes")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TreatmentCourse:
+        _check_order(self.start_date, self.end_date, "end_date", "The stop date cannot be before the start date")
+        if self.stop_reason and not self.end_date:
+            raise _FieldError("end_date", "Give the date it stopped, or leave 'why it stopped' empty")
+        return self
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None
+
+
+class DoseChange(RecordModel):
+    course_id: UUID = Field(title="Treatment")
+    changed_on: PastDate = Field(title="Changed on")
+    change: ShortText = Field(title="Change", description="For example 'Ribociclib reduced from 600 mg to 400 mg'")
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, title="Why")
+
+
+class TreatmentBreak(RecordModel):
+    course_id: UUID = Field(title="Treatment")
+    start_date: date = Field(title="Break started")
+    end_date: date | None = Field(None, title="Break ended")
+    planned: bool = Field(False, title="Planned break")
+    reason: BreakReason = Field(title="Reason")
+    notes: LongText | None = Field(None, title="Notes")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> TreatmentBreak:
+        _check_order(self.start_date, self.end_date, "end_date", "The end of the break cannot be before its start")
+        return self
+
+
+# --- Team, contacts, appointments --------------------------------------------------------------
+
+class CareTeamMember(RecordModel):
+    name: Name = Field(title="Name")
+    role: TeamRole = Field(title="Role")
+    organisation: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Hospital or practice")
+    phone: Phone | None = Field(None, title="Phone")
+    email: Email | None = Field(None, title="Email")
+
+
+class ContactPoint(RecordModel):
+    name: ShortText = Field(title="Name", description="For example 'Secondary breast cancer nurse line'")
+    purpose: ContactPurpose = Field(title="For")
+    phone: Phone = Field(title="Phone")
+    hours: str = Field(title="Open", description="For example 'Mon-Fri 09:00-17:00' or '24/7'")
+    when_to_call: Annotated[str, StringConstraints(max_length=1000)] | None = Field(None, title="When to call")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        return str(OpeningHours.parse(value))
+
+    @property
+    def opening_hours(self) -> OpeningHours:
+        return OpeningHours.parse(self.hours)
+
+
+class Appointment(RecordModel):
+    starts_at: Moment = Field(title="Date and time")
+    kind: AppointmentKind = Field(title="Type")
+    with_whom: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="With")
+    location: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Where")
+    notes: LongText | None = Field(None, title="Notes")
+
+
+# --- Goals, decisions, referrals, access -------------------------------------------------------
+
+class Goal(RecordModel):
+    kind: GoalKind = Field(title="About")
+    recorded_on: PastDate = Field(title="Recorded on")
+    in_own_words: LongText = Field(title="In her own words")
+
+
+class Decision(RecordModel):
+    decided_on: PastDate = Field(title="Decided on")
+    participants: ShortText = Field(title="Who took part")
+    options_discussed: LongText = Field(title="Options discussed")
+    chosen: ShortText = Field(title="What was chosen")
+    rationale: LongText | None = Field(None, title="Why")
+    revisit_when: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, title="Revisit if")
+
+
+class Referral(RecordModel):
+    service: ReferralService = Field(title="To")
+    status: ReferralStatus = Field(title="Status")
+    referred_on: PastDate | None = Field(None, title="Referred on")
+    reason: Annotated[str, StringConstraints(max_length=1000)] | None = Field(None, title="Reason")
+
+
+class AccessRequest(RecordModel):
+    drug: ShortText = Field(title="Drug")
+    route: AccessRoute = Field(title="Route")
+    status: AccessStatus = Field(title="Status")
+    requested_on: PastDate | None = Field(None, title="Requested on")
+    decided_on: PastDate | None = Field(None, title="Decided on")
+    notes: LongText | None = Field(None, title="Notes")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> AccessRequest:
+        _check_order(self.requested_on, self.decided_on, "decided_on", "The decision cannot be before the request")
+        return self
+
+
+# --- Results -----------------------------------------------------------------------------------
+
+class CheckIn(RecordModel):
+    """A check-in. Issue 3 adds the instrument; answers are kept as given, skipped items absent."""
+
+    submitted_at: Moment = Field(title="Submitted at")
+    submitted_by: CheckInBy = Field(CheckInBy.PATIENT, title="Completed by")
+    wellbeing: int | None = Field(None, ge=0, le=10, title="Overall wellbeing (0 worst - 10 best)")
+    answers: dict[str, int | float | str] = Field(default_factory=dict, title="Answers")
+    free_text: Annotated[str, StringConstraints(max_length=5000)] | None = Field(None, title="Anything else")
+
+
+class LabResult(RecordModel):
+    taken_on: PastDate = Field(title="Taken on")
+    test: ShortText = Field(title="Test", description="For example 'Neutrophils'")
+    loinc: Annotated[str, StringConstraints(pattern=r"^\d{1,7}-\d$")] | None = Field(None, title="LOINC code")
+    value: float = Field(title="Result")
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=30)] = Field(title="Unit (UCUM)", description="For example 10*9/L")
+    reference_low: float | None = Field(None, title="Normal range from")
+    reference_high: float | None = Field(None, title="Normal range to")
+    laboratory: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Laboratory")
+
+    @model_validator(mode="after")
+    def _range(self) -> LabResult:
+        if self.reference_low is not None and self.reference_high is not None and self.reference_high < self.reference_low:
+            raise _FieldError("reference_high", "The top of the normal range is below its bottom")
+        return self
+
+
+class TumourMarkerResult(RecordModel):
+    taken_on: PastDate = Field(title="Taken on")
+    marker: TumourMarker = Field(title="Marker")
+    value: float = Field(ge=0, title="Result")
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=30)] = Field("U/mL", title="Unit")
+    laboratory: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Laboratory")
+    assay: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Assay or method")
+
+
+class Scan(RecordModel):
+    performed_on: PastDate = Field(title="Done on")
+    modality: ScanModality = Field(title="Type of scan")
+    body_area: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Of")
+    impression: ScanImpression | None = Field(None, title="Radiologist's impression")
+    report: Annotated[str, StringConstraints(max_length=20000)] | None = Field(None, title="Report")
+
+
+# --- The registry of list kinds ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordKind:
+    slug: str
+    model: type[RecordModel]
+    title: str
+    plural: str
+    order_by: str
+    summary: Callable[[Any], str]
+    # Besides the patient's clinicians, who else may add and change entries of this kind.
+    patient_writes: bool = False
+    carer_check_in_writes: bool = False
+    parent_field: str | None = None  # a field that points at another entry of this patient
+
+
+def _label(value: Any) -> str:
+    return getattr(value, "label", str(value))
+
+
+RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
+    RecordKind("metastases", Metastasis, "Site of spread", "Where the cancer has spread", "diagnosed_on",
+               lambda r: _label(r.site) + (f" ({r.site_detail})" if r.site_detail else "")),
+    RecordKind("performance-status", PerformanceStatus, "Performance status", "Performance status", "assessed_on",
+               lambda r: f"ECOG {r.ecog}"),
+    RecordKind("genomic-results", GenomicResult, "Genomic result", "Genomic results", "reported_on",
+               lambda r: f"{_label(r.gene)} ({r.origin.value}): {_label(r.finding)}" + (f" {r.variant}" if r.variant else "")),
+    RecordKind("treatment-courses", TreatmentCourse, "Treatment", "Treatments", "start_date",
+               lambda r: f"{r.name} ({_label(r.modality)})"),
+    RecordKind("dose-changes", DoseChange, "Dose change", "Dose changes", "changed_on", lambda r: r.change,
+               parent_field="course_id"),
+    RecordKind("treatment-breaks", TreatmentBreak, "Treatment break", "Treatment breaks", "start_date",
+               lambda r: f"Break: {_label(r.reason)}", parent_field="course_id"),
+    RecordKind("care-team", CareTeamMember, "Care team member", "Care team", "name",
+               lambda r: f"{r.name}, {_label(r.role)}", patient_writes=True),
+    RecordKind("contact-points", ContactPoint, "Contact point", "Whom to call", "name",
+               lambda r: f"{r.name}: {r.phone} ({r.hours})"),
+    RecordKind("appointments", Appointment, "Appointment", "Appointments", "starts_at",
+               lambda r: _label(r.kind) + (f" with {r.with_whom}" if r.with_whom else ""), patient_writes=True),
+    RecordKind("goals", Goal, "Goal or preference", "Goals and preferences", "recorded_on",
+               lambda r: f"{_label(r.kind)}: {r.in_own_words[:80]}", patient_writes=True),
+    RecordKind("decisions", Decision, "Decision", "Decisions", "decided_on", lambda r: r.chosen),
+    RecordKind("referrals", Referral, "Referral", "Referrals", "referred_on",
+               lambda r: f"{_label(r.service)}: {_label(r.status)}"),
+    RecordKind("access-requests", AccessRequest, "Access request", "Access to treatments", "requested_on",
+               lambda r: f"{r.drug} via {_label(r.route)}: {_label(r.status)}"),
+    RecordKind("check-ins", CheckIn, "Check-in", "Check-ins", "submitted_at",
+               lambda r: "Check-in" + (f", wellbeing {r.wellbeing}/10" if r.wellbeing is not None else ""),
+               patient_writes=True, carer_check_in_writes=True),
+    RecordKind("lab-results", LabResult, "Blood test result", "Blood tests", "taken_on",
+               lambda r: f"{r.test} {r.value:g} {r.unit}"),
+    RecordKind("tumour-markers", TumourMarkerResult, "Tumour marker", "Tumour markers", "taken_on",
+               lambda r: f"{_label(r.marker)} {r.value:g} {r.unit}"),
+    RecordKind("scans", Scan, "Scan", "Scans", "performed_on",
+               lambda r: _label(r.modality) + (f": {_label(r.impression)}" if r.impression else "")),
+]}
+
+
+def kind(slug: str) -> RecordKind:
+    try:
+        return RECORD_KINDS[slug]
+    except KeyError:
+        raise NotFound(f"No such kind of record: {slug}") from None
+
+
+def who_may_write(record_kind: RecordKind) -> set[Role]:
+    roles = {Role.CLINICIAN}
+    if record_kind.patient_writes:
+        roles.add(Role.PATIENT)
+    return roles
+
+
+def validate(model: type[M], data: Any) -> M:
+    """Build a model from untrusted input, or raise InvalidInput naming each offending field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("Some answers need correcting", errors=[_problem(e) for e in exc.errors()]) from None
+
+
+def _problem(error: Any) -> dict[str, str]:
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, _FieldError):
+        return {"field": cause.field, "message": str(cause)}
+    field = ".".join(str(part) for part in error["loc"]) or "body"
+    message = str(cause) if isinstance(cause, ValueError) else _plain(error)
+    return {"field": field, "message": message}
+
+
+def _plain(error: Any) -> str:
+    """Pydantic's messages, reworded where a person would be puzzled by them."""
+    kind = error["type"]
+    if kind == "missing":
+        return "This is required"
+    if kind == "enum":
+        return "Choose one of: " + error["ctx"]["expected"].replace("'", "")
+    if kind == "extra_forbidden":
+        return "This field is not part of this record"
+    if kind.startswith("date_") or kind == "date_type":
+        return "Give a date as YYYY-MM-DD"
+    return error["msg"].removeprefix("Value error, ")

@@ -1,0 +1,195 @@
+"""Use cases on a patient's record. Each takes a unit of work and the actor, authorises, acts.
+
+Web handlers and the command line call these and only translate their input and output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from .access import Action, authorise
+from .entries import CaseloadRow, Entry, Page, Patient
+from .errors import AccessDenied, InvalidInput, NotFound
+from .people import Actor
+from .records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, kind, validate
+from .vocab import Role
+
+CASELOAD_PAGE_SIZE = 50
+
+
+def register_patient(uow, actor: Actor, details: PatientDetails, team_id: UUID | None = None,
+                     patient_id: UUID | None = None) -> Patient:
+    """A clinician adds a person to a team's caseload (their own team unless one is named)."""
+    if actor.role not in (Role.CLINICIAN, Role.ADMIN):
+        raise AccessDenied("Only a clinician can register a patient")
+    teams = uow.teams.ids_of(actor.user_id) if actor.role is Role.CLINICIAN else []
+    team_id = team_id or (teams[0] if teams else None)
+    if actor.role is Role.CLINICIAN and team_id not in teams:
+        raise InvalidInput("You can only add patients to your own team", field="team_id")
+    if details.nhs_number and uow.patients.id_by_nhs_number(details.nhs_number):
+        raise InvalidInput("A patient with this NHS number is already registered", field="nhs_number")
+    patient_id = patient_id or uuid4()
+    uow.patients.add(patient_id, details, CancerProfile())
+    if team_id:
+        uow.teams.add_to_caseload(team_id, patient_id)
+    uow.audit.record(actor, "create", patient_id, "patient", patient_id)
+    return uow.patients.get(patient_id)
+
+
+def read_patient(uow, actor: Actor, patient_id: UUID) -> Patient:
+    authorise(uow, actor, patient_id, Action.READ)
+    return uow.patients.get(patient_id)
+
+
+def update_patient(uow, actor: Actor, patient_id: UUID, details: PatientDetails, version: int) -> Patient:
+    authorise(uow, actor, patient_id, Action.WRITE, record_id=patient_id)
+    other = uow.patients.id_by_nhs_number(details.nhs_number) if details.nhs_number else None
+    if other and other != patient_id:
+        raise InvalidInput("Another patient has this NHS number", field="nhs_number")
+    uow.patients.update(patient_id, details, version)
+    return uow.patients.get(patient_id)
+
+
+def update_cancer_profile(uow, actor: Actor, patient_id: UUID, profile: CancerProfile, version: int) -> Patient:
+    authorise(uow, actor, patient_id, Action.WRITE, what="cancer-profile", record_id=patient_id)
+    uow.patients.update_profile(patient_id, profile, version)
+    return uow.patients.get(patient_id)
+
+
+def list_entries(uow, actor: Actor, patient_id: UUID, slug: str) -> list[Entry]:
+    record_kind = kind(slug)
+    authorise(uow, actor, patient_id, Action.READ, record_kind)
+    return uow.records.list(patient_id, record_kind)
+
+
+def read_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID) -> Entry:
+    record_kind = kind(slug)
+    authorise(uow, actor, patient_id, Action.READ, record_kind, entry_id)
+    return uow.records.get(patient_id, record_kind, entry_id)
+
+
+def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_id: UUID | None = None) -> Entry:
+    """Add an entry. Given the same `entry_id` twice, the second call returns the first entry
+    unchanged, so a client may retry a create safely."""
+    record_kind = kind(slug)
+    authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
+    model = validate(record_kind.model, data)
+    if entry_id and (existing := uow.records.find(patient_id, record_kind, entry_id)):
+        return existing
+    _check_parent(uow, patient_id, record_kind, model)
+    return uow.records.add(patient_id, record_kind, model, entry_id or uuid4())
+
+
+def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, data: Any, version: int) -> Entry:
+    record_kind = kind(slug)
+    authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
+    model = validate(record_kind.model, data)
+    _check_parent(uow, patient_id, record_kind, model)
+    return uow.records.update(patient_id, record_kind, entry_id, model, version)
+
+
+def delete_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, version: int) -> None:
+    record_kind = kind(slug)
+    authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
+    if record_kind.slug == "treatment-courses" and uow.records.children_of(patient_id, entry_id):
+        raise InvalidInput("Remove this treatment's dose changes and breaks first", field="id")
+    uow.records.delete(patient_id, record_kind, entry_id, version)
+
+
+def _check_parent(uow, patient_id: UUID, record_kind: RecordKind, model: Any) -> None:
+    """A dose change or break must belong to a treatment of the same patient."""
+    if not record_kind.parent_field:
+        return
+    parent_id = getattr(model, record_kind.parent_field)
+    if not uow.records.find(patient_id, RECORD_KINDS["treatment-courses"], parent_id):
+        raise InvalidInput("No such treatment in this record", field=record_kind.parent_field)
+
+
+# --- Views made of several kinds ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TreatmentLineView:
+    """All courses given as one line of treatment, with their dose changes and breaks."""
+
+    line: int | None
+    courses: list[Entry]
+    dose_changes: dict[UUID, list[Entry]]
+    breaks: dict[UUID, list[Entry]]
+
+    @property
+    def title(self) -> str:
+        return f"Line {self.line}" if self.line else "Other treatment"
+
+    @property
+    def start(self) -> date:
+        return min(c.data.start_date for c in self.courses)
+
+    @property
+    def is_current(self) -> bool:
+        return any(c.data.is_current for c in self.courses)
+
+
+@dataclass(frozen=True)
+class HomeView:
+    patient: Patient
+    relationship: str
+    metastases: list[Entry]
+    performance_status: Entry | None
+    current_treatments: list[Entry]
+    care_team: list[Entry]
+    contact_points: list[Entry]
+    upcoming_appointments: list[Entry]
+    goals: list[Entry]
+
+
+def patient_home(uow, actor: Actor, patient_id: UUID, now: datetime | None = None) -> HomeView:
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="home")
+    now = now or datetime.now(UTC)
+    records = uow.records.everything(patient_id, ["metastases", "performance-status", "treatment-courses", "care-team",
+                                                  "contact-points", "appointments", "goals"])
+    return HomeView(
+        patient=uow.patients.get(patient_id),
+        relationship=relationship.value,
+        metastases=records["metastases"],
+        performance_status=next(iter(records["performance-status"]), None),
+        current_treatments=[c for c in records["treatment-courses"] if c.data.is_current],
+        care_team=records["care-team"],
+        contact_points=records["contact-points"],
+        upcoming_appointments=sorted((a for a in records["appointments"] if a.data.starts_at >= now),
+                                     key=lambda a: a.data.starts_at)[:5],
+        goals=records["goals"],
+    )
+
+
+def treatment_history(uow, actor: Actor, patient_id: UUID) -> list[TreatmentLineView]:
+    """Courses grouped into lines, newest line first; courses without a line number come last."""
+    authorise(uow, actor, patient_id, Action.READ, what="treatment-history")
+    records = uow.records.everything(patient_id, ["treatment-courses", "dose-changes", "treatment-breaks"])
+    lines: dict[int | None, list[Entry]] = {}
+    for course in records["treatment-courses"]:
+        lines.setdefault(course.data.line_of_treatment, []).append(course)
+    children = {slug: _by_course(records[slug], RECORD_KINDS[slug].order_by) for slug in ("dose-changes", "treatment-breaks")}
+    views = [TreatmentLineView(line, sorted(courses, key=lambda c: c.data.start_date),
+                               children["dose-changes"], children["treatment-breaks"])
+             for line, courses in lines.items()]
+    return sorted(views, key=lambda v: (v.line is None, -(v.line or 0)))
+
+
+def _by_course(entries: list[Entry], order_by: str) -> dict[UUID, list[Entry]]:
+    grouped: dict[UUID, list[Entry]] = {}
+    for entry in sorted(entries, key=lambda e: getattr(e.data, order_by)):
+        grouped.setdefault(entry.data.course_id, []).append(entry)
+    return grouped
+
+
+def caseload(uow, actor: Actor, query: str = "", offset: int = 0, limit: int = CASELOAD_PAGE_SIZE) -> Page[CaseloadRow]:
+    """The patients on the clinician's teams' caseloads, searchable by name, NHS or hospital number."""
+    if actor.role is not Role.CLINICIAN:
+        raise AccessDenied("The caseload is for clinicians")
+    team_ids = uow.teams.ids_of(actor.user_id)
+    rows, total = uow.patients.caseload(team_ids, query.strip(), max(offset, 0), min(max(limit, 1), 200))
+    uow.audit.record(actor, "read:granted", None, "caseload", None)
+    return Page(rows=rows, total=total, offset=max(offset, 0), limit=limit)

@@ -1,0 +1,257 @@
+"""The clinic's vocabulary: every coded choice in the record, with the words people read.
+
+Values are stable machine codes (stored and exchanged); labels are what the pages show.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Vocab(StrEnum):
+    """A coded choice whose label is the second element of its definition."""
+
+    def __new__(cls, value: str, label: str | None = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value.replace("_", " ").capitalize()
+        return member
+
+
+class Role(Vocab):
+    PATIENT = "patient", "Patient"
+    CARER = "carer", "Carer or family member"
+    CLINICIAN = "clinician", "Clinician"
+    ADMIN = "admin", "Administrator"
+
+
+class CarerAccess(Vocab):
+    READ = "read", "Can read the record"
+    READ_CHECK_IN = "read_check_in", "Can read the record and do check-ins"
+
+
+class Sex(Vocab):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not recorded"
+
+
+class ReceptorStatus(Vocab):
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Her2Status(Vocab):
+    """HER2 categories in current use (ASCO/CAP 2023 update; ESMO 2023 consensus on HER2-low)."""
+
+    POSITIVE = "positive", "HER2-positive (IHC 3+, or IHC 2+ with amplification)"
+    LOW = "low", "HER2-low (IHC 1+, or IHC 2+ without amplification)"
+    ULTRALOW = "ultralow", "HER2-ultralow (IHC 0 with faint staining in 10% of cells or fewer)"
+    ZERO = "zero", "HER2 0 (no staining)"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Histology(Vocab):
+    DUCTAL_NST = "ductal_nst", "Invasive carcinoma of no special type (ductal)"
+    LOBULAR = "lobular", "Invasive lobular carcinoma"
+    MIXED = "mixed", "Mixed ductal and lobular"
+    OTHER = "other", "Other type"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Laterality(Vocab):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BILATERAL = "bilateral", "Both sides"
+    UNKNOWN = "unknown", "Not known"
+
+
+class MenopausalStatus(Vocab):
+    PRE = "pre", "Premenopausal"
+    PERI = "peri", "Perimenopausal"
+    POST = "post", "Postmenopausal"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    UNKNOWN = "unknown", "Not known"
+
+
+class MetastasisSite(Vocab):
+    BONE = "bone", "Bone"
+    LIVER = "liver", "Liver"
+    LUNG = "lung", "Lung"
+    PLEURA = "pleura", "Pleura (lining of the lung)"
+    BRAIN = "brain", "Brain"
+    LEPTOMENINGES = "leptomeninges", "Leptomeninges (lining of the brain and spinal cord)"
+    DISTANT_LYMPH_NODES = "distant_lymph_nodes", "Distant lymph nodes"
+    SKIN = "skin", "Skin or chest wall"
+    PERITONEUM = "peritoneum", "Peritoneum (lining of the abdomen)"
+    OTHER = "other", "Other site"
+
+
+class Gene(Vocab):
+    BRCA1 = "BRCA1", "BRCA1"
+    BRCA2 = "BRCA2", "BRCA2"
+    PALB2 = "PALB2", "PALB2"
+    PIK3CA = "PIK3CA", "PIK3CA"
+    ESR1 = "ESR1", "ESR1"
+    AKT1 = "AKT1", "AKT1"
+    PTEN = "PTEN", "PTEN"
+    ERBB2 = "ERBB2", "ERBB2 (HER2) mutation"
+    PD_L1 = "PD-L1", "PD-L1 expression"
+    MSI = "MSI", "Microsatellite instability / mismatch repair"
+    NTRK = "NTRK", "NTRK fusion"
+    OTHER = "other", "Other"
+
+
+class GenomicOrigin(Vocab):
+    GERMLINE = "germline", "Germline (inherited, from a blood or saliva test)"
+    SOMATIC = "somatic", "Somatic (in the cancer, from tissue or blood)"
+
+
+class GenomicFinding(Vocab):
+    DETECTED = "detected", "Change found (pathogenic or likely pathogenic)"
+    NOT_DETECTED = "not_detected", "No change found"
+    VUS = "vus", "Variant of uncertain significance"
+    POSITIVE = "positive", "Positive (expression above the test's cut-off)"
+    NEGATIVE = "negative", "Negative (expression below the test's cut-off)"
+    FAILED = "failed", "Test failed or not assessable"
+
+
+class Modality(Vocab):
+    CHEMOTHERAPY = "chemotherapy", "Chemotherapy"
+    ENDOCRINE = "endocrine", "Hormone (endocrine) therapy"
+    TARGETED = "targeted", "Targeted therapy"
+    IMMUNOTHERAPY = "immunotherapy", "Immunotherapy"
+    ANTIBODY_DRUG_CONJUGATE = "antibody_drug_conjugate", "Antibody-drug conjugate"
+    RADIOTHERAPY = "radiotherapy", "Radiotherapy"
+    SURGERY = "surgery", "Surgery"
+    BONE_STRENGTHENING = "bone_strengthening", "Bone-strengthening treatment"
+    OTHER = "other", "Other"
+
+
+class Intent(Vocab):
+    CURATIVE = "curative", "Curative (early breast cancer)"
+    DISEASE_CONTROL = "disease_control", "To control the cancer"
+    SYMPTOM_CONTROL = "symptom_control", "To relieve symptoms"
+    SUPPORTIVE = "supportive", "Supportive"
+
+
+class StopReason(Vocab):
+    COMPLETED = "completed", "Course completed"
+    PROGRESSION = "progression", "Cancer grew or spread"
+    SIDE_EFFECTS = "side_effects", "Side effects"
+    PATIENT_CHOICE = "patient_choice", "The person's choice"
+    OTHER = "other", "Other reason"
+
+
+class BreakReason(Vocab):
+    SIDE_EFFECTS = "side_effects", "Side effects"
+    RECOVERY = "recovery", "Recovery (for example after an infection or surgery)"
+    SPECIAL_OCCASION = "special_occasion", "Special occasion or holiday"
+    PATIENT_CHOICE = "patient_choice", "The person's choice"
+    OTHER = "other", "Other reason"
+
+
+class TeamRole(Vocab):
+    ONCOLOGIST = "oncologist", "Oncologist"
+    BREAST_CARE_NURSE = "breast_care_nurse", "Breast care nurse"
+    SECONDARY_NURSE_SPECIALIST = "secondary_nurse_specialist", "Secondary breast cancer nurse specialist"
+    GP = "gp", "GP"
+    PALLIATIVE_TEAM = "palliative_team", "Palliative care team"
+    ACUTE_ONCOLOGY = "acute_oncology", "Acute oncology service"
+    OTHER = "other", "Other"
+
+
+class ContactPurpose(Vocab):
+    ROUTINE = "routine", "Routine questions"
+    URGENT = "urgent", "Urgent concerns"
+    BOTH = "both", "Routine and urgent"
+
+
+class AppointmentKind(Vocab):
+    ONCOLOGY_CLINIC = "oncology_clinic", "Oncology clinic"
+    NURSE_CLINIC = "nurse_clinic", "Nurse clinic or call"
+    TREATMENT = "treatment", "Treatment"
+    BLOOD_TEST = "blood_test", "Blood test"
+    SCAN = "scan", "Scan"
+    PALLIATIVE = "palliative", "Palliative or supportive care"
+    OTHER = "other", "Other"
+
+
+class GoalKind(Vocab):
+    AIM_OF_TREATMENT = "aim_of_treatment", "What I hope treatment will do"
+    WHAT_MATTERS = "what_matters", "What matters most to me"
+    PLACE_OF_CARE = "place_of_care", "Where I would prefer to be cared for"
+    WHO_MAY_BE_TOLD = "who_may_be_told", "Who may be told what"
+    OTHER = "other", "Other wish or preference"
+
+
+class ReferralService(Vocab):
+    PALLIATIVE_CARE = "palliative_care", "Palliative care team"
+    HOSPICE = "hospice", "Hospice"
+    PSYCHOLOGY = "psychology", "Psychology or counselling"
+    PHYSIOTHERAPY = "physiotherapy", "Physiotherapy"
+    OCCUPATIONAL_THERAPY = "occupational_therapy", "Occupational therapy"
+    SOCIAL_WORK = "social_work", "Social work"
+    COMPLEMENTARY = "complementary", "Complementary therapy"
+    DIETITIAN = "dietitian", "Dietitian"
+    LYMPHOEDEMA = "lymphoedema", "Lymphoedema service"
+    OTHER = "other", "Other service"
+
+
+class ReferralStatus(Vocab):
+    SUGGESTED = "suggested", "Suggested"
+    MADE = "made", "Referral made"
+    ACCEPTED = "accepted", "Accepted"
+    SEEN = "seen", "Seen"
+    DECLINED = "declined", "Declined"
+    CLOSED = "closed", "Closed"
+
+
+class AccessRoute(Vocab):
+    CLINICAL_TRIAL = "clinical_trial", "Clinical trial"
+    EARLY_ACCESS = "early_access", "Early access scheme"
+    CANCER_DRUGS_FUND = "cancer_drugs_fund", "Cancer Drugs Fund"
+    INDIVIDUAL_FUNDING_REQUEST = "individual_funding_request", "Individual funding request"
+    COMPANY_SCHEME = "company_scheme", "Company access scheme"
+    PRIVATE = "private", "Private treatment"
+
+
+class AccessStatus(Vocab):
+    CONSIDERING = "considering", "Being considered"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    STARTED = "started", "Treatment started"
+
+
+class TumourMarker(Vocab):
+    CA15_3 = "ca15_3", "CA 15-3"
+    CA27_29 = "ca27_29", "CA 27.29"
+    CEA = "cea", "CEA"
+
+
+class ScanModality(Vocab):
+    CT = "ct", "CT scan"
+    MRI = "mri", "MRI scan"
+    PET_CT = "pet_ct", "PET-CT scan"
+    BONE_SCAN = "bone_scan", "Bone scan"
+    XRAY = "xray", "X-ray"
+    ULTRASOUND = "ultrasound", "Ultrasound"
+    OTHER = "other", "Other"
+
+
+class ScanImpression(Vocab):
+    RESPONDING = "responding", "Responding (shrinking)"
+    STABLE = "stable", "Stable"
+    PROGRESSING = "progressing", "Progressing (growing or spreading)"
+    MIXED = "mixed", "Mixed response"
+    NOT_EVALUABLE = "not_evaluable", "Not evaluable"
+
+
+class CheckInBy(Vocab):
+    PATIENT = "patient", "The person herself"
+    CARER = "carer", "A carer on her behalf"
+    CLINICIAN = "clinician", "A clinician, with her"

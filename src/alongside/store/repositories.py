@@ -1,0 +1,416 @@
+"""Repositories: translate between domain objects and rows. No rules live here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain.accounts import Session
+from ..domain.entries import CaseloadRow, Entry, Patient
+from ..domain.errors import NotFound, VersionConflict
+from ..domain.people import Actor, CarerLink, Relationship, Team, User
+from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, RecordModel
+from ..domain.vocab import CarerAccess, Role
+from . import tables as t
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fields(model: RecordModel) -> dict[str, Any]:
+    return model.model_dump(mode="python")
+
+
+def _from_row(model: type[RecordModel], row: Any) -> RecordModel:
+    return model.model_validate({name: getattr(row, name) for name in model.model_fields})
+
+
+def _check_version(row: Any, expected: int, what: str) -> None:
+    if row.version != expected:
+        raise VersionConflict(f"This {what} was changed by someone else (now version {row.version}, "
+                              f"you edited version {expected}). Reload it and make your change again.",
+                              field="version")
+
+
+class PatientRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def add(self, patient_id: UUID, details: PatientDetails, profile: CancerProfile) -> None:
+        now = _now()
+        self.db.add(t.PatientRow(id=patient_id, created_at=now, updated_at=now, **_fields(details)))
+        self.db.add(t.CancerProfileRow(patient_id=patient_id, **_fields(profile)))
+        self.db.flush()
+
+    def exists(self, patient_id: UUID) -> bool:
+        return self.db.get(t.PatientRow, patient_id) is not None
+
+    def get(self, patient_id: UUID) -> Patient:
+        row = self.db.get(t.PatientRow, patient_id)
+        profile = self.db.get(t.CancerProfileRow, patient_id)
+        if row is None or profile is None:
+            raise NotFound("No such patient")
+        return Patient(id=row.id, version=row.version, details=_from_row(PatientDetails, row),
+                       profile=_from_row(CancerProfile, profile), profile_version=profile.version)
+
+    def id_by_nhs_number(self, nhs_number: str) -> UUID | None:
+        return self.db.scalar(select(t.PatientRow.id).where(t.PatientRow.nhs_number == nhs_number))
+
+    def update(self, patient_id: UUID, details: PatientDetails, version: int) -> None:
+        row = self.db.get(t.PatientRow, patient_id)
+        if row is None:
+            raise NotFound("No such patient")
+        _check_version(row, version, "patient's details")
+        _assign(row, _fields(details))
+        row.updated_at = _now()
+        _flush(self.db, "patient's details")
+
+    def update_profile(self, patient_id: UUID, profile: CancerProfile, version: int) -> None:
+        row = self.db.get(t.CancerProfileRow, patient_id)
+        if row is None:
+            raise NotFound("No such patient")
+        _check_version(row, version, "cancer profile")
+        _assign(row, _fields(profile))
+        _flush(self.db, "cancer profile")
+
+    def caseload(self, team_ids: list[UUID], query: str, offset: int, limit: int) -> tuple[list[CaseloadRow], int]:
+        """One page of the caseload; summaries are fetched for that page's patients only."""
+        p = t.PatientRow
+        on_caseload = select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id.in_(team_ids))
+        where = [p.id.in_(on_caseload)]
+        if query:
+            where.append(_matches(query))
+        total = self.db.scalar(select(func.count()).select_from(p).where(*where)) or 0
+        page = self.db.execute(select(p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number)
+                               .where(*where).order_by(p.family_name, p.given_name, p.id)
+                               .offset(offset).limit(limit)).all()
+        ids = [r.id for r in page]
+        treatments = self._current_treatments(ids)
+        last_check_in = dict(self.db.execute(
+            select(t.CheckInRow.patient_id, func.max(t.CheckInRow.submitted_at))
+            .where(t.CheckInRow.patient_id.in_(ids)).group_by(t.CheckInRow.patient_id)).all())
+        next_appointment = dict(self.db.execute(
+            select(t.AppointmentRow.patient_id, func.min(t.AppointmentRow.starts_at))
+            .where(t.AppointmentRow.patient_id.in_(ids), t.AppointmentRow.starts_at >= _now())
+            .group_by(t.AppointmentRow.patient_id)).all())
+        rows = [CaseloadRow(patient_id=r.id, name=f"{r.family_name}, {r.given_name}", date_of_birth=r.date_of_birth,
+                            nhs_number=r.nhs_number, current_treatment=treatments.get(r.id),
+                            last_check_in=_aware(last_check_in.get(r.id)), next_appointment=_aware(next_appointment.get(r.id)))
+                for r in page]
+        return rows, total
+
+    def _current_treatments(self, ids: list[UUID]) -> dict[UUID, str]:
+        names: dict[UUID, list[str]] = {}
+        for patient_id, name in self.db.execute(
+                select(t.TreatmentCourseRow.patient_id, t.TreatmentCourseRow.name)
+                .where(t.TreatmentCourseRow.patient_id.in_(ids), t.TreatmentCourseRow.end_date.is_(None))
+                .order_by(t.TreatmentCourseRow.start_date)):
+            names.setdefault(patient_id, []).append(name)
+        return {k: ", ".join(v) for k, v in names.items()}
+
+    def all_ids(self) -> list[UUID]:
+        return list(self.db.scalars(select(t.PatientRow.id)))
+
+
+def _matches(query: str):
+    p = t.PatientRow
+    digits = query.replace(" ", "")
+    like = f"%{query.lower()}%"
+    name = func.lower(p.given_name + " " + p.family_name)
+    return or_(name.like(like), func.lower(p.family_name + ", " + p.given_name).like(like),
+               p.nhs_number == digits, p.hospital_number == query)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # Aggregates bypass the column type, so SQLite hands back naive (UTC) values.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _assign(row: Any, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def _flush(db: OrmSession, what: str) -> None:
+    try:
+        db.flush()
+    except StaleDataError:
+        raise VersionConflict(f"This {what} was changed by someone else at the same moment. Reload it and try again.",
+                              field="version") from None
+
+
+class RecordRepository:
+    """All list kinds of a patient's record, through the kind registry."""
+
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def _row(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID):
+        row = self.db.get(t.ROW_FOR_KIND[record_kind.slug], entry_id)
+        return row if row is not None and row.patient_id == patient_id else None
+
+    def _entry(self, record_kind: RecordKind, row: Any) -> Entry:
+        return Entry(id=row.id, patient_id=row.patient_id, kind=record_kind.slug, version=row.version,
+                     data=_from_row(record_kind.model, row), created_at=row.created_at, updated_at=row.updated_at)
+
+    def list(self, patient_id: UUID, record_kind: RecordKind) -> list[Entry]:
+        row_type = t.ROW_FOR_KIND[record_kind.slug]
+        order = getattr(row_type, record_kind.order_by)
+        # Newest first for dated kinds; alphabetical for people and contact points.
+        order = order.asc() if record_kind.order_by == "name" else order.desc()
+        rows = self.db.scalars(select(row_type).where(row_type.patient_id == patient_id).order_by(order, row_type.id))
+        return [self._entry(record_kind, row) for row in rows]
+
+    def everything(self, patient_id: UUID, slugs: list[str] | None = None) -> dict[str, list[Entry]]:
+        return {slug: self.list(patient_id, RECORD_KINDS[slug]) for slug in (slugs or RECORD_KINDS)}
+
+    def find(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID) -> Entry | None:
+        row = self._row(patient_id, record_kind, entry_id)
+        return self._entry(record_kind, row) if row is not None else None
+
+    def get(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID) -> Entry:
+        if (entry := self.find(patient_id, record_kind, entry_id)) is None:
+            raise NotFound(f"No such {record_kind.title.lower()} in this record")
+        return entry
+
+    def add(self, patient_id: UUID, record_kind: RecordKind, model: RecordModel, entry_id: UUID,
+            created_at: datetime | None = None) -> Entry:
+        now = created_at or _now()
+        row = t.ROW_FOR_KIND[record_kind.slug](id=entry_id, patient_id=patient_id, created_at=now, updated_at=now,
+                                               **_fields(model))
+        self.db.add(row)
+        self.db.flush()
+        return self._entry(record_kind, row)
+
+    def update(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID, model: RecordModel, version: int) -> Entry:
+        row = self._row(patient_id, record_kind, entry_id)
+        if row is None:
+            raise NotFound(f"No such {record_kind.title.lower()} in this record")
+        _check_version(row, version, record_kind.title.lower())
+        _assign(row, _fields(model))
+        row.updated_at = _now()
+        _flush(self.db, record_kind.title.lower())
+        return self._entry(record_kind, row)
+
+    def delete(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID, version: int) -> None:
+        row = self._row(patient_id, record_kind, entry_id)
+        if row is None:
+            raise NotFound(f"No such {record_kind.title.lower()} in this record")
+        _check_version(row, version, record_kind.title.lower())
+        self.db.delete(row)
+        _flush(self.db, record_kind.title.lower())
+
+    def children_of(self, patient_id: UUID, course_id: UUID) -> bool:
+        return any(self.db.scalar(select(exists().where(row.patient_id == patient_id, row.course_id == course_id)))
+                   for row in (t.DoseChangeRow, t.TreatmentBreakRow))
+
+
+class AccessRepository:
+    """Answers the one question the authorisation rule needs: how is this actor related to this patient?"""
+
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def relationship(self, actor: Actor, patient_id: UUID) -> Relationship:
+        if actor.role is Role.PATIENT:
+            return Relationship.SELF if actor.patient_id == patient_id else Relationship.NONE
+        if actor.role is Role.CARER:
+            access = self.db.scalar(select(t.CarerLinkRow.access).where(
+                t.CarerLinkRow.carer_id == actor.user_id, t.CarerLinkRow.patient_id == patient_id))
+            if access is None:
+                return Relationship.NONE
+            return Relationship.CARER_CHECK_IN if access == CarerAccess.READ_CHECK_IN else Relationship.CARER_READ
+        if actor.role is Role.CLINICIAN:
+            on_caseload = self.db.scalar(select(exists().where(
+                t.CaseloadRow.patient_id == patient_id,
+                t.CaseloadRow.team_id == t.TeamMemberRow.team_id,
+                t.TeamMemberRow.user_id == actor.user_id)))
+            return Relationship.CARE_TEAM if on_caseload else Relationship.NONE
+        return Relationship.NONE  # administrators manage accounts, not clinical records
+
+
+class AuditRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def record(self, actor: Actor, action: str, patient_id: UUID | None, what: str, record_id: UUID | None = None) -> None:
+        self.db.add(t.AuditEventRow(at=_now(), actor_id=actor.user_id, actor_role=actor.role.value,
+                                    actor_name=actor.display_name[:100], action=action, patient_id=patient_id,
+                                    what=what, record_id=record_id))
+
+    def for_patient(self, patient_id: UUID, limit: int = 200) -> list[t.AuditEventRow]:
+        return list(self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.patient_id == patient_id)
+                                    .order_by(t.AuditEventRow.id.desc()).limit(limit)))
+
+    def recent(self, limit: int = 200) -> list[t.AuditEventRow]:
+        return list(self.db.scalars(select(t.AuditEventRow).order_by(t.AuditEventRow.id.desc()).limit(limit)))
+
+
+def _user(row: t.UserRow) -> User:
+    return User(id=row.id, email=row.email, display_name=row.display_name, role=Role(row.role),
+                patient_id=row.patient_id, active=row.active, created_at=row.created_at)
+
+
+class UserRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def add(self, user: User, password_hash: str) -> None:
+        self.db.add(t.UserRow(id=user.id, email=user.email, display_name=user.display_name, role=user.role.value,
+                              patient_id=user.patient_id, active=user.active, password_hash=password_hash,
+                              created_at=user.created_at))
+        self.db.flush()
+
+    def get(self, user_id: UUID) -> User:
+        row = self.db.get(t.UserRow, user_id)
+        if row is None:
+            raise NotFound("No such account")
+        return _user(row)
+
+    def by_email(self, email: str) -> User | None:
+        row = self.db.scalar(select(t.UserRow).where(t.UserRow.email == email.lower()))
+        return _user(row) if row else None
+
+    def credentials(self, email: str) -> tuple[User, str] | None:
+        row = self.db.scalar(select(t.UserRow).where(t.UserRow.email == email.lower()))
+        return (_user(row), row.password_hash) if row else None
+
+    def credentials_by_id(self, user_id: UUID) -> tuple[User, str] | None:
+        row = self.db.get(t.UserRow, user_id)
+        return (_user(row), row.password_hash) if row else None
+
+    def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(password_hash=password_hash))
+
+    def set_active(self, user_id: UUID, active: bool) -> None:
+        if self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(active=active)).rowcount == 0:
+            raise NotFound("No such account")
+
+    def list(self) -> list[User]:
+        return [_user(r) for r in self.db.scalars(select(t.UserRow).order_by(t.UserRow.role, t.UserRow.display_name))]
+
+    def of_patient(self, patient_id: UUID) -> list[User]:
+        return [_user(r) for r in self.db.scalars(select(t.UserRow).where(t.UserRow.patient_id == patient_id))]
+
+
+class TeamRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def add(self, team: Team) -> None:
+        self.db.add(t.TeamRow(id=team.id, name=team.name))
+        self.db.flush()
+
+    def exists(self, team_id: UUID) -> bool:
+        return self.db.get(t.TeamRow, team_id) is not None
+
+    def by_name(self, name: str) -> Team | None:
+        row = self.db.scalar(select(t.TeamRow).where(t.TeamRow.name == name))
+        return Team(row.id, row.name) if row else None
+
+    def list(self) -> list[Team]:
+        return [Team(r.id, r.name) for r in self.db.scalars(select(t.TeamRow).order_by(t.TeamRow.name))]
+
+    def add_member(self, team_id: UUID, user_id: UUID) -> None:
+        self.db.merge(t.TeamMemberRow(team_id=team_id, user_id=user_id))
+
+    def ids_of(self, user_id: UUID) -> list[UUID]:
+        return list(self.db.scalars(select(t.TeamMemberRow.team_id).where(t.TeamMemberRow.user_id == user_id)))
+
+    def names_of(self, user_id: UUID) -> list[str]:
+        return list(self.db.scalars(select(t.TeamRow.name).join(t.TeamMemberRow, t.TeamMemberRow.team_id == t.TeamRow.id)
+                                    .where(t.TeamMemberRow.user_id == user_id)))
+
+    def add_to_caseload(self, team_id: UUID, patient_id: UUID) -> None:
+        self.db.merge(t.CaseloadRow(team_id=team_id, patient_id=patient_id))
+
+    def of_patient(self, patient_id: UUID) -> list[UUID]:
+        return list(self.db.scalars(select(t.CaseloadRow.team_id).where(t.CaseloadRow.patient_id == patient_id)))
+
+
+class CarerRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def link(self, carer_id: UUID, patient_id: UUID, access: CarerAccess) -> None:
+        self.db.merge(t.CarerLinkRow(carer_id=carer_id, patient_id=patient_id, access=access.value))
+
+    def unlink(self, carer_id: UUID, patient_id: UUID) -> None:
+        self.db.execute(delete(t.CarerLinkRow).where(t.CarerLinkRow.carer_id == carer_id,
+                                                     t.CarerLinkRow.patient_id == patient_id))
+
+    def of_patient(self, patient_id: UUID) -> list[CarerLink]:
+        rows = self.db.execute(select(t.UserRow, t.CarerLinkRow.access)
+                               .join(t.CarerLinkRow, t.CarerLinkRow.carer_id == t.UserRow.id)
+                               .where(t.CarerLinkRow.patient_id == patient_id)).all()
+        return [CarerLink(_user(user), patient_id, CarerAccess(access)) for user, access in rows]
+
+    def patients_of(self, carer_id: UUID) -> list[UUID]:
+        return list(self.db.scalars(select(t.CarerLinkRow.patient_id).where(t.CarerLinkRow.carer_id == carer_id)))
+
+
+class InvitationRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def add(self, token_digest: str, patient_id: UUID, email: str, access: CarerAccess, expires_at: datetime) -> None:
+        self.db.add(t.InvitationRow(token_digest=token_digest, patient_id=patient_id, email=email,
+                                    access=access.value, expires_at=expires_at))
+
+    def take(self, token_digest: str, now: datetime) -> tuple[UUID, str, CarerAccess] | None:
+        """Use an invitation once: the conditional update makes a second use find nothing."""
+        taken = self.db.execute(update(t.InvitationRow).where(
+            t.InvitationRow.token_digest == token_digest, t.InvitationRow.used_at.is_(None),
+            t.InvitationRow.expires_at > now).values(used_at=now))
+        if taken.rowcount != 1:
+            return None
+        row = self.db.get(t.InvitationRow, token_digest)
+        return row.patient_id, row.email, CarerAccess(row.access)
+
+
+class SessionRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def add(self, session: Session) -> None:
+        self.db.add(t.SessionRow(token_digest=session.token_digest, user_id=session.user_id,
+                                 csrf_token=session.csrf_token, created_at=session.created_at,
+                                 last_seen_at=session.last_seen_at))
+
+    def get(self, token_digest: str) -> Session | None:
+        row = self.db.get(t.SessionRow, token_digest)
+        if row is None:
+            return None
+        return Session(row.token_digest, row.user_id, row.csrf_token, row.created_at, row.last_seen_at)
+
+    def touch(self, token_digest: str, now: datetime) -> None:
+        self.db.execute(update(t.SessionRow).where(t.SessionRow.token_digest == token_digest).values(last_seen_at=now))
+
+    def end(self, token_digest: str) -> None:
+        self.db.execute(delete(t.SessionRow).where(t.SessionRow.token_digest == token_digest))
+
+    def end_all_for(self, user_id: UUID) -> None:
+        self.db.execute(delete(t.SessionRow).where(t.SessionRow.user_id == user_id))
+
+
+class SignInRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def record(self, *, email: str, client: str, at: datetime, succeeded: bool) -> None:
+        self.db.add(t.SignInAttemptRow(email=email[:254], client=client[:100], at=at, succeeded=succeeded))
+
+    def failures(self, *, since: datetime, email: str | None = None, client: str | None = None) -> int:
+        a = t.SignInAttemptRow
+        who = a.email == email if email is not None else a.client == client
+        return self.db.scalar(select(func.count()).select_from(a).where(who, a.at >= since, a.succeeded.is_(False))) or 0

@@ -1,0 +1,366 @@
+"""Typed SQLAlchemy mappings. One table per kind of entry; columns are named as the model fields,
+so a row converts to its domain model by name. Coded values are stored as their text codes,
+not as database enums, so a new code needs no migration."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+    TypeDecorator, Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator):
+    """Stores UTC and always gives back an aware UTC datetime (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def code() -> Mapped[str]:
+    return mapped_column(String(40))
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, date: Date, str: String(200), uuid.UUID: Uuid}
+
+
+# --- The patient --------------------------------------------------------------------------------
+
+class PatientRow(Base):
+    __tablename__ = "patient"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date]
+    sex: Mapped[str] = code()
+    nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    hospital_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    town: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_patient_name", "family_name", "given_name"),)
+
+
+class CancerProfileRow(Base):
+    __tablename__ = "cancer_profile"
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    primary_diagnosis_date: Mapped[date | None]
+    laterality: Mapped[str] = code()
+    histology: Mapped[str] = code()
+    er_status: Mapped[str] = code()
+    pr_status: Mapped[str] = code()
+    her2_status: Mapped[str] = code()
+    menopausal_status: Mapped[str] = code()
+    metastatic_diagnosis_date: Mapped[date | None]
+    de_novo: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EntryRow(Base):
+    """Columns every entry of a patient's record has."""
+
+    __abstract__ = True
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    @declared_attr
+    def patient_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.version}
+
+
+class MetastasisRow(EntryRow):
+    __tablename__ = "metastasis"
+    site: Mapped[str] = code()
+    site_detail: Mapped[str | None]
+    diagnosed_on: Mapped[date | None]
+    confirmed_by_biopsy: Mapped[bool]
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class PerformanceStatusRow(EntryRow):
+    __tablename__ = "performance_status"
+    assessed_on: Mapped[date]
+    ecog: Mapped[int]
+    assessed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class GenomicResultRow(EntryRow):
+    __tablename__ = "genomic_result"
+    gene: Mapped[str] = code()
+    origin: Mapped[str] = code()
+    finding: Mapped[str] = code()
+    variant: Mapped[str | None]
+    test_name: Mapped[str | None]
+    reported_on: Mapped[date | None]
+
+
+class TreatmentCourseRow(EntryRow):
+    __tablename__ = "treatment_course"
+    modality: Mapped[str] = code()
+    name: Mapped[str]
+    line_of_treatment: Mapped[int | None]
+    intent: Mapped[str] = code()
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    stop_reason: Mapped[str | None] = code()
+    schedule: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class _CourseChild:
+    @declared_attr
+    def course_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("treatment_course.id", ondelete="RESTRICT"), index=True)
+
+
+class DoseChangeRow(_CourseChild, EntryRow):
+    __tablename__ = "dose_change"
+    changed_on: Mapped[date]
+    change: Mapped[str]
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class TreatmentBreakRow(_CourseChild, EntryRow):
+    __tablename__ = "treatment_break"
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    planned: Mapped[bool]
+    reason: Mapped[str] = code()
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class CareTeamMemberRow(EntryRow):
+    __tablename__ = "care_team_member"
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = code()
+    organisation: Mapped[str | None]
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class ContactPointRow(EntryRow):
+    __tablename__ = "contact_point"
+    name: Mapped[str]
+    purpose: Mapped[str] = code()
+    phone: Mapped[str] = mapped_column(String(30))
+    hours: Mapped[str] = mapped_column(String(500))
+    when_to_call: Mapped[str | None] = mapped_column(String(1000))
+
+
+class AppointmentRow(EntryRow):
+    __tablename__ = "appointment"
+    starts_at: Mapped[datetime]
+    kind: Mapped[str] = code()
+    with_whom: Mapped[str | None]
+    location: Mapped[str | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_appointment_patient_starts", "patient_id", "starts_at"),)
+
+
+class GoalRow(EntryRow):
+    __tablename__ = "goal"
+    kind: Mapped[str] = code()
+    recorded_on: Mapped[date]
+    in_own_words: Mapped[str] = mapped_column(Text)
+
+
+class DecisionRow(EntryRow):
+    __tablename__ = "decision"
+    decided_on: Mapped[date]
+    participants: Mapped[str]
+    options_discussed: Mapped[str] = mapped_column(Text)
+    chosen: Mapped[str]
+    rationale: Mapped[str | None] = mapped_column(Text)
+    revisit_when: Mapped[str | None] = mapped_column(String(500))
+
+
+class ReferralRow(EntryRow):
+    __tablename__ = "referral"
+    service: Mapped[str] = code()
+    status: Mapped[str] = code()
+    referred_on: Mapped[date | None]
+    reason: Mapped[str | None] = mapped_column(String(1000))
+
+
+class AccessRequestRow(EntryRow):
+    __tablename__ = "access_request"
+    drug: Mapped[str]
+    route: Mapped[str] = code()
+    status: Mapped[str] = code()
+    requested_on: Mapped[date | None]
+    decided_on: Mapped[date | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class CheckInRow(EntryRow):
+    __tablename__ = "check_in"
+    submitted_at: Mapped[datetime]
+    submitted_by: Mapped[str] = code()
+    wellbeing: Mapped[int | None]
+    answers: Mapped[dict] = mapped_column(JSON)
+    free_text: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_check_in_patient_submitted", "patient_id", "submitted_at"),)
+
+
+class LabResultRow(EntryRow):
+    __tablename__ = "lab_result"
+    taken_on: Mapped[date]
+    test: Mapped[str]
+    loinc: Mapped[str | None] = mapped_column(String(10))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30))
+    reference_low: Mapped[float | None] = mapped_column(Float)
+    reference_high: Mapped[float | None] = mapped_column(Float)
+    laboratory: Mapped[str | None]
+
+
+class TumourMarkerResultRow(EntryRow):
+    __tablename__ = "tumour_marker_result"
+    taken_on: Mapped[date]
+    marker: Mapped[str] = code()
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30))
+    laboratory: Mapped[str | None]
+    assay: Mapped[str | None]
+
+
+class ScanRow(EntryRow):
+    __tablename__ = "scan"
+    performed_on: Mapped[date]
+    modality: Mapped[str] = code()
+    body_area: Mapped[str | None]
+    impression: Mapped[str | None] = code()
+    report: Mapped[str | None] = mapped_column(Text)
+
+
+ROW_FOR_KIND: dict[str, type[EntryRow]] = {
+    "metastases": MetastasisRow, "performance-status": PerformanceStatusRow, "genomic-results": GenomicResultRow,
+    "treatment-courses": TreatmentCourseRow, "dose-changes": DoseChangeRow, "treatment-breaks": TreatmentBreakRow,
+    "care-team": CareTeamMemberRow, "contact-points": ContactPointRow, "appointments": AppointmentRow,
+    "goals": GoalRow, "decisions": DecisionRow, "referrals": ReferralRow, "access-requests": AccessRequestRow,
+    "check-ins": CheckInRow, "lab-results": LabResultRow, "tumour-markers": TumourMarkerResultRow, "scans": ScanRow,
+}
+
+
+# --- People, sessions, audit ------------------------------------------------------------------
+
+class UserRow(Base):
+    __tablename__ = "user_account"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = code()
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    active: Mapped[bool]
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class TeamRow(Base):
+    __tablename__ = "team"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class TeamMemberRow(Base):
+    __tablename__ = "team_member"
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class CaseloadRow(Base):
+    __tablename__ = "caseload"
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class CarerLinkRow(Base):
+    __tablename__ = "carer_link"
+    carer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True, index=True)
+    access: Mapped[str] = code()
+
+
+class InvitationRow(Base):
+    __tablename__ = "carer_invitation"
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    access: Mapped[str] = code()
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SessionRow(Base):
+    __tablename__ = "web_session"
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class SignInAttemptRow(Base):
+    __tablename__ = "sign_in_attempt"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254))
+    client: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool]
+    __table_args__ = (Index("ix_sign_in_email_at", "email", "at"), Index("ix_sign_in_client_at", "client", "at"))
+
+
+class AuditEventRow(Base):
+    """Who did what to which record, when. No foreign keys: the trail outlives what it describes."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[uuid.UUID]
+    actor_role: Mapped[str] = code()
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    what: Mapped[str] = mapped_column(String(60))
+    record_id: Mapped[uuid.UUID | None]

@@ -1,0 +1,36 @@
+"""The unit of work: one transaction, the repositories that share it, commit or roll back."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import sessionmaker
+
+from . import repositories as r
+
+
+class UnitOfWork:
+    def __init__(self, sessions: sessionmaker):
+        self._sessions = sessions
+
+    def __enter__(self) -> UnitOfWork:
+        self.db = self._sessions()
+        self.patients = r.PatientRepository(self.db)
+        self.records = r.RecordRepository(self.db)
+        self.access = r.AccessRepository(self.db)
+        self.audit = r.AuditRepository(self.db)
+        self.users = r.UserRepository(self.db)
+        self.teams = r.TeamRepository(self.db)
+        self.carers = r.CarerRepository(self.db)
+        self.invitations = r.InvitationRepository(self.db)
+        self.sessions = r.SessionRepository(self.db)
+        self.sign_ins = r.SignInRepository(self.db)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.db.rollback()  # whatever was not committed is undone, whole
+        self.db.close()
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def rollback(self) -> None:
+        self.db.rollback()
