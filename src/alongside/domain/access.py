@@ -23,7 +23,7 @@ def permits(relationship: Relationship, action: Action, record_kind: RecordKind 
     """May someone with this relationship do this to the patient's record (or one kind of entry)?"""
     if relationship is Relationship.NONE:
         return False
-    if action is Action.READ or relationship is Relationship.CARE_TEAM:
+    if action is Action.READ or relationship in (Relationship.CARE_TEAM, Relationship.OPERATOR):
         return True
     if record_kind is None:  # the patient's details and cancer profile are kept by the team
         return False

@@ -48,6 +48,8 @@ class Relationship(StrEnum):
     CARER_READ = "carer_read"
     CARER_CHECK_IN = "carer_check_in"
     CARE_TEAM = "care_team"
+    # The command line on the server, whose operator already holds the whole database.
+    OPERATOR = "operator"
     NONE = "none"
 
 

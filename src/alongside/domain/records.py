@@ -412,14 +412,15 @@ def validate(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput("Some answers need correcting", errors=[_problem(e) for e in exc.errors()]) from None
+        raise InvalidInput("Some answers need correcting", errors=[problem_of(e) for e in exc.errors()]) from None
 
 
-def _problem(error: Any) -> dict[str, str]:
+def problem_of(error: Any) -> dict[str, str]:
+    """One Pydantic error as {field, message}, with cross-field rules naming their field."""
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, _FieldError):
         return {"field": cause.field, "message": str(cause)}
-    field = ".".join(str(part) for part in error["loc"]) or "body"
+    field = ".".join(str(part) for part in error["loc"] if part != "body") or "body"
     message = str(cause) if isinstance(cause, ValueError) else _plain(error)
     return {"field": field, "message": message}
 

@@ -15,7 +15,7 @@ from .entries import CaseloadRow, Entry, Page, Patient
 from .errors import AccessDenied, InvalidInput, NotFound
 from .people import Actor
 from .records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, kind, validate
-from .vocab import Role
+from .vocab import ContactPurpose, Role
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -145,6 +145,9 @@ class HomeView:
     goals: list[Entry]
 
 
+_URGENT_FIRST = [ContactPurpose.URGENT, ContactPurpose.BOTH, ContactPurpose.ROUTINE]
+
+
 def patient_home(uow, actor: Actor, patient_id: UUID, now: datetime | None = None) -> HomeView:
     relationship = authorise(uow, actor, patient_id, Action.READ, what="home")
     now = now or datetime.now(UTC)
@@ -157,7 +160,7 @@ def patient_home(uow, actor: Actor, patient_id: UUID, now: datetime | None = Non
         performance_status=next(iter(records["performance-status"]), None),
         current_treatments=[c for c in records["treatment-courses"] if c.data.is_current],
         care_team=records["care-team"],
-        contact_points=records["contact-points"],
+        contact_points=sorted(records["contact-points"], key=lambda c: _URGENT_FIRST.index(c.data.purpose)),
         upcoming_appointments=sorted((a for a in records["appointments"] if a.data.starts_at >= now),
                                      key=lambda a: a.data.starts_at)[:5],
         goals=records["goals"],

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..domain.accounts import Session
 from ..domain.entries import CaseloadRow, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
-from ..domain.people import Actor, CarerLink, Relationship, Team, User
+from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, RecordModel
 from ..domain.vocab import CarerAccess, Role
 from . import tables as t
@@ -45,6 +45,7 @@ class PatientRepository:
     def add(self, patient_id: UUID, details: PatientDetails, profile: CancerProfile) -> None:
         now = _now()
         self.db.add(t.PatientRow(id=patient_id, created_at=now, updated_at=now, **_fields(details)))
+        self.db.flush()  # the profile refers to the patient; no ORM relationship orders them for us
         self.db.add(t.CancerProfileRow(patient_id=patient_id, **_fields(profile)))
         self.db.flush()
 
@@ -222,6 +223,8 @@ class AccessRepository:
         self.db = db
 
     def relationship(self, actor: Actor, patient_id: UUID) -> Relationship:
+        if actor == SYSTEM:
+            return Relationship.OPERATOR
         if actor.role is Role.PATIENT:
             return Relationship.SELF if actor.patient_id == patient_id else Relationship.NONE
         if actor.role is Role.CARER:
@@ -323,6 +326,7 @@ class TeamRepository:
 
     def add_member(self, team_id: UUID, user_id: UUID) -> None:
         self.db.merge(t.TeamMemberRow(team_id=team_id, user_id=user_id))
+        self.db.flush()
 
     def ids_of(self, user_id: UUID) -> list[UUID]:
         return list(self.db.scalars(select(t.TeamMemberRow.team_id).where(t.TeamMemberRow.user_id == user_id)))
@@ -333,6 +337,7 @@ class TeamRepository:
 
     def add_to_caseload(self, team_id: UUID, patient_id: UUID) -> None:
         self.db.merge(t.CaseloadRow(team_id=team_id, patient_id=patient_id))
+        self.db.flush()
 
     def of_patient(self, patient_id: UUID) -> list[UUID]:
         return list(self.db.scalars(select(t.CaseloadRow.team_id).where(t.CaseloadRow.patient_id == patient_id)))
@@ -344,6 +349,7 @@ class CarerRepository:
 
     def link(self, carer_id: UUID, patient_id: UUID, access: CarerAccess) -> None:
         self.db.merge(t.CarerLinkRow(carer_id=carer_id, patient_id=patient_id, access=access.value))
+        self.db.flush()
 
     def unlink(self, carer_id: UUID, patient_id: UUID) -> None:
         self.db.execute(delete(t.CarerLinkRow).where(t.CarerLinkRow.carer_id == carer_id,
@@ -366,6 +372,7 @@ class InvitationRepository:
     def add(self, token_digest: str, patient_id: UUID, email: str, access: CarerAccess, expires_at: datetime) -> None:
         self.db.add(t.InvitationRow(token_digest=token_digest, patient_id=patient_id, email=email,
                                     access=access.value, expires_at=expires_at))
+        self.db.flush()
 
     def take(self, token_digest: str, now: datetime) -> tuple[UUID, str, CarerAccess] | None:
         """Use an invitation once: the conditional update makes a second use find nothing."""
@@ -386,6 +393,7 @@ class SessionRepository:
         self.db.add(t.SessionRow(token_digest=session.token_digest, user_id=session.user_id,
                                  csrf_token=session.csrf_token, created_at=session.created_at,
                                  last_seen_at=session.last_seen_at))
+        self.db.flush()
 
     def get(self, token_digest: str) -> Session | None:
         row = self.db.get(t.SessionRow, token_digest)

@@ -1,0 +1,170 @@
+"""A realistic synthetic record for trying Alongside: nobody real, dates relative to today.
+
+Helen has hormone receptor-positive, HER2-low (HER2-negative) breast cancer that spread to bone
+and liver; she is on her second line of treatment after a break during the first. Phone numbers
+are from Ofcom's range kept for drama (01632 960xxx), so none rings a real person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID, uuid5
+
+from .domain import accounts, services
+from .domain.people import SYSTEM, NewTeam, NewUser
+from .domain.records import CancerProfile, PatientDetails
+from .domain.vocab import Role
+
+NAMESPACE = UUID("6c1f9a34-3c5e-4c0e-9a59-6f8f4e2b7d10")
+DEMO_PATIENT_ID = uuid5(NAMESPACE, "helen")
+
+
+@dataclass(frozen=True)
+class Login:
+    role: str
+    email: str
+    password: str
+
+
+LOGINS = [
+    Login("patient", "helen@example.org", "helen-demo-2026"),
+    Login("clinician", "jo.pearce@example.org", "nurse-demo-2026"),
+    Login("admin", "admin@example.org", "admin-demo-2026"),
+]
+
+
+def create_demo(uow, today: date | None = None) -> UUID:
+    """Create the demo team, accounts and Helen's record, unless they exist. Returns her id."""
+    if uow.patients.exists(DEMO_PATIENT_ID):
+        return DEMO_PATIENT_ID
+    today = today or datetime.now(UTC).date()
+    team = uow.teams.by_name("Secondary Breast Care, Demo Hospital") or accounts.create_team(
+        uow, SYSTEM, NewTeam(name="Secondary Breast Care, Demo Hospital"))
+    patient_login, nurse_login, admin_login = LOGINS
+    nurse = accounts.create_user(uow, SYSTEM, NewUser(email=nurse_login.email, display_name="Jo Pearce",
+                                                      role=Role.CLINICIAN, password=nurse_login.password, team_id=team.id))
+    nurse_actor = accounts.actor_for(nurse)
+    details = PatientDetails(given_name="Helen", family_name="Marsh", date_of_birth=date(1968, 4, 12),
+                             nhs_number="9990000018", hospital_number="RDM123456", phone="01632 960111",
+                             email=patient_login.email, town="Leeds", country="GB")
+    patient = services.register_patient(uow, nurse_actor, details, team.id, DEMO_PATIENT_ID)
+    services.update_cancer_profile(uow, nurse_actor, patient.id, _profile(today), patient.profile_version)
+    for slug, data in _entries(today):
+        services.add_entry(uow, nurse_actor, patient.id, slug, data)
+    courses = {e.data.name: e.id for e in uow.records.list(patient.id, _kind("treatment-courses"))}
+    for slug, data in _treatment_events(today, courses):
+        services.add_entry(uow, nurse_actor, patient.id, slug, data)
+    accounts.create_user(uow, SYSTEM, NewUser(email=patient_login.email, display_name="Helen Marsh",
+                                              role=Role.PATIENT, password=patient_login.password, patient_id=patient.id))
+    accounts.create_user(uow, SYSTEM, NewUser(email=admin_login.email, display_name="Sam Admin", role=Role.ADMIN,
+                                              password=admin_login.password))
+    return patient.id
+
+
+def _kind(slug: str):
+    from .domain.records import RECORD_KINDS
+
+    return RECORD_KINDS[slug]
+
+
+def _ago(today: date, days: int) -> str:
+    return (today - timedelta(days=days)).isoformat()
+
+
+def _at(today: date, days_ahead: int, hour: int, minute: int = 0) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = datetime.combine(today + timedelta(days=days_ahead), time(hour, minute), ZoneInfo("Europe/London"))
+    return local.isoformat()
+
+
+def _profile(today: date) -> CancerProfile:
+    return CancerProfile(primary_diagnosis_date=date(today.year - 9, 3, 14), laterality="left", histology="ductal_nst",
+                         er_status="positive", pr_status="positive", her2_status="low", menopausal_status="post",
+                         metastatic_diagnosis_date=today - timedelta(days=3 * 365 + 40), de_novo=False)
+
+
+def _entries(today: date) -> list[tuple[str, dict]]:
+    secondary = 3 * 365 + 40
+    line_two = 200
+    return [
+        ("metastases", {"site": "bone", "site_detail": "Spine (T7-T10) and pelvis", "diagnosed_on": _ago(today, secondary),
+                        "confirmed_by_biopsy": True}),
+        ("metastases", {"site": "liver", "site_detail": "Two lesions, right lobe", "diagnosed_on": _ago(today, line_two + 10)}),
+        ("performance-status", {"assessed_on": _ago(today, secondary), "ecog": 0, "assessed_by": "Dr Anita Rao"}),
+        ("performance-status", {"assessed_on": _ago(today, 30), "ecog": 1, "assessed_by": "Dr Anita Rao"}),
+        ("genomic-results", {"gene": "BRCA1", "origin": "germline", "finding": "not_detected", "test_name": "Germline panel",
+                             "reported_on": _ago(today, secondary - 60)}),
+        ("genomic-results", {"gene": "BRCA2", "origin": "germline", "finding": "not_detected", "test_name": "Germline panel",
+                             "reported_on": _ago(today, secondary - 60)}),
+        ("genomic-results", {"gene": "PIK3CA", "origin": "somatic", "finding": "detected", "variant": "H1047R",
+                             "test_name": "Tissue next-generation sequencing", "reported_on": _ago(today, line_two + 20)}),
+        ("treatment-courses", {"modality": "surgery", "name": "Left wide local excision and sentinel node biopsy",
+                               "intent": "curative", "start_date": f"{today.year - 9}-04-20", "end_date": f"{today.year - 9}-04-20",
+                               "stop_reason": "completed"}),
+        ("treatment-courses", {"modality": "endocrine", "name": "Letrozole (adjuvant)", "intent": "curative",
+                               "start_date": f"{today.year - 9}-08-01", "end_date": _ago(today, secondary + 5),
+                               "stop_reason": "progression"}),
+        ("treatment-courses", {"modality": "targeted", "name": "Fulvestrant and palbociclib", "line_of_treatment": 1,
+                               "intent": "disease_control", "start_date": _ago(today, secondary - 21),
+                               "end_date": _ago(today, line_two + 5), "stop_reason": "progression",
+                               "schedule": "Fulvestrant 500 mg monthly; palbociclib 125 mg daily, 3 weeks on, 1 week off"}),
+        ("treatment-courses", {"modality": "bone_strengthening", "name": "Denosumab", "intent": "supportive",
+                               "start_date": _ago(today, secondary - 21), "schedule": "120 mg every 4 weeks"}),
+        ("treatment-courses", {"modality": "chemotherapy", "name": "Capecitabine", "line_of_treatment": 2,
+                               "intent": "disease_control", "start_date": _ago(today, line_two),
+                               "schedule": "1,000 mg/m2 twice daily, days 1-14 of 21"}),
+        ("care-team", {"name": "Dr Anita Rao", "role": "oncologist", "organisation": "Demo Hospital"}),
+        ("care-team", {"name": "Jo Pearce", "role": "secondary_nurse_specialist", "organisation": "Demo Hospital",
+                       "phone": "01632 960222"}),
+        ("care-team", {"name": "Dr Tom Fletcher", "role": "gp", "organisation": "Parkside Surgery", "phone": "01632 960333"}),
+        ("contact-points", {"name": "24-hour acute oncology line", "purpose": "urgent", "phone": "01632 960999",
+                            "hours": "24/7", "when_to_call": "A temperature of 37.5 C or more, feeling suddenly unwell, "
+                                                            "new back pain or weakness in your legs, or anything that worries you."}),
+        ("contact-points", {"name": "Secondary breast cancer nurse line", "purpose": "routine", "phone": "01632 960222",
+                            "hours": "Mon-Fri 09:00-17:00", "when_to_call": "Questions about treatment, side effects "
+                                                                            "that are not urgent, appointments."}),
+        ("appointments", {"starts_at": _at(today, 9, 9, 30), "kind": "blood_test", "location": "Day unit, Demo Hospital"}),
+        ("appointments", {"starts_at": _at(today, 11, 14, 15), "kind": "oncology_clinic", "with_whom": "Dr Anita Rao",
+                          "location": "Oncology outpatients, Demo Hospital"}),
+        ("goals", {"kind": "what_matters", "recorded_on": _ago(today, 60),
+                   "in_own_words": "Being well enough to walk the dog every day and to see my daughter graduate in July."}),
+        ("goals", {"kind": "place_of_care", "recorded_on": _ago(today, 60),
+                   "in_own_words": "At home for as long as possible."}),
+        ("decisions", {"decided_on": _ago(today, line_two + 3), "participants": "Helen, her husband Mark, Dr Rao, Jo Pearce",
+                       "options_discussed": "Capecitabine; paclitaxel; alpelisib with fulvestrant; a clinical trial.",
+                       "chosen": "Capecitabine", "rationale": "Tablets at home, little hair loss; Helen wanted to avoid "
+                                                               "weekly hospital visits and was worried about high blood sugar.",
+                       "revisit_when": "Scan shows growth, or side effects stop her walking the dog."}),
+        ("referrals", {"service": "psychology", "status": "seen", "referred_on": _ago(today, 150),
+                       "reason": "Anxiety before scans"}),
+        ("lab-results", {"taken_on": _ago(today, 7), "test": "Neutrophils", "loinc": "751-8", "value": 1.8, "unit": "10*9/L",
+                         "reference_low": 2.0, "reference_high": 7.5, "laboratory": "Demo Hospital Pathology"}),
+        ("lab-results", {"taken_on": _ago(today, 7), "test": "Haemoglobin", "loinc": "718-7", "value": 112, "unit": "g/L",
+                         "reference_low": 115, "reference_high": 165, "laboratory": "Demo Hospital Pathology"}),
+        ("lab-results", {"taken_on": _ago(today, 7), "test": "ALT", "loinc": "1742-6", "value": 38, "unit": "U/L",
+                         "reference_low": 0, "reference_high": 33, "laboratory": "Demo Hospital Pathology"}),
+        ("tumour-markers", {"taken_on": _ago(today, line_two + 10), "marker": "ca15_3", "value": 88, "unit": "U/mL"}),
+        ("tumour-markers", {"taken_on": _ago(today, 100), "marker": "ca15_3", "value": 61, "unit": "U/mL"}),
+        ("tumour-markers", {"taken_on": _ago(today, 7), "marker": "ca15_3", "value": 47, "unit": "U/mL"}),
+        ("scans", {"performed_on": _ago(today, line_two + 12), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
+                   "impression": "progressing", "report": "New liver lesions; bone disease stable."}),
+        ("scans", {"performed_on": _ago(today, 20), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
+                   "impression": "responding", "report": "Liver lesions smaller; bone disease stable."}),
+        ("check-ins", {"submitted_at": f"{_ago(today, 6)}T10:12:00+00:00", "wellbeing": 6,
+                       "free_text": "Sore hands and feet this cycle."}),
+    ]
+
+
+def _treatment_events(today: date, courses: dict[str, UUID]) -> list[tuple[str, dict]]:
+    first_line = courses["Fulvestrant and palbociclib"]
+    return [
+        ("dose-changes", {"course_id": str(first_line), "changed_on": _ago(today, 3 * 365 - 60),
+                          "change": "Palbociclib reduced from 125 mg to 100 mg", "reason": "Low neutrophils (grade 3)"}),
+        ("treatment-breaks", {"course_id": str(first_line), "start_date": _ago(today, 2 * 365),
+                              "end_date": _ago(today, 2 * 365 - 21), "planned": True, "reason": "special_occasion",
+                              "notes": "Daughter's wedding and a family holiday."}),
+        ("dose-changes", {"course_id": str(courses["Capecitabine"]), "changed_on": _ago(today, 60),
+                          "change": "Capecitabine reduced to 825 mg/m2", "reason": "Hand-foot syndrome"}),
+    ]

@@ -1,0 +1,78 @@
+"""One patient's record as a JSON document, and back: for moving a record or keeping a copy.
+
+The document carries the clinical record only (not accounts, sessions or the audit trail) and
+keeps every identifier, so an import into an empty database gives back the same record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from .access import Action, authorise
+from .errors import AlreadyExists, InvalidInput
+from .people import Actor
+from .records import RECORD_KINDS, CancerProfile, PatientDetails, validate
+
+FORMAT = "alongside-record"
+FORMAT_VERSION = 1
+
+
+def export_record(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
+    authorise(uow, actor, patient_id, Action.READ, what="export")
+    patient = uow.patients.get(patient_id)
+    entries = uow.records.everything(patient_id)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "patient": {"id": str(patient.id), "details": patient.details.model_dump(mode="json"),
+                    "cancer_profile": patient.profile.model_dump(mode="json")},
+        "entries": {slug: [{"id": str(e.id), **e.data.model_dump(mode="json")} for e in sorted(items, key=lambda e: str(e.id))]
+                    for slug, items in entries.items()},
+    }
+
+
+def import_record(uow, actor: Actor, document: Any, team_id: UUID | None = None) -> UUID:
+    """Validate the whole document first; then write it in the caller's transaction, all or nothing."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise InvalidInput(f"This is not an {FORMAT} document", field="format")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise InvalidInput(f"Only format_version {FORMAT_VERSION} can be read", field="format_version")
+    patient = document.get("patient") or {}
+    patient_id = _uuid(patient.get("id"), "patient.id")
+    details = _prefixed("patient.details", lambda: validate(PatientDetails, patient.get("details")))
+    profile = _prefixed("patient.cancer_profile", lambda: validate(CancerProfile, patient.get("cancer_profile") or {}))
+    entries = []
+    for slug, items in (document.get("entries") or {}).items():
+        if slug not in RECORD_KINDS:
+            raise InvalidInput(f"Unknown kind of entry: {slug}", field=f"entries.{slug}")
+        for index, item in enumerate(items):
+            where = f"entries.{slug}.{index}"
+            fields = dict(item)
+            entry_id = _uuid(fields.pop("id", None), f"{where}.id")
+            entries.append((slug, entry_id, _prefixed(where, lambda: validate(RECORD_KINDS[slug].model, fields))))
+    if uow.patients.exists(patient_id):
+        raise AlreadyExists("This patient is already in this database", field="patient.id")
+    uow.patients.add(patient_id, details, profile)
+    if team_id:
+        uow.teams.add_to_caseload(team_id, patient_id)
+    order = list(RECORD_KINDS)  # treatments come before the dose changes and breaks that refer to them
+    for slug, entry_id, model in sorted(entries, key=lambda e: order.index(e[0])):
+        uow.records.add(patient_id, RECORD_KINDS[slug], model, entry_id)
+    uow.audit.record(actor, "import", patient_id, "patient", patient_id)
+    return patient_id
+
+
+def _uuid(value: Any, field: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise InvalidInput("Not a valid identifier", field=field) from None
+
+
+def _prefixed(prefix: str, build):
+    try:
+        return build()
+    except InvalidInput as exc:
+        errors = [{"field": f"{prefix}.{e['field']}", "message": e["message"]} for e in exc.errors]
+        raise InvalidInput(exc.detail, errors=errors, field=errors[0]["field"] if errors else prefix) from None

@@ -1,0 +1,86 @@
+"""The FastAPI application: API, pages, static files, error mapping and security middleware."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..domain.errors import DomainError, NotSignedIn
+from ..store.database import make_engine, session_factory
+from . import api, pages
+from .problems import from_domain_error, from_validation_errors, problem_response
+from .security import SecurityMiddleware
+from .settings import Settings
+
+MACHINE_PREFIXES = ("/api/", "/fhir/")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_environment()
+    app = FastAPI(title="Alongside", version=__version__, docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/v1/openapi.json",
+                  description="The shared record and monitoring loop for people living with secondary breast cancer.")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.sessions = session_factory(app.state.engine)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_api_route("/healthz", lambda: {"status": "ok"}, include_in_schema=False)
+    _map_errors(app)
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes, hsts=settings.cookie_secure)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(MACHINE_PREFIXES)
+
+
+def _map_errors(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        if _wants_json(request):
+            return from_domain_error(exc, request.url.path)
+        if isinstance(exc, NotSignedIn):
+            return pages.sign_in_redirect(request)
+        return pages.render(request, "error.html", exc.status, title=exc.title, detail=exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        if _wants_json(request):
+            return from_validation_errors(exc.errors(), request.url.path)
+        return pages.render(request, "error.html", 422, title="Invalid address",
+                            detail="This page address is not valid. Go back and try again.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        # Logged by the server with its traceback; the person gets no internals.
+        if _wants_json(request):
+            return problem_response(500, "Internal error", "Something went wrong on our side. Nothing was saved.",
+                                    instance=request.url.path)
+        return pages.render(request, "error.html", 500, title="Something went wrong",
+                            detail="Something went wrong on our side. Nothing was saved. Please try again.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        title = "Not found" if exc.status_code == 404 else "Request could not be completed"
+        if _wants_json(request):
+            return problem_response(exc.status_code, title, str(exc.detail), instance=request.url.path)
+        return pages.render(request, "error.html", exc.status_code, title=title, detail=str(exc.detail))
+
+
+def __getattr__(name: str):
+    """`alongside.web.app:app` for uvicorn: built on first use from the environment."""
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)
+
+
+__all__ = ["create_app", "JSONResponse"]

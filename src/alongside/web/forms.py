@@ -1,0 +1,131 @@
+"""HTML forms drawn from the record models, and form posts turned back into model input.
+
+The widget follows the field's type, so a new field on a model appears on its form with no
+template change. Values are kept as typed when a form comes back with errors.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from annotated_types import MaxLen
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from ..domain.vocab import Vocab
+
+LONG_TEXT = 1000  # fields allowing more characters than this get a text area
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    widget: str  # text, textarea, date, datetime-local, number, checkbox, select, email, tel
+    required: bool
+    value: str = ""
+    hint: str | None = None
+    error: str | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    step: str | None = None
+
+
+def _base_type(annotation: Any) -> tuple[Any, bool]:
+    """The type under Optional, and whether None was allowed."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0], True
+    return annotation, False
+
+
+def _widget(name: str, info: FieldInfo, base: Any) -> str | None:
+    if isinstance(base, type) and issubclass(base, Vocab) or base is UUID:
+        return "select"
+    if base is bool:
+        return "checkbox"
+    if base is date:
+        return "date"
+    if base is datetime:
+        return "datetime-local"
+    if base in (int, float):
+        return "number"
+    if base is str:
+        if name == "email":
+            return "email"
+        if name == "phone":
+            return "tel"
+        limits = [m.max_length for m in info.metadata if isinstance(m, MaxLen)]
+        return "textarea" if limits and limits[0] > LONG_TEXT else "text"
+    return None  # structured values (such as check-in answers) are entered elsewhere
+
+
+def _shown(value: Any, widget: str, zone: ZoneInfo) -> str:
+    if value is None:
+        return ""
+    if widget == "datetime-local" and isinstance(value, datetime):
+        return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, bool):
+        return "on" if value else ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(getattr(value, "value", value))
+
+
+def build_form(model: type[BaseModel], values: dict[str, Any], errors: dict[str, str], zone: ZoneInfo,
+               references: dict[str, list[tuple[str, str]]] | None = None) -> list[FormField]:
+    fields = []
+    for name, info in model.model_fields.items():
+        base, optional = _base_type(info.annotation)
+        widget = _widget(name, info, base)
+        if widget is None:
+            continue
+        value = values.get(name, info.default if not info.is_required() else None)
+        form_field = FormField(name=name, label=info.title or name.replace("_", " ").capitalize(), widget=widget,
+                               required=info.is_required() and widget != "checkbox", value=_shown(value, widget, zone),
+                               hint=info.description, error=errors.get(name))
+        if base is UUID and name in (references or {}):
+            form_field.options = references[name]
+        elif base is UUID:
+            form_field.widget = "text"  # an identifier typed or pasted in
+        elif widget == "select":
+            form_field.options = [("", "Choose...")] if optional or info.is_required() else []
+            form_field.options += [(member.value, member.label) for member in base]
+        elif widget == "number":
+            form_field.step = "1" if base is int else "any"
+        fields.append(form_field)
+    return fields
+
+
+def parse_form(model: type[BaseModel], form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
+    """Form strings to model input: blanks are missing (never zero), times are local to the patient."""
+    data: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        base, _ = _base_type(info.annotation)
+        widget = _widget(name, info, base)
+        if widget is None:
+            continue
+        if widget == "checkbox":
+            data[name] = name in form
+            continue
+        raw = (form.get(name) or "").strip()
+        if raw == "":
+            continue
+        if widget == "datetime-local":
+            try:
+                data[name] = datetime.fromisoformat(raw).replace(tzinfo=zone).isoformat()
+            except ValueError:
+                data[name] = raw  # the model names the field in its error
+            continue
+        data[name] = raw
+    return data
+
+
+def submitted_values(form: dict[str, str]) -> dict[str, Any]:
+    """What the person typed, to put back into the form beside the error messages."""
+    return {k: v for k, v in form.items() if k != "csrf_token"}

@@ -1,0 +1,464 @@
+"""Server-rendered pages. Each route parses, authorises through a use case, renders a template.
+
+Pages work without JavaScript. Every form carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote, urlparse
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..domain import accounts, services
+from ..domain.errors import DomainError, InvalidInput
+from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser
+from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
+from ..domain.vocab import Role
+from .api import set_session_cookie
+from .context import SESSION_COOKIE, Visit, check_csrf, client_address, unit_of_work, visit
+from .forms import build_form, parse_form, submitted_values
+from .templating import templates
+
+router = APIRouter(include_in_schema=False)
+PRE_SESSION_COOKIE = "alongside_signin_csrf"
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    current = getattr(request.state, "visit", None)
+    return templates.TemplateResponse(request, template, {"visit": current, **context}, status_code=status)
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def posted(request: Request, current: Visit) -> dict[str, str]:
+    """The submitted form, after its CSRF token is checked against the session."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    check_csrf(current, form.get("csrf_token"))
+    return form
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.service_time_zone)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after sign-in, never another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+        return "/"
+    return target
+
+
+# --- Signing in and out -----------------------------------------------------------------------
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str = Query("/", max_length=500)):
+    token = secrets.token_urlsafe(24)
+    response = render(request, "sign_in.html", csrf_token=token, next=_safe_next(next), error=None, email="")
+    response.set_cookie(PRE_SESSION_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.cookie_secure, max_age=3600)
+    return response
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(request: Request, uow=Depends(unit_of_work)):
+    form = await request.form()
+    expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
+    given = str(form.get("csrf_token") or "")
+    email, target = str(form.get("email") or ""), _safe_next(str(form.get("next") or "/"))
+    if not expected or not secrets.compare_digest(given, expected):
+        return render(request, "sign_in.html", 400, csrf_token=expected, next=target, email=email,
+                      error="This page had expired. Please try again.")
+    try:
+        signed_in = accounts.sign_in(uow, email, str(form.get("password") or ""), client_address(request),
+                                     request.app.state.settings.policy)
+    except DomainError as exc:
+        return render(request, "sign_in.html", exc.status if exc.status == 429 else 401, csrf_token=expected,
+                      next=target, email=email, error=exc.detail)
+    uow.commit()
+    response = see_other(target)
+    set_session_cookie(request, response, signed_in.token)
+    response.delete_cookie(PRE_SESSION_COOKIE)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    await posted(request, current)
+    accounts.sign_out(uow, request.cookies.get(SESSION_COOKIE))
+    uow.commit()
+    response = see_other("/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def start(current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    """Each role lands on its own first page."""
+    user = current.user
+    if user.role is Role.PATIENT and user.patient_id:
+        return see_other(f"/patients/{user.patient_id}")
+    if user.role is Role.CARER:
+        patients = uow.carers.patients_of(user.id)
+        return see_other(f"/patients/{patients[0]}" if len(patients) == 1 else "/carer")
+    if user.role is Role.CLINICIAN:
+        return see_other("/caseload")
+    return see_other("/admin/users")
+
+
+@router.get("/carer", response_class=HTMLResponse)
+def carer_start(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    people = [services.read_patient(uow, current.actor, pid) for pid in uow.carers.patients_of(current.user.id)]
+    uow.commit()
+    return render(request, "carer_start.html", people=people)
+
+
+# --- The clinician's caseload -----------------------------------------------------------------
+
+@router.get("/caseload", response_class=HTMLResponse)
+def caseload(request: Request, q: str = Query("", max_length=100), page: int = Query(1, ge=1, le=100000),
+             current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    size = services.CASELOAD_PAGE_SIZE
+    result = services.caseload(uow, current.actor, q, (page - 1) * size, size)
+    uow.commit()
+    return render(request, "caseload.html", page=result, number=page, q=q, teams=uow.teams.names_of(current.user.id))
+
+
+@router.get("/patients/new", response_class=HTMLResponse)
+def new_patient_form(request: Request, current: Visit = Depends(visit)):
+    return _details_form(request, {}, {})
+
+
+@router.post("/patients/new", response_class=HTMLResponse)
+async def new_patient(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    try:
+        details = validate(PatientDetails, parse_form(PatientDetails, form, _zone(request)))
+        patient = services.register_patient(uow, current.actor, details)
+    except InvalidInput as exc:
+        return _details_form(request, submitted_values(form), _by_field(exc), status=422)
+    uow.commit()
+    return see_other(f"/patients/{patient.id}")
+
+
+def _details_form(request: Request, values: dict, errors: dict, status: int = 200, patient=None) -> HTMLResponse:
+    return render(request, "form.html", status, heading="Edit details" if patient else "Register a patient",
+                  fields=build_form(PatientDetails, values, errors, _zone(request)), errors=errors,
+                  version=patient.version if patient else None, patient=patient,
+                  cancel=f"/patients/{patient.id}" if patient else "/caseload")
+
+
+def _by_field(exc: InvalidInput) -> dict[str, str]:
+    return {e["field"]: e["message"] for e in exc.errors} or {exc.field or "form": exc.detail}
+
+
+# --- One patient's record ---------------------------------------------------------------------
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def patient_home(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    home = services.patient_home(uow, current.actor, patient_id)
+    uow.commit()
+    template = "record.html" if current.user.role is Role.CLINICIAN else "home.html"
+    return render(request, template, home=home, patient=home.patient, kinds=RECORD_KINDS)
+
+
+@router.get("/patients/{patient_id}/treatments", response_class=HTMLResponse)
+def treatment_history(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    lines = services.treatment_history(uow, current.actor, patient_id)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    return render(request, "treatments.html", lines=lines, patient=patient)
+
+
+@router.get("/patients/{patient_id}/details/edit", response_class=HTMLResponse)
+def edit_details_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    patient = services.read_patient(uow, current.actor, patient_id)
+    uow.commit()
+    return _details_form(request, patient.details.model_dump(), {}, patient=patient)
+
+
+@router.post("/patients/{patient_id}/details/edit", response_class=HTMLResponse)
+async def edit_details(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    try:
+        details = validate(PatientDetails, parse_form(PatientDetails, form, _zone(request)))
+        services.update_patient(uow, current.actor, patient_id, details, _version(form))
+    except InvalidInput as exc:
+        uow.rollback()
+        return _details_form(request, submitted_values(form), _by_field(exc), 422, uow.patients.get(patient_id))
+    uow.commit()
+    return see_other(f"/patients/{patient_id}")
+
+
+@router.get("/patients/{patient_id}/cancer-profile/edit", response_class=HTMLResponse)
+def edit_profile_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    patient = services.read_patient(uow, current.actor, patient_id)
+    uow.commit()
+    return _profile_form(request, patient, patient.profile.model_dump(), {})
+
+
+@router.post("/patients/{patient_id}/cancer-profile/edit", response_class=HTMLResponse)
+async def edit_profile(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    try:
+        profile = validate(CancerProfile, parse_form(CancerProfile, form, _zone(request)))
+        services.update_cancer_profile(uow, current.actor, patient_id, profile, _version(form))
+    except InvalidInput as exc:
+        uow.rollback()
+        return _profile_form(request, uow.patients.get(patient_id), submitted_values(form), _by_field(exc), 422)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}")
+
+
+def _profile_form(request: Request, patient, values: dict, errors: dict, status: int = 200) -> HTMLResponse:
+    return render(request, "form.html", status, heading="Cancer profile", patient=patient, errors=errors,
+                  fields=build_form(CancerProfile, values, errors, _zone(request)),
+                  version=patient.profile_version, cancel=f"/patients/{patient.id}")
+
+
+def _version(form: dict[str, str]) -> int:
+    try:
+        return int(form.get("version", ""))
+    except ValueError:
+        raise InvalidInput("The form lost its version number. Reload the page.", field="version") from None
+
+
+# --- Entries of every kind --------------------------------------------------------------------
+
+@router.get("/patients/{patient_id}/record/{slug}", response_class=HTMLResponse)
+def entries(request: Request, patient_id: UUID, slug: str, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    items = services.list_entries(uow, current.actor, patient_id, slug)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    record_kind = kind(slug)
+    may_write = uow.access.relationship(current.actor, patient_id).value in _writers(record_kind)
+    return render(request, "entries.html", patient=patient, kind=record_kind, entries=items, may_write=may_write,
+                  fields=build_form(record_kind.model, {}, {}, _zone(request)), zone=_zone(request))
+
+
+def _writers(record_kind) -> set[str]:
+    writers = {"care_team"}
+    if record_kind.patient_writes:
+        writers.add("self")
+    if record_kind.carer_check_in_writes:
+        writers.add("carer_check_in")
+    return writers
+
+
+@router.get("/patients/{patient_id}/record/{slug}/new", response_class=HTMLResponse)
+def new_entry_form(request: Request, patient_id: UUID, slug: str, current: Visit = Depends(visit),
+                   uow=Depends(unit_of_work)):
+    patient = services.read_patient(uow, current.actor, patient_id)
+    uow.commit()
+    return _entry_form(request, uow, patient, kind(slug), {}, {})
+
+
+@router.post("/patients/{patient_id}/record/{slug}/new", response_class=HTMLResponse)
+async def new_entry(request: Request, patient_id: UUID, slug: str, current: Visit = Depends(visit),
+                    uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    record_kind = kind(slug)
+    try:
+        services.add_entry(uow, current.actor, patient_id, slug, parse_form(record_kind.model, form, _zone(request)),
+                           _form_id(form))
+    except InvalidInput as exc:
+        uow.rollback()
+        patient = services.read_patient(uow, current.actor, patient_id)
+        return _entry_form(request, uow, patient, record_kind, submitted_values(form), _by_field(exc), status=422)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/record/{slug}")
+
+
+@router.get("/patients/{patient_id}/record/{slug}/{entry_id}/edit", response_class=HTMLResponse)
+def edit_entry_form(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit = Depends(visit),
+                    uow=Depends(unit_of_work)):
+    entry = services.read_entry(uow, current.actor, patient_id, slug, entry_id)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    return _entry_form(request, uow, patient, kind(slug), entry.data.model_dump(), {}, entry=entry)
+
+
+@router.post("/patients/{patient_id}/record/{slug}/{entry_id}/edit", response_class=HTMLResponse)
+async def edit_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit = Depends(visit),
+                     uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    record_kind = kind(slug)
+    try:
+        services.update_entry(uow, current.actor, patient_id, slug, entry_id,
+                              parse_form(record_kind.model, form, _zone(request)), _version(form))
+    except InvalidInput as exc:
+        uow.rollback()
+        entry = services.read_entry(uow, current.actor, patient_id, slug, entry_id)
+        return _entry_form(request, uow, uow.patients.get(patient_id), record_kind, submitted_values(form),
+                           _by_field(exc), entry=entry, status=422)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/record/{slug}")
+
+
+@router.post("/patients/{patient_id}/record/{slug}/{entry_id}/delete")
+async def delete_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit = Depends(visit),
+                       uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    services.delete_entry(uow, current.actor, patient_id, slug, entry_id, _version(form))
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/record/{slug}")
+
+
+def _entry_form(request: Request, uow, patient, record_kind, values: dict, errors: dict, entry=None,
+                status: int = 200) -> HTMLResponse:
+    references = {}
+    if record_kind.parent_field:
+        courses = uow.records.list(patient.id, RECORD_KINDS["treatment-courses"])
+        references[record_kind.parent_field] = [("", "Choose...")] + [
+            (str(c.id), f"{c.data.name} (from {c.data.start_date:%d %b %Y})") for c in courses]
+    verb = "Change" if entry else "Add"
+    return render(request, "form.html", status, heading=f"{verb}: {record_kind.title.lower()}", patient=patient,
+                  fields=build_form(record_kind.model, values, errors, _zone(request), references), errors=errors,
+                  version=entry.version if entry else None, form_id=None if entry else str(_new_id(values)),
+                  cancel=f"/patients/{patient.id}/record/{record_kind.slug}",
+                  delete=f"/patients/{patient.id}/record/{record_kind.slug}/{entry.id}/delete" if entry else None)
+
+
+def _new_id(values: dict) -> UUID:
+    """A new form carries the id its entry will get, so a double submit adds it once."""
+    from uuid import uuid4
+
+    try:
+        return UUID(values.get("form_id", ""))
+    except ValueError:
+        return uuid4()
+
+
+def _form_id(form: dict[str, str]) -> UUID | None:
+    try:
+        return UUID(form.get("form_id", ""))
+    except ValueError:
+        return None
+
+
+# --- Carers -----------------------------------------------------------------------------------
+
+@router.get("/patients/{patient_id}/carers", response_class=HTMLResponse)
+def carers(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    links = accounts.list_carers(uow, current.actor, patient_id)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    return _carers_page(request, patient, links, {}, {})
+
+
+def _carers_page(request, patient, links, values, errors, link=None, status=200):
+    return render(request, "carers.html", status, patient=patient, links=links, link=link, errors=errors,
+                  fields=build_form(CarerInvitation, values, errors, _zone(request)))
+
+
+@router.post("/patients/{patient_id}/carers", response_class=HTMLResponse)
+async def invite_carer(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    try:
+        invitation = validate(CarerInvitation, parse_form(CarerInvitation, form, _zone(request)))
+        token = accounts.invite_carer(uow, current.actor, patient_id, invitation, request.app.state.settings.policy)
+    except InvalidInput as exc:
+        uow.rollback()
+        return _carers_page(request, uow.patients.get(patient_id), uow.carers.of_patient(patient_id),
+                            submitted_values(form), _by_field(exc), status=422)
+    uow.commit()
+    link = str(request.url_for("invitation_page", token=token))
+    return _carers_page(request, uow.patients.get(patient_id), uow.carers.of_patient(patient_id), {}, {}, link=link)
+
+
+@router.post("/patients/{patient_id}/carers/{carer_id}/remove")
+async def remove_carer(request: Request, patient_id: UUID, carer_id: UUID, current: Visit = Depends(visit),
+                       uow=Depends(unit_of_work)):
+    await posted(request, current)
+    accounts.remove_carer(uow, current.actor, patient_id, carer_id)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/carers")
+
+
+@router.get("/invitations/{token}", response_class=HTMLResponse, name="invitation_page")
+def invitation_page(request: Request, token: str):
+    return _invitation_form(request, token, {}, {})
+
+
+def _invitation_form(request, token, values, errors, status=200):
+    csrf = secrets.token_urlsafe(24)
+    response = render(request, "invitation.html", status, token=token, errors=errors, csrf_token=csrf,
+                      fields=build_form(AcceptInvitation, values, errors, _zone(request)))
+    response.set_cookie(PRE_SESSION_COOKIE, csrf, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.cookie_secure, max_age=3600)
+    return response
+
+
+@router.post("/invitations/{token}", response_class=HTMLResponse)
+async def accept_invitation(request: Request, token: str, uow=Depends(unit_of_work)):
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
+    if not expected or not secrets.compare_digest(form.get("csrf_token", ""), expected):
+        return _invitation_form(request, token, submitted_values(form), {"form": "This page had expired. Please try again."}, 400)
+    try:
+        answers = validate(AcceptInvitation, parse_form(AcceptInvitation, form, _zone(request)))
+        accounts.accept_invitation(uow, token, answers)
+    except DomainError as exc:
+        uow.rollback()
+        errors = _by_field(exc) if isinstance(exc, InvalidInput) else {"form": exc.detail}
+        return _invitation_form(request, token, submitted_values(form), errors, exc.status)
+    uow.commit()
+    return see_other("/sign-in")
+
+
+# --- Administration ---------------------------------------------------------------------------
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def admin_users(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    return _admin_page(request, uow, current, {}, {})
+
+
+def _admin_page(request, uow, current, values, errors, status=200):
+    users = accounts.list_users(uow, current.actor)
+    teams = uow.teams.list()
+    return render(request, "admin_users.html", status, users=users, teams=teams, errors=errors,
+                  fields=build_form(NewUser, values, errors, _zone(request),
+                                    {"team_id": [("", "No team")] + [(str(t.id), t.name) for t in teams]}),
+                  team_fields=build_form(NewTeam, {}, {}, _zone(request)))
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+async def admin_create_user(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    try:
+        accounts.create_user(uow, current.actor, validate(NewUser, parse_form(NewUser, form, _zone(request))))
+    except InvalidInput as exc:
+        uow.rollback()
+        values = {k: v for k, v in submitted_values(form).items() if k != "password"}
+        return _admin_page(request, uow, current, values, _by_field(exc), 422)
+    except DomainError as exc:
+        uow.rollback()
+        return _admin_page(request, uow, current, submitted_values(form), {exc.field or "form": exc.detail}, exc.status)
+    uow.commit()
+    return see_other("/admin/users")
+
+
+@router.post("/admin/users/{user_id}/active")
+async def admin_set_active(request: Request, user_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    accounts.set_user_active(uow, current.actor, user_id, form.get("active") == "true")
+    uow.commit()
+    return see_other("/admin/users")
+
+
+@router.post("/admin/teams")
+async def admin_create_team(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    accounts.create_team(uow, current.actor, validate(NewTeam, parse_form(NewTeam, form, _zone(request))))
+    uow.commit()
+    return see_other("/admin/users")
+
+
+def sign_in_redirect(request: Request) -> Response:
+    return see_other("/sign-in?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else "")))

@@ -1,0 +1,34 @@
+"""RFC 9457 problem details: every API error is one of these, naming the offending field."""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+
+from ..domain.errors import DomainError, InvalidInput
+from ..domain.records import problem_of
+
+PROBLEM_TYPE = "https://alongside.invalid/problems/"
+
+
+def problem_response(status: int, title: str, detail: str, field: str | None = None,
+                     errors: list[dict] | None = None, instance: str | None = None) -> JSONResponse:
+    body = {"type": PROBLEM_TYPE + title.lower().replace(" ", "-"), "title": title, "status": status, "detail": detail}
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+        body.setdefault("field", errors[0]["field"])
+    if instance:
+        body["instance"] = instance
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def from_domain_error(exc: DomainError, instance: str | None = None) -> JSONResponse:
+    errors = exc.errors if isinstance(exc, InvalidInput) else None
+    return problem_response(exc.status, exc.title, exc.detail, exc.field, errors, instance)
+
+
+def from_validation_errors(errors: list[dict], instance: str | None = None) -> JSONResponse:
+    """FastAPI's request validation (path, query, malformed JSON) in the same shape as ours."""
+    return problem_response(422, "Invalid input", "Some values need correcting",
+                            errors=[problem_of(e) for e in errors], instance=instance)

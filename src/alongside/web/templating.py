@@ -1,0 +1,59 @@
+"""Jinja2 environment with the formatting filters pages use. Templates format; they do not compute."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi.templating import Jinja2Templates
+
+from ..domain.nhs_number import format_nhs_number
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_ZONE = ZoneInfo(os.environ.get("ALONGSIDE_TIME_ZONE", "Europe/London"))
+
+
+def long_date(value: date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def local_time(value: datetime | None) -> str:
+    """A UTC moment as the clock on the wall shows it in the service's time zone."""
+    if value is None:
+        return ""
+    local = value.astimezone(_ZONE)
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+def label(value) -> str:
+    if value is None:
+        return "Not recorded"
+    return getattr(value, "label", str(value))
+
+
+def value_text(value) -> str:
+    """Any field value as a person reads it."""
+    if value is None or value == "":
+        return "Not recorded"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return local_time(value)
+    if isinstance(value, date):
+        return long_date(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "None"
+    return label(value)
+
+
+def age_on(born: date, today: date | None = None) -> int:
+    today = today or date.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+templates.env.filters.update(long_date=long_date, local_time=local_time, label=label, value_text=value_text,
+                             nhs=lambda v: format_nhs_number(v) if v else "Not recorded", age=age_on)
