@@ -75,8 +75,10 @@ def _ago(today: date, days: int) -> str:
 def _at(today: date, days_ahead: int, hour: int, minute: int = 0) -> str:
     from zoneinfo import ZoneInfo
 
-    local = datetime.combine(today + timedelta(days=days_ahead), time(hour, minute), ZoneInfo("Europe/London"))
-    return local.isoformat()
+    day = today + timedelta(days=days_ahead)
+    while day.weekday() >= 5:  # clinics run on weekdays
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour, minute), ZoneInfo("Europe/London")).isoformat()
 
 
 def _profile(today: date) -> CancerProfile:

@@ -26,7 +26,8 @@ class UserActive(BaseModel):
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
-    return {"id": str(entry.id), "patient_id": str(entry.patient_id), "kind": entry.kind, "version": entry.version,
+    # The kind is in the URL; record fields may themselves be called "kind" (appointments, goals).
+    return {"id": str(entry.id), "patient_id": str(entry.patient_id), "version": entry.version,
             "created_at": entry.created_at.isoformat(), "updated_at": entry.updated_at.isoformat(),
             **entry.data.model_dump(mode="json")}
 

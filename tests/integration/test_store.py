@@ -1,0 +1,122 @@
+"""Storage on both databases: migrations, the mapping of every kind, versions, time zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from alongside.domain import accounts, services
+from alongside.domain.errors import NotFound, VersionConflict
+from alongside.domain.records import RECORD_KINDS
+from alongside.store.tables import ROW_FOR_KIND, Base
+
+from ..factories import sample
+
+STORE_COLUMNS = {"id", "patient_id", "version", "created_at", "updated_at"}
+
+
+def test_migrations_build_exactly_the_mapped_schema(engine):
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}), Base.metadata)
+    assert differences == []
+    assert set(inspect(engine).get_table_names()) >= set(Base.metadata.tables)
+
+
+@pytest.mark.parametrize("slug", list(RECORD_KINDS))
+def test_every_model_field_has_a_column_of_the_same_name(slug):
+    columns = {c.name for c in ROW_FOR_KIND[slug].__table__.columns} - STORE_COLUMNS
+    assert columns == set(RECORD_KINDS[slug].model.model_fields)
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(engine, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+
+
+@pytest.mark.parametrize("slug", list(RECORD_KINDS))
+def test_each_kind_comes_back_as_it_was_saved(new_uow, world, slug):
+    nurse = _actor(new_uow, world.nurse)
+    with new_uow() as uow:
+        added = services.add_entry(uow, nurse, world.patient_a, slug, sample(slug, world.course_a))
+        uow.commit()
+    with new_uow() as uow:
+        read = services.read_entry(uow, nurse, world.patient_a, slug, added.id)
+    assert read.data == added.data
+    assert read.version == 1
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(new_uow, world):
+    nurse = _actor(new_uow, world.nurse)
+    with new_uow() as uow:
+        added = services.add_entry(uow, nurse, world.patient_a, "appointments",
+                                   {"starts_at": "2030-07-01T09:30:00+01:00", "kind": "oncology_clinic"})
+        uow.commit()
+    with new_uow() as uow:
+        read = services.read_entry(uow, nurse, world.patient_a, "appointments", added.id)
+    assert read.data.starts_at == datetime(2030, 7, 1, 8, 30, tzinfo=UTC)
+    assert read.data.starts_at.utcoffset().total_seconds() == 0
+
+
+def test_an_edit_of_an_old_version_is_refused_and_changes_nothing(new_uow, world):
+    nurse = _actor(new_uow, world.nurse)
+    slug, entry_id = "scans", world.entries_b["scans"]
+    with new_uow() as uow:
+        services.update_entry(uow, nurse, world.patient_b, slug, entry_id, {**sample(slug), "impression": "responding"}, 1)
+        uow.commit()
+    with new_uow() as uow, pytest.raises(VersionConflict):
+        services.update_entry(uow, nurse, world.patient_b, slug, entry_id, {**sample(slug), "impression": "progressing"}, 1)
+    with new_uow() as uow:
+        entry = services.read_entry(uow, nurse, world.patient_b, slug, entry_id)
+    assert (entry.version, entry.data.impression.value) == (2, "responding")
+
+
+def test_two_sessions_racing_on_one_version_leave_one_winner(new_uow, world):
+    nurse = _actor(new_uow, world.nurse)
+    slug, entry_id = "goals", world.entries_b["goals"]
+    first, second = new_uow(), new_uow()
+    with first, second:
+        services.update_entry(first, nurse, world.patient_b, slug, entry_id, {**sample(slug), "in_own_words": "first"}, 1)
+        first.commit()
+        with pytest.raises(VersionConflict):
+            services.update_entry(second, nurse, world.patient_b, slug, entry_id, {**sample(slug), "in_own_words": "second"}, 1)
+    with new_uow() as uow:
+        assert services.read_entry(uow, nurse, world.patient_b, slug, entry_id).data.in_own_words == "first"
+
+
+def test_an_entry_of_another_patient_is_not_found_through_this_one(new_uow, world):
+    nurse = _actor(new_uow, world.nurse)
+    with new_uow() as uow, pytest.raises(NotFound):
+        services.read_entry(uow, nurse, world.patient_a, "scans", world.entries_b["scans"])
+
+
+def test_a_dose_change_must_point_at_a_treatment_of_the_same_patient(new_uow, world):
+    nurse = _actor(new_uow, world.nurse)
+    with new_uow() as uow:
+        with pytest.raises(Exception) as caught:
+            services.add_entry(uow, nurse, world.patient_a, "dose-changes", sample("dose-changes", world.course_b))
+    assert caught.value.errors[0]["field"] == "course_id"
+
+
+def test_a_retried_create_with_the_same_id_adds_one_entry(new_uow, world):
+    nurse = _actor(new_uow, world.nurse)
+    entry_id = uuid4()
+    for _ in range(2):
+        with new_uow() as uow:
+            services.add_entry(uow, nurse, world.patient_a, "goals", sample("goals"), entry_id)
+            uow.commit()
+    with new_uow() as uow:
+        assert [e.id for e in services.list_entries(uow, nurse, world.patient_a, "goals")] == [entry_id]
+
+
+def _actor(new_uow, person):
+    with new_uow() as uow:
+        return accounts.actor_for(uow.users.get(person.user_id))
