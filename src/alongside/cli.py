@@ -34,9 +34,10 @@ def _unit_of_work() -> UnitOfWork:
 
 
 def _fail(exc: DomainError) -> None:
-    typer.secho(f"Error{f' in {exc.field}' if exc.field else ''}: {exc.detail}", err=True, fg="red")
-    for error in getattr(exc, "errors", [])[1:]:
-        typer.secho(f"  {error['field']}: {error['message']}", err=True, fg="red")
+    errors = getattr(exc, "errors", None) or [{"field": exc.field, "message": exc.detail}]
+    for error in errors:
+        where = f" in {error['field']}" if error["field"] else ""
+        typer.secho(f"Error{where}: {error['message']}", err=True, fg="red")
     raise typer.Exit(2)
 
 

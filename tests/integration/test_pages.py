@@ -1,0 +1,119 @@
+"""Server-rendered pages: forms re-render with their messages, keep what was typed, save nothing."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from alongside.store import tables as t
+
+from ..factories import PASSWORD
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def page_sign_in(client, person) -> None:
+    token = csrf_of(client.get("/sign-in").text)
+    response = client.post("/sign-in", data={"csrf_token": token, "email": person.email, "password": person.password,
+                                             "next": "/"})
+    assert response.status_code == 303, response.text
+
+
+def test_signing_in_through_the_form_lands_each_role_on_its_page(make_client, world):
+    for person, landing in [(world.alice, f"/patients/{world.patient_a}"), (world.nurse, "/caseload"),
+                            (world.admin, "/admin/users")]:
+        client = make_client()
+        page_sign_in(client, person)
+        assert client.get("/").headers["location"] == landing
+
+
+def test_a_wrong_password_re_renders_the_form_with_a_message(make_client, world):
+    client = make_client()
+    token = csrf_of(client.get("/sign-in").text)
+    response = client.post("/sign-in", data={"csrf_token": token, "email": world.nurse.email, "password": "nope"})
+    assert response.status_code == 401
+    assert "do not match" in response.text and world.nurse.email in response.text
+
+
+def test_sign_in_goes_only_to_same_site_pages(make_client, world):
+    client = make_client()
+    token = csrf_of(client.get("/sign-in").text)
+    response = client.post("/sign-in", data={"csrf_token": token, "email": world.nurse.email, "password": PASSWORD,
+                                             "next": "//evil.example/steal"})
+    assert response.headers["location"] == "/"
+
+
+def test_an_invalid_entry_form_comes_back_with_messages_and_values_and_saves_nothing(make_client, engine, world):
+    client = make_client()
+    page_sign_in(client, world.nurse)
+    form_page = client.get(f"/patients/{world.patient_a}/record/lab-results/new")
+    assert form_page.status_code == 200
+    response = client.post(f"/patients/{world.patient_a}/record/lab-results/new",
+                           data={"csrf_token": csrf_of(form_page.text), "taken_on": "2999-01-01", "test": "Platelets",
+                                 "unit": "10*9/L", "value": ""})
+    assert response.status_code == 422
+    assert "This date is in the future" in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert 'value="Platelets"' in response.text
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.LabResultRow)) == 1  # only the factory's
+
+
+def test_a_form_post_without_its_csrf_token_is_refused(make_client, engine, world):
+    client = make_client()
+    page_sign_in(client, world.nurse)
+    response = client.post(f"/patients/{world.patient_a}/record/goals/new",
+                           data={"kind": "what_matters", "recorded_on": "2025-01-01", "in_own_words": "x"})
+    assert response.status_code == 403
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.GoalRow).where(
+            t.GoalRow.patient_id == world.patient_a)) == 0
+
+
+def test_a_double_submitted_new_entry_form_saves_once(make_client, engine, world):
+    client = make_client()
+    page_sign_in(client, world.alice)
+    page = client.get(f"/patients/{world.patient_a}/record/goals/new").text
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_of(page), "form_id": form_id, "kind": "what_matters", "recorded_on": "2025-01-01",
+            "in_own_words": "Seeing the sea"}
+    assert client.post(f"/patients/{world.patient_a}/record/goals/new", data=data).status_code == 303
+    assert client.post(f"/patients/{world.patient_a}/record/goals/new", data=data).status_code == 303
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.GoalRow).where(
+            t.GoalRow.patient_id == world.patient_a)) == 1
+
+
+def test_editing_a_stale_form_is_refused_and_says_why(make_client, world):
+    first, second = make_client(), make_client()
+    page_sign_in(first, world.nurse)
+    page_sign_in(second, world.nurse)
+    url = f"/patients/{world.patient_b}/details/edit"
+    page_one, page_two = first.get(url).text, second.get(url).text
+    base = {"given_name": "Bella", "family_name": "Baker", "date_of_birth": "1970-05-17", "country": "GB",
+            "sex": "female", "time_zone": "Europe/London", "version": "1"}
+    assert first.post(url, data={**base, "town": "Hull", "csrf_token": csrf_of(page_one)}).status_code == 303
+    response = second.post(url, data={**base, "town": "Leeds", "csrf_token": csrf_of(page_two)})
+    assert response.status_code == 409
+    assert "changed by someone else" in response.text
+
+
+def test_the_caseload_page_searches_and_pages(make_client, world):
+    client = make_client()
+    page_sign_in(client, world.nurse)
+    everyone = client.get("/caseload").text
+    assert "Able, Alice" in everyone and "Baker, Bella" in everyone
+    only_bella = client.get("/caseload", params={"q": "baker"}).text
+    assert "Baker, Bella" in only_bella and "Able, Alice" not in only_bella
+
+
+def test_the_patient_home_shows_whom_to_call_with_tap_to_call_links(make_client, world):
+    client = make_client()
+    page_sign_in(client, world.bella)
+    home = client.get(f"/patients/{world.patient_b}").text
+    assert "Whom to call" in home
+    assert 'href="tel:01632960000"' in home
+    assert 'href="tel:999"' in home
