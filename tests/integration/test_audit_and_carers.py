@@ -88,3 +88,27 @@ def test_the_patient_removes_a_carer(as_user, world):
     assert alice.post(f"/patients/{world.patient_a}/carers/{world.carer.user_id}/remove",
                       data={"csrf_token": csrf}).status_code == 303
     assert as_user(world.carer).get(f"/api/v1/patients/{world.patient_a}").status_code == 404
+
+
+def test_the_patient_and_her_team_see_who_used_the_record_and_carers_do_not(as_user, world):
+    as_user(world.nurse).get(f"/api/v1/patients/{world.patient_a}/scans")
+    log = as_user(world.alice).get(f"/api/v1/patients/{world.patient_a}/access-log")
+    assert log.status_code == 200
+    assert {"actor": "Nina Nurse", "action": "read:granted", "what": "scans"}.items() <= log.json()[1].items()
+    assert as_user(world.carer).get(f"/api/v1/patients/{world.patient_a}/access-log").status_code == 403
+    page = as_user(world.alice).get(f"/patients/{world.patient_a}/access-log")
+    assert "Looked at" in page.text and "Nina Nurse" in page.text
+
+
+def test_the_team_gives_a_patient_one_sign_in(as_user, make_client, world):
+    nurse = as_user(world.nurse)
+    url = f"/api/v1/patients/{world.patient_a}/account"
+    assert nurse.post(url, json={"email": "alice2@example.org", "password": PASSWORD}).status_code == 409  # has one
+    other = nurse.post("/api/v1/patients", json={"given_name": "Dot", "family_name": "Day",
+                                                 "date_of_birth": "1980-01-01"}).json()
+    url = f"/api/v1/patients/{other['id']}/account"
+    assert as_user(world.stranger).post(url, json={"email": "dot@example.org", "password": PASSWORD}).status_code == 404
+    assert nurse.post(url, json={"email": "dot@example.org", "password": PASSWORD}).status_code == 201
+    dot = make_client()
+    sign_in(dot, type("P", (), {"email": "dot@example.org", "password": PASSWORD}))
+    assert dot.get(f"/api/v1/patients/{other['id']}").json()["given_name"] == "Dot"

@@ -17,7 +17,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .access import Action, authorise
 from .errors import AccessDenied, AlreadyExists, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
-from .people import AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, Relationship, Team, User
+from .people import (
+    AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, User,
+)
 from .vocab import Role
 
 _hasher = PasswordHasher()
@@ -83,6 +85,25 @@ def create_user(uow, actor: Actor, new: NewUser) -> User:
         uow.teams.add_member(new.team_id, user.id)
     uow.audit.record(actor, "create", new.patient_id, "user", user.id)
     return user
+
+
+def open_patient_account(uow, actor: Actor, patient_id: UUID, new: PatientSignIn) -> User:
+    """The patient's team gives her a sign-in to her own record (one per record)."""
+    authorise(uow, actor, patient_id, Action.WRITE, what="patient-account", record_id=patient_id)
+    if uow.users.of_patient(patient_id):
+        raise AlreadyExists("This patient already has a sign-in", field="email")
+    if uow.users.by_email(new.email):
+        raise AlreadyExists("An account with this email already exists", field="email")
+    patient = uow.patients.get(patient_id)
+    user = User(id=uuid4(), email=new.email, display_name=patient.details.full_name, role=Role.PATIENT,
+                patient_id=patient_id, active=True, created_at=datetime.now(UTC))
+    uow.users.add(user, hash_password(new.password))
+    return user
+
+
+def patient_accounts(uow, actor: Actor, patient_id: UUID) -> list[User]:
+    authorise(uow, actor, patient_id, Action.READ, what="patient-account")
+    return uow.users.of_patient(patient_id)
 
 
 def set_user_active(uow, actor: Actor, user_id: UUID, active: bool) -> User:

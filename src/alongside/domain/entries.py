@@ -59,3 +59,13 @@ class Page(Generic[R]):
     @property
     def has_previous(self) -> bool:
         return self.offset > 0
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    at: datetime
+    actor_name: str
+    actor_role: str
+    action: str
+    what: str
+    record_id: UUID | None

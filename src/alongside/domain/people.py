@@ -90,6 +90,12 @@ class AcceptInvitation(RecordModel):
     password: Password = Field(title="Choose a password", description=f"At least {MIN_PASSWORD_LENGTH} characters")
 
 
+class PatientSignIn(RecordModel):
+    email: Email = Field(title="Her email")
+    password: Password = Field(title="First password", description=f"At least {MIN_PASSWORD_LENGTH} characters; "
+                                                                   "give it to her in person")
+
+
 class NewTeam(RecordModel):
     name: Name = Field(title="Team name")
 

@@ -11,9 +11,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from .access import Action, authorise
-from .entries import CaseloadRow, Entry, Page, Patient
+from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
 from .errors import AccessDenied, InvalidInput, NotFound
-from .people import Actor
+from .people import Actor, Relationship
 from .records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, kind, validate
 from .vocab import ContactPurpose, Role
 
@@ -196,3 +196,11 @@ def caseload(uow, actor: Actor, query: str = "", offset: int = 0, limit: int = C
     rows, total = uow.patients.caseload(team_ids, query.strip(), max(offset, 0), min(max(limit, 1), 200))
     uow.audit.record(actor, "read:granted", None, "caseload", None)
     return Page(rows=rows, total=total, offset=max(offset, 0), limit=limit)
+
+
+def access_log(uow, actor: Actor, patient_id: UUID, limit: int = 200) -> list[AuditEvent]:
+    """Who has read or changed the record, newest first: for the patient herself and her team."""
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="access-log")
+    if relationship not in (Relationship.SELF, Relationship.CARE_TEAM, Relationship.OPERATOR):
+        raise AccessDenied("Only the patient and her team can see who has used the record")
+    return uow.audit.for_patient(patient_id, limit)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.accounts import Session
-from ..domain.entries import CaseloadRow, Entry, Patient
+from ..domain.entries import AuditEvent, CaseloadRow, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, RecordModel
@@ -251,12 +251,10 @@ class AuditRepository:
                                     actor_name=actor.display_name[:100], action=action, patient_id=patient_id,
                                     what=what, record_id=record_id))
 
-    def for_patient(self, patient_id: UUID, limit: int = 200) -> list[t.AuditEventRow]:
-        return list(self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.patient_id == patient_id)
-                                    .order_by(t.AuditEventRow.id.desc()).limit(limit)))
-
-    def recent(self, limit: int = 200) -> list[t.AuditEventRow]:
-        return list(self.db.scalars(select(t.AuditEventRow).order_by(t.AuditEventRow.id.desc()).limit(limit)))
+    def for_patient(self, patient_id: UUID, limit: int = 200) -> list[AuditEvent]:
+        rows = self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.patient_id == patient_id)
+                               .order_by(t.AuditEventRow.id.desc()).limit(limit))
+        return [AuditEvent(r.at, r.actor_name, r.actor_role, r.action, r.what, r.record_id) for r in rows]
 
 
 def _user(row: t.UserRow) -> User:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, create_model
 
 from ..domain import accounts, services, transfer
 from ..domain.entries import Entry, Patient
-from ..domain.people import CarerInvitation, NewTeam, NewUser, User
+from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind
 from .context import SESSION_COOKIE, Visit, api_visit, client_address, unit_of_work
 
@@ -135,6 +135,22 @@ def export_record(patient_id: UUID, current: Visit = Depends(api_visit), uow=Dep
     document = transfer.export_record(uow, current.actor, patient_id)
     uow.commit()
     return document
+
+
+@router.get("/patients/{patient_id}/access-log", tags=["patients"])
+def access_log(patient_id: UUID, current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+    events = services.access_log(uow, current.actor, patient_id)
+    uow.commit()
+    return [{"at": e.at.isoformat(), "actor": e.actor_name, "role": e.actor_role, "action": e.action, "what": e.what,
+             "record_id": str(e.record_id) if e.record_id else None} for e in events]
+
+
+@router.post("/patients/{patient_id}/account", status_code=201, tags=["patients"])
+def open_patient_account(patient_id: UUID, body: PatientSignIn, current: Visit = Depends(api_visit),
+                         uow=Depends(unit_of_work)):
+    user = accounts.open_patient_account(uow, current.actor, patient_id, body)
+    uow.commit()
+    return user_json(user)
 
 
 @router.get("/patients/{patient_id}/carers", tags=["carers"])

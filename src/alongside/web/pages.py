@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..domain import accounts, services
-from ..domain.errors import DomainError, InvalidInput
-from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser
+from ..domain.errors import AlreadyExists, DomainError, InvalidInput
+from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
 from ..domain.vocab import Role
 from .api import set_session_cookie
@@ -340,6 +340,43 @@ def _form_id(form: dict[str, str]) -> UUID | None:
         return UUID(form.get("form_id", ""))
     except ValueError:
         return None
+
+
+@router.get("/patients/{patient_id}/access-log", response_class=HTMLResponse)
+def access_log(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    events = services.access_log(uow, current.actor, patient_id)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    return render(request, "access_log.html", patient=patient, events=events)
+
+
+@router.get("/patients/{patient_id}/account", response_class=HTMLResponse)
+def patient_account(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    users = accounts.patient_accounts(uow, current.actor, patient_id)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    return _account_page(request, patient, users, {"email": patient.details.email}, {})
+
+
+@router.post("/patients/{patient_id}/account", response_class=HTMLResponse)
+async def open_patient_account(request: Request, patient_id: UUID, current: Visit = Depends(visit),
+                               uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    try:
+        new = validate(PatientSignIn, parse_form(PatientSignIn, form, _zone(request)))
+        accounts.open_patient_account(uow, current.actor, patient_id, new)
+    except (InvalidInput, AlreadyExists) as exc:
+        uow.rollback()
+        errors = _by_field(exc) if isinstance(exc, InvalidInput) else {exc.field or "email": exc.detail}
+        values = {"email": form.get("email", "")}
+        return _account_page(request, uow.patients.get(patient_id), uow.users.of_patient(patient_id), values, errors, 422)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/account")
+
+
+def _account_page(request, patient, users, values, errors, status=200):
+    return render(request, "patient_account.html", status, patient=patient, users=users, errors=errors,
+                  fields=build_form(PatientSignIn, values, errors, _zone(request)))
 
 
 # --- Carers -----------------------------------------------------------------------------------

@@ -55,5 +55,15 @@ def age_on(born: date, today: date | None = None) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-templates.env.filters.update(long_date=long_date, local_time=local_time, label=label, value_text=value_text,
+_ACTIONS = {"read:granted": "Looked at", "write:granted": "Changed", "read:refused": "Refused to show",
+            "write:refused": "Refused to change", "create": "Created", "import": "Imported",
+            "invite-carer": "Invited a carer", "accept-invitation": "Accepted an invitation",
+            "remove-carer": "Removed a carer", "sign-in": "Signed in"}
+
+
+def audit_action(action: str) -> str:
+    return _ACTIONS.get(action, action.replace("-", " ").capitalize())
+
+
+templates.env.filters.update(audit_action=audit_action, long_date=long_date, local_time=local_time, label=label, value_text=value_text,
                              nhs=lambda v: format_nhs_number(v) if v else "Not recorded", age=age_on)
