@@ -20,7 +20,7 @@ from pydantic import (
 from .errors import InvalidInput, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
-from .opening_hours import OpeningHours
+from ..clinical.opening_hours import OpeningHours
 from .vocab import (
     AccessRoute, AccessStatus, AppointmentKind, BreakReason, CheckInBy, ContactPurpose, GenomicFinding,
     GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality, MenopausalStatus,

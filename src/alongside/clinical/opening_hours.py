@@ -2,14 +2,14 @@
 
 Text form, as typed on the form and shown back: ``24/7``, ``Mon-Fri 09:00-17:00``,
 ``Mon-Fri 08:30-18:00; Sat 09:00-12:00``. Bank holidays are closed unless ``24/7``.
-Issue 3's contact routing reads the structured form; this module only parses and formats.
+Times are wall-clock times where the service is: callers pass local datetimes.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time, timedelta
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = "24/7"
@@ -67,3 +67,30 @@ def _clock(text: str, part: str) -> time:
     if hours > 23 or minutes > 59:
         raise ValueError(f"'{text}' in '{part}' is not a time of day")
     return time(hours, minutes)
+
+
+def is_open(hours: OpeningHours, local: datetime, bank_holidays: frozenset[date] = frozenset()) -> bool:
+    """Is the line answering at this local wall-clock moment?"""
+    if hours.always_open:
+        return True
+    if local.date() in bank_holidays:
+        return False
+    day, clock = DAYS[local.weekday()], local.time()
+    return any(day in span.days and span.opens <= clock < span.closes for span in hours.spans)
+
+
+def next_opening(hours: OpeningHours, local: datetime, bank_holidays: frozenset[date] = frozenset(),
+                 within_days: int = 14) -> datetime | None:
+    """The next local moment the line opens, looking up to `within_days` ahead."""
+    if hours.always_open:
+        return local
+    for offset in range(within_days + 1):
+        day = local.date() + timedelta(days=offset)
+        if day in bank_holidays:
+            continue
+        opening_times = sorted(s.opens for s in hours.spans if DAYS[day.weekday()] in s.days)
+        for opens in opening_times:
+            moment = datetime.combine(day, opens, local.tzinfo)
+            if moment > local:
+                return moment
+    return None

@@ -2,7 +2,7 @@ from datetime import time
 
 import pytest
 
-from alongside.domain.opening_hours import OpeningHours
+from alongside.clinical.opening_hours import OpeningHours
 
 
 @pytest.mark.parametrize("text, shown", [
