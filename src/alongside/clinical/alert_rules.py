@@ -1,0 +1,94 @@
+"""When a check-in should alert the team, and why: severe, worsening, red flag, missed.
+
+The rules follow the symptom-monitoring trials this loop is built on (Basch et al., JCO 2016 and
+JAMA 2017; PRO-TECT, Basch et al., JAMA 2022): an alert for a severe symptom, or one that has
+worsened, goes to a nurse. Defaults:
+- severe: PRO-CTCAE composite grade 3 (the top grade; Basch et al., Clinical Trials 2021), or a
+  0-10 burden item of 7 or more (the "severe" band of ESAS scores, Selby et al., J Pain Symptom
+  Manage 2010);
+- worsening: 2 or more points higher than both the previous report and the person's own
+  baseline (the first report after a treatment starts), so a steady high score alerts once as
+  severe and a single bad week is not compared against a flattering baseline only;
+- red flag: any raised flag, at its own level (see red_flags.py);
+- missed: no check-in for 7 days plus 3 days' grace.
+All are fields of `AlertThresholds`, configurable per team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .contacts import Level
+from .red_flags import RaisedFlag
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    severe_grade: int = 3
+    severe_burden: int = 7
+    worsening_grade_points: int = 2
+    worsening_burden_points: int = 2
+    check_in_every: timedelta = timedelta(days=7)
+    missed_grace: timedelta = timedelta(days=3)
+    severe_level: Level = Level.AMBER
+    worsening_level: Level = Level.GREEN
+    missed_level: Level = Level.GREEN
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What one check-in measured. Skipped items are absent, never zero."""
+
+    grades: dict[str, int] = field(default_factory=dict)  # PRO-CTCAE composite grade 0-3 by symptom
+    burden: dict[str, int] = field(default_factory=dict)  # 0-10 items by name
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # severe, worsening, red_flag, missed
+    level: Level
+    item: str
+    values: dict[str, object]
+
+
+def evaluate(current: Scores, previous: Scores | None, baseline: Scores | None, flags: list[RaisedFlag],
+             thresholds: AlertThresholds = AlertThresholds()) -> list[Finding]:
+    findings = [Finding("red_flag", f.level, f.code, {"answer": f.value, "concern": f.concern}) for f in flags]
+    findings += _severe(current, thresholds)
+    findings += _worsening(current.grades, previous, baseline, "grades", thresholds.worsening_grade_points, thresholds)
+    findings += _worsening(current.burden, previous, baseline, "burden", thresholds.worsening_burden_points, thresholds)
+    return findings
+
+
+def _severe(current: Scores, t: AlertThresholds) -> list[Finding]:
+    found = [Finding("severe", t.severe_level, item, {"grade": grade, "threshold": t.severe_grade})
+             for item, grade in current.grades.items() if grade >= t.severe_grade]
+    found += [Finding("severe", t.severe_level, item, {"score": score, "threshold": t.severe_burden})
+              for item, score in current.burden.items() if score >= t.severe_burden]
+    return found
+
+
+def _worsening(now: dict[str, int], previous: Scores | None, baseline: Scores | None, part: str, points: int,
+               t: AlertThresholds) -> list[Finding]:
+    if previous is None or baseline is None:
+        return []
+    before, start = getattr(previous, part), getattr(baseline, part)
+    found = []
+    for item, value in now.items():
+        if item in before and item in start and value - before[item] >= points and value - start[item] >= points:
+            found.append(Finding("worsening", t.worsening_level, item,
+                                 {"now": value, "previous": before[item], "baseline": start[item], "points": points}))
+    return found
+
+
+def missed_check_in(last_submitted: datetime | None, since: datetime, now: datetime,
+                    thresholds: AlertThresholds = AlertThresholds()) -> Finding | None:
+    """A check-in is overdue when none has come in for the interval plus grace, counted from
+    the last one (or from when monitoring began, for someone who has never checked in)."""
+    reference = last_submitted or since
+    overdue = now - reference - thresholds.check_in_every
+    if overdue < thresholds.missed_grace:
+        return None
+    return Finding("missed", thresholds.missed_level, "check_in",
+                   {"last": last_submitted.isoformat() if last_submitted else None, "days": (now - reference).days})
