@@ -156,9 +156,28 @@ def _serve(host: str, port: int, cookie_secure: bool) -> None:
     from .web.settings import Settings
 
     settings = Settings.from_environment()
-    settings = Settings(database_url=settings.database_url, service_time_zone=settings.service_time_zone,
-                        cookie_secure=cookie_secure and settings.cookie_secure)
+    settings = Settings.from_environment(cookie_secure=cookie_secure and settings.cookie_secure)
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+
+
+@app.command()
+def monitor(once: bool = typer.Option(False, help="Run one pass and exit (for cron)")) -> None:
+    """Escalate unacknowledged red alerts, raise missed check-ins, and send queued notifications."""
+    import time
+
+    from .web.monitor import run_once
+    from .web.settings import Settings
+
+    settings = Settings.from_environment()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    while True:
+        summary = run_once(sessions, settings)
+        typer.echo(summary)
+        if once:
+            return
+        time.sleep(max(settings.monitor_interval, 5))
 
 
 def _password() -> str:

@@ -19,7 +19,10 @@ def api(slug: str, patient_id, entry_id=None) -> str:
     return f"/api/v1/patients/{patient_id}/{slug}" + (f"/{entry_id}" if entry_id else "")
 
 
-@pytest.mark.parametrize("slug", list(RECORD_KINDS))
+EDITABLE = [slug for slug, kind in RECORD_KINDS.items() if not kind.submitted_only]
+
+
+@pytest.mark.parametrize("slug", EDITABLE)
 def test_a_clinician_creates_reads_updates_and_deletes_every_kind(as_user, world, slug):
     nurse = as_user(world.nurse)
     created = nurse.post(api(slug, world.patient_a), json=sample(slug, world.course_a))
@@ -35,6 +38,14 @@ def test_a_clinician_creates_reads_updates_and_deletes_every_kind(as_user, world
     assert nurse.delete(api(slug, world.patient_a, entry["id"]), params={"version": 1}).status_code == 409
     assert nurse.delete(api(slug, world.patient_a, entry["id"]), params={"version": 2}).status_code == 204
     assert nurse.get(api(slug, world.patient_a, entry["id"])).status_code == 404
+
+
+def test_a_check_in_is_a_report_and_is_never_edited_afterwards(as_user, world):
+    nurse = as_user(world.nurse)
+    url = api("check-ins", world.patient_b, world.entries_b["check-ins"])
+    assert nurse.get(url).status_code == 200
+    assert nurse.put(url, json={**sample("check-ins"), "version": 1}).status_code == 405
+    assert nurse.delete(url, params={"version": 1}).status_code == 405
 
 
 def _problem(response, status: int, field: str) -> dict:

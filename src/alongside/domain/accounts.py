@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .access import Action, authorise
 from .errors import AccessDenied, AlreadyExists, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
 from .people import (
-    AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, User,
+    AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, TeamSettings, User,
 )
 from .vocab import Role
 
@@ -131,6 +131,16 @@ def create_team(uow, actor: Actor, new: NewTeam) -> Team:
     uow.teams.add(team)
     uow.audit.record(actor, "create", None, "team", team.id)
     return team
+
+
+def update_team_settings(uow, actor: Actor, team_id: UUID, values: dict) -> TeamSettings:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator can change a team's alert settings")
+    current = uow.teams.settings(team_id)
+    updated = TeamSettings(id=current.id, name=current.name, **values)
+    uow.teams.update_settings(updated)
+    uow.audit.record(actor, "update", None, "team-settings", team_id)
+    return updated
 
 
 def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, now: datetime | None = None) -> SignedIn:

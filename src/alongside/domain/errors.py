@@ -41,8 +41,14 @@ class NotSignedIn(DomainError):
     title = "Sign-in required"
 
 
-class VersionConflict(DomainError):
+class Conflict(DomainError):
+    """The request no longer fits the state of the thing (someone else got there first)."""
+
     status = 409
+    title = "Conflict"
+
+
+class VersionConflict(Conflict):
     title = "Edited by someone else"
 
 

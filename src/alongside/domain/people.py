@@ -59,6 +59,19 @@ class Team:
     name: str
 
 
+@dataclass(frozen=True)
+class TeamSettings:
+    """Where a team's alerts go, and how long a red alert may wait before it is escalated."""
+
+    id: UUID
+    name: str
+    notify_email: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    escalation_email: str | None = None
+    escalate_red_after_minutes: int = 30
+
+
 class NewUser(RecordModel):
     email: Email = Field(title="Email")
     display_name: Name = Field(title="Name")

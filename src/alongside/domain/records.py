@@ -14,7 +14,8 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator,
+    AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator,
+    model_validator,
 )
 
 from .errors import InvalidInput, NotFound
@@ -291,14 +292,59 @@ class AccessRequest(RecordModel):
 
 # --- Results -----------------------------------------------------------------------------------
 
+class SymptomAnswer(RecordModel):
+    """One symptom's answers, 0-4 each; an attribute not asked or skipped is None."""
+
+    frequency: int | None = Field(None, ge=0, le=4)
+    severity: int | None = Field(None, ge=0, le=4)
+    interference: int | None = Field(None, ge=0, le=4)
+
+
+Score10 = Annotated[int, Field(ge=0, le=10)]
+
+
 class CheckIn(RecordModel):
-    """A check-in. Issue 3 adds the instrument; answers are kept as given, skipped items absent."""
+    """A check-in as given. Skipped items are absent, never zero; grades are derived on submit."""
 
     submitted_at: Moment = Field(title="Submitted at")
     submitted_by: CheckInBy = Field(CheckInBy.PATIENT, title="Completed by")
+    symptoms: dict[str, SymptomAnswer] = Field(default_factory=dict, title="Symptoms")
+    burden: dict[str, Score10] = Field(default_factory=dict, title="How things are now (0-10)")
+    red_flags: dict[str, bool] = Field(default_factory=dict, title="Urgent questions")
+    temperature_c: float | None = Field(None, title="Temperature (C)")
     wellbeing: int | None = Field(None, ge=0, le=10, title="Overall wellbeing (0 worst - 10 best)")
-    answers: dict[str, int | float | str] = Field(default_factory=dict, title="Answers")
     free_text: Annotated[str, StringConstraints(max_length=5000)] | None = Field(None, title="Anything else")
+
+    @model_validator(mode="after")
+    def _known_items(self, info: ValidationInfo) -> CheckIn:
+        from ..clinical.red_flags import BY_CODE, check_temperature
+        from .instrument import instrument
+
+        questions = instrument()
+        for code, answer in self.symptoms.items():
+            symptom = questions.symptom(code)
+            if symptom is None:
+                raise _FieldError(f"symptoms.{code}", "Not a symptom this check-in asks about")
+            for attribute in ("frequency", "severity", "interference"):
+                if getattr(answer, attribute) is not None and attribute not in symptom.attributes:
+                    raise _FieldError(f"symptoms.{code}.{attribute}", f"{symptom.label} is not asked by {attribute}")
+        known_burden = {item.code for item in questions.burden.items}
+        for code in self.burden:
+            if code not in known_burden:
+                raise _FieldError(f"burden.{code}", "Not an item of this check-in")
+        for code in self.red_flags:
+            if code not in BY_CODE:
+                raise _FieldError(f"red_flags.{code}", "Not a question of this check-in")
+        if self.temperature_c is not None:
+            try:
+                check_temperature(self.temperature_c)
+            except ValueError as exc:
+                raise _FieldError("temperature_c", f"{exc}. Give it in degrees Celsius, for example 37.2") from None
+        context = info.context or {}
+        now = context.get("now") or datetime.now(UTC)  # the service's clock, when it gives one
+        if not context.get("stored") and self.submitted_at > now + timedelta(minutes=5):
+            raise _FieldError("submitted_at", "A check-in cannot be dated in the future")
+        return self
 
 
 class LabResult(RecordModel):
@@ -349,6 +395,8 @@ class RecordKind:
     patient_writes: bool = False
     carer_check_in_writes: bool = False
     parent_field: str | None = None  # a field that points at another entry of this patient
+    # Submitted through its own use case (a check-in raises alerts) and never edited afterwards.
+    submitted_only: bool = False
 
 
 def _label(value: Any) -> str:
@@ -382,8 +430,8 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
     RecordKind("access-requests", AccessRequest, "Access request", "Access to treatments", "requested_on",
                lambda r: f"{r.drug} via {_label(r.route)}: {_label(r.status)}"),
     RecordKind("check-ins", CheckIn, "Check-in", "Check-ins", "submitted_at",
-               lambda r: "Check-in" + (f", wellbeing {r.wellbeing}/10" if r.wellbeing is not None else ""),
-               patient_writes=True, carer_check_in_writes=True),
+               lambda r: f"Check-in, {len(r.symptoms)} symptoms" + (f", wellbeing {r.wellbeing}/10" if r.wellbeing is not None else ""),
+               patient_writes=True, carer_check_in_writes=True, submitted_only=True),
     RecordKind("lab-results", LabResult, "Blood test result", "Blood tests", "taken_on",
                lambda r: f"{r.test} {r.value:g} {r.unit}"),
     RecordKind("tumour-markers", TumourMarkerResult, "Tumour marker", "Tumour markers", "taken_on",
@@ -407,10 +455,10 @@ def who_may_write(record_kind: RecordKind) -> set[Role]:
     return roles
 
 
-def validate(model: type[M], data: Any) -> M:
+def validate(model: type[M], data: Any, now: datetime | None = None) -> M:
     """Build a model from untrusted input, or raise InvalidInput naming each offending field."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"now": now} if now else None)
     except ValidationError as exc:
         raise InvalidInput("Some answers need correcting", errors=[problem_of(e) for e in exc.errors()]) from None
 

@@ -6,14 +6,19 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from dataclasses import dataclass
+from uuid import uuid4
+
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..clinical.contacts import Level
 from ..domain.accounts import Session
+from ..domain.monitoring import Alert, AlertState
 from ..domain.entries import AuditEvent, CaseloadRow, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
-from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, User
+from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, RecordModel
 from ..domain.vocab import CarerAccess, Role
 from . import tables as t
@@ -28,7 +33,8 @@ def _fields(model: RecordModel) -> dict[str, Any]:
 
 
 def _from_row(model: type[RecordModel], row: Any) -> RecordModel:
-    return model.model_validate({name: getattr(row, name) for name in model.model_fields})
+    # "stored": what was valid when saved stays readable (rules about "now" are not re-applied).
+    return model.model_validate({name: getattr(row, name) for name in model.model_fields}, context={"stored": True})
 
 
 def _check_version(row: Any, expected: int, what: str) -> None:
@@ -340,6 +346,37 @@ class TeamRepository:
     def of_patient(self, patient_id: UUID) -> list[UUID]:
         return list(self.db.scalars(select(t.CaseloadRow.team_id).where(t.CaseloadRow.patient_id == patient_id)))
 
+    def caring_for(self, patient_id: UUID) -> list[TeamSettings]:
+        rows = self.db.scalars(select(t.TeamRow).join(t.CaseloadRow, t.CaseloadRow.team_id == t.TeamRow.id)
+                               .where(t.CaseloadRow.patient_id == patient_id))
+        return [_team_settings(r) for r in rows]
+
+    def all_settings(self) -> list[TeamSettings]:
+        return [_team_settings(r) for r in self.db.scalars(select(t.TeamRow))]
+
+    def settings(self, team_id: UUID) -> TeamSettings:
+        row = self.db.get(t.TeamRow, team_id)
+        if row is None:
+            raise NotFound("No such team")
+        return _team_settings(row)
+
+    def update_settings(self, settings: TeamSettings) -> None:
+        row = self.db.get(t.TeamRow, settings.id)
+        if row is None:
+            raise NotFound("No such team")
+        for name in ("notify_email", "webhook_url", "webhook_secret", "escalation_email", "escalate_red_after_minutes"):
+            setattr(row, name, getattr(settings, name))
+        self.db.flush()
+
+    def named(self, team_ids: list[UUID]) -> list[tuple[UUID, str]]:
+        return [(r.id, r.name) for r in self.db.scalars(select(t.TeamRow).where(t.TeamRow.id.in_(team_ids))
+                                                        .order_by(t.TeamRow.name))]
+
+
+def _team_settings(row: t.TeamRow) -> TeamSettings:
+    return TeamSettings(row.id, row.name, row.notify_email, row.webhook_url, row.webhook_secret, row.escalation_email,
+                        row.escalate_red_after_minutes if row.escalate_red_after_minutes is not None else 30)
+
 
 class CarerRepository:
     def __init__(self, db: OrmSession):
@@ -420,3 +457,124 @@ class SignInRepository:
         a = t.SignInAttemptRow
         who = a.email == email if email is not None else a.client == client
         return self.db.scalar(select(func.count()).select_from(a).where(who, a.at >= since, a.succeeded.is_(False))) or 0
+
+
+def _alert(row: t.AlertRow, patient_name: str | None = None) -> Alert:
+    return Alert(id=row.id, version=row.version, patient_id=row.patient_id, check_in_id=row.check_in_id, rule=row.rule,
+                 level=Level(row.level), item=row.item, detail=row.detail, state=AlertState(row.state),
+                 created_at=row.created_at, acknowledged_at=row.acknowledged_at, acknowledged_by=row.acknowledged_by,
+                 resolved_at=row.resolved_at, resolved_by=row.resolved_by, notes=row.notes,
+                 escalated_at=row.escalated_at, patient_name=patient_name)
+
+
+class AlertRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def add(self, alert: Alert) -> None:
+        self.db.add(t.AlertRow(id=alert.id, patient_id=alert.patient_id, check_in_id=alert.check_in_id, rule=alert.rule,
+                               level=alert.level.value, item=alert.item, detail=alert.detail, state=alert.state.value,
+                               created_at=alert.created_at))
+        self.db.flush()
+
+    def get(self, alert_id: UUID) -> Alert | None:
+        row = self.db.get(t.AlertRow, alert_id)
+        return _alert(row) if row else None
+
+    def update(self, alert_id: UUID, version: int, **changes) -> Alert:
+        row = self.db.get(t.AlertRow, alert_id)
+        if row is None:
+            raise NotFound("No such alert")
+        _check_version(row, version, "alert")
+        for name, value in changes.items():
+            setattr(row, name, value.value if hasattr(value, "value") else value)
+        _flush(self.db, "alert")
+        return _alert(row)
+
+    def for_check_in(self, check_in_id: UUID) -> list[Alert]:
+        return [_alert(r) for r in self.db.scalars(select(t.AlertRow).where(t.AlertRow.check_in_id == check_in_id)
+                                                   .order_by(t.AlertRow.created_at))]
+
+    def for_patient(self, patient_id: UUID, limit: int = 200) -> list[Alert]:
+        return [_alert(r) for r in self.db.scalars(select(t.AlertRow).where(t.AlertRow.patient_id == patient_id)
+                                                   .order_by(t.AlertRow.created_at.desc()).limit(limit))]
+
+    def for_teams(self, team_ids: list[UUID], states: list) -> list[Alert]:
+        p = t.PatientRow
+        rows = self.db.execute(
+            select(t.AlertRow, p.given_name, p.family_name).join(p, p.id == t.AlertRow.patient_id)
+            .where(t.AlertRow.state.in_([s.value for s in states]),
+                   t.AlertRow.patient_id.in_(select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id.in_(team_ids))))
+            .order_by(t.AlertRow.created_at).limit(1000))
+        return [_alert(row, f"{family}, {given}") for row, given, family in rows]
+
+    def unacknowledged_red(self, team_id: UUID, created_before: datetime) -> list[Alert]:
+        rows = self.db.scalars(select(t.AlertRow).where(
+            t.AlertRow.level == Level.RED.value, t.AlertRow.state == AlertState.NEW.value,
+            t.AlertRow.escalated_at.is_(None), t.AlertRow.created_at <= created_before,
+            t.AlertRow.patient_id.in_(select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id == team_id))))
+        return [_alert(r) for r in rows]
+
+    def mark_escalated(self, alert_id: UUID, at: datetime) -> None:
+        self.db.execute(update(t.AlertRow).where(t.AlertRow.id == alert_id).values(escalated_at=at))
+
+    def monitored_patients_without_open_missed(self) -> list[tuple[UUID, datetime | None, datetime]]:
+        """Patients with their own sign-in (so check-ins are expected) and no open 'missed' alert:
+        (patient, last check-in, monitored since)."""
+        open_missed = select(t.AlertRow.patient_id).where(t.AlertRow.rule == "missed",
+                                                          t.AlertRow.state != AlertState.RESOLVED.value)
+        last = (select(t.CheckInRow.patient_id, func.max(t.CheckInRow.submitted_at).label("last"))
+                .group_by(t.CheckInRow.patient_id).subquery())
+        rows = self.db.execute(
+            select(t.UserRow.patient_id, last.c.last, t.UserRow.created_at)
+            .outerjoin(last, last.c.patient_id == t.UserRow.patient_id)
+            .where(t.UserRow.role == Role.PATIENT.value, t.UserRow.active.is_(True),
+                   t.UserRow.patient_id.is_not(None), t.UserRow.patient_id.not_in(open_missed)))
+        return [(pid, _aware(last_at), _aware(since)) for pid, last_at, since in rows]
+
+    def acknowledgement_pairs(self, team_id: UUID, since: datetime) -> list[tuple[datetime, datetime | None]]:
+        rows = self.db.execute(select(t.AlertRow.created_at, t.AlertRow.acknowledged_at).where(
+            t.AlertRow.created_at >= since,
+            t.AlertRow.patient_id.in_(select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id == team_id))))
+        return [(created, acknowledged) for created, acknowledged in rows]
+
+
+@dataclass(frozen=True)
+class PendingNotification:
+    id: UUID
+    alert: Alert
+    purpose: str
+    channel: str
+    target: str
+    attempts: int
+
+
+class NotificationRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def enqueue(self, alert_id: UUID, purpose: str, channel: str, target: str, now: datetime) -> None:
+        exists_already = self.db.scalar(select(t.NotificationRow.id).where(
+            t.NotificationRow.alert_id == alert_id, t.NotificationRow.purpose == purpose,
+            t.NotificationRow.channel == channel, t.NotificationRow.target == target))
+        if exists_already is None:
+            self.db.add(t.NotificationRow(id=uuid4(), alert_id=alert_id, purpose=purpose, channel=channel, target=target,
+                                          status="pending", attempts=0, created_at=now))
+            self.db.flush()
+
+    def due(self, max_attempts: int, limit: int = 100) -> list[PendingNotification]:
+        rows = self.db.execute(select(t.NotificationRow, t.AlertRow).join(t.AlertRow, t.AlertRow.id == t.NotificationRow.alert_id)
+                               .where(t.NotificationRow.status != "sent", t.NotificationRow.attempts < max_attempts)
+                               .order_by(t.NotificationRow.created_at).limit(limit))
+        return [PendingNotification(n.id, _alert(a), n.purpose, n.channel, n.target, n.attempts) for n, a in rows]
+
+    def record_attempt(self, notification_id: UUID, now: datetime, error: str | None) -> None:
+        row = self.db.get(t.NotificationRow, notification_id)
+        row.attempts += 1
+        row.status = "failed" if error else "sent"
+        row.sent_at = None if error else now
+        row.last_error = error[:500] if error else None
+        self.db.flush()
+
+    def all(self) -> list[t.NotificationRow]:
+        return list(self.db.scalars(select(t.NotificationRow).order_by(t.NotificationRow.created_at)))

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
-    TypeDecorator, Uuid,
+    TypeDecorator, UniqueConstraint, Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -237,8 +237,11 @@ class CheckInRow(EntryRow):
     __tablename__ = "check_in"
     submitted_at: Mapped[datetime]
     submitted_by: Mapped[str] = code()
+    symptoms: Mapped[dict] = mapped_column(JSON)
+    burden: Mapped[dict] = mapped_column(JSON)
+    red_flags: Mapped[dict] = mapped_column(JSON)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
     wellbeing: Mapped[int | None]
-    answers: Mapped[dict] = mapped_column(JSON)
     free_text: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_check_in_patient_submitted", "patient_id", "submitted_at"),)
 
@@ -301,6 +304,12 @@ class TeamRow(Base):
     __tablename__ = "team"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Where alerts go, and how long a red alert may wait for someone to acknowledge it.
+    notify_email: Mapped[str | None] = mapped_column(String(254))
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    escalation_email: Mapped[str | None] = mapped_column(String(254))
+    escalate_red_after_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
 
 class TeamMemberRow(Base):
@@ -364,3 +373,44 @@ class AuditEventRow(Base):
     patient_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     what: Mapped[str] = mapped_column(String(60))
     record_id: Mapped[uuid.UUID | None]
+
+
+class AlertRow(Base):
+    """An alert to the team: which rule fired, with the values, and what the team did about it."""
+
+    __tablename__ = "alert"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    check_in_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"), index=True)
+    rule: Mapped[str] = code()
+    level: Mapped[str] = code()
+    item: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = code()
+    created_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None]
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_alert_state_level_created", "state", "level", "created_at"),)
+
+
+class NotificationRow(Base):
+    """The outbox: one row per message to send, so a retry never sends twice."""
+
+    __tablename__ = "notification"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = code()  # new, escalation
+    channel: Mapped[str] = code()  # email, webhook
+    target: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = code()  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    __table_args__ = (UniqueConstraint("alert_id", "purpose", "channel", "target", name="uq_notification_once"),)

@@ -23,6 +23,8 @@ class UnitOfWork:
         self.invitations = r.InvitationRepository(self.db)
         self.sessions = r.SessionRepository(self.db)
         self.sign_ins = r.SignInRepository(self.db)
+        self.alerts = r.AlertRepository(self.db)
+        self.notifications = r.NotificationRepository(self.db)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -4,10 +4,11 @@
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field, create_model
 
-from ..domain import accounts, services, transfer
+from ..clinical.contacts import Level
+from ..domain import accounts, monitoring, services, transfer
 from ..domain.entries import Entry, Patient
 from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind
@@ -208,8 +209,10 @@ def _entry_routes(record_kind: RecordKind) -> None:
         return Response(status_code=204)
 
     router.add_api_route(path, list_entries, methods=["GET"], tags=tags, name=f"list-{slug}")
-    router.add_api_route(path, add_entry, methods=["POST"], tags=tags, name=f"add-{slug}", status_code=201)
     router.add_api_route(path + "/{entry_id}", read_entry, methods=["GET"], tags=tags, name=f"read-{slug}")
+    if record_kind.submitted_only:
+        return
+    router.add_api_route(path, add_entry, methods=["POST"], tags=tags, name=f"add-{slug}", status_code=201)
     router.add_api_route(path + "/{entry_id}", update_entry, methods=["PUT"], tags=tags, name=f"update-{slug}")
     router.add_api_route(path + "/{entry_id}", delete_entry, methods=["DELETE"], tags=tags, name=f"delete-{slug}",
                          status_code=204)
@@ -217,6 +220,113 @@ def _entry_routes(record_kind: RecordKind) -> None:
 
 for _kind in RECORD_KINDS.values():
     _entry_routes(_kind)
+
+
+# --- Check-ins, alerts and whom to call ---------------------------------------------------------
+
+class CheckInSubmission(BaseModel):
+    """A check-in as sent by a client: the server stamps who submitted it and, unless given, when."""
+
+    model_config = {"extra": "forbid"}
+    id: UUID | None = Field(None, description="Or send an Idempotency-Key header: a retry creates nothing new")
+    submitted_at: str | None = None
+    symptoms: dict[str, dict[str, int | None]] = {}
+    burden: dict[str, int] = {}
+    red_flags: dict[str, bool] = {}
+    temperature_c: float | None = None
+    wellbeing: int | None = None
+    free_text: str | None = None
+
+
+def routing_json(routing) -> dict[str, Any]:
+    return {"level": routing.level.value, "call": {"name": routing.call.name, "phone": routing.call.phone},
+            "now": routing.now, "opens_at": routing.opens_at.isoformat() if routing.opens_at else None,
+            "also": [{"name": line.name, "phone": line.phone} for line in routing.also]}
+
+
+def alert_json(alert) -> dict[str, Any]:
+    return {"id": str(alert.id), "version": alert.version, "patient_id": str(alert.patient_id),
+            "patient_name": alert.patient_name, "check_in_id": str(alert.check_in_id) if alert.check_in_id else None,
+            "rule": alert.rule, "level": alert.level.value, "item": alert.item, "values": alert.detail,
+            "summary": alert.summary, "state": alert.state.value, "created_at": alert.created_at.isoformat(),
+            "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+            "acknowledged_by": alert.acknowledged_by,
+            "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+            "resolved_by": alert.resolved_by, "notes": alert.notes,
+            "escalated_at": alert.escalated_at.isoformat() if alert.escalated_at else None}
+
+
+def outcome_json(outcome) -> dict[str, Any]:
+    return {"check_in": entry_json(outcome.check_in), "grades": outcome.grades,
+            "alerts": [alert_json(a) for a in outcome.alerts], "whom_to_call": routing_json(outcome.routing),
+            "advice": outcome.advice, "self_care": [{"symptom": s, "advice": a} for s, a in outcome.self_care]}
+
+
+@router.post("/patients/{patient_id}/check-ins", status_code=201, tags=["Check-ins"])
+def submit_check_in(request: Request, response: Response, patient_id: UUID, body: CheckInSubmission,
+                    idempotency_key: UUID | None = Header(None), current: Visit = Depends(api_visit),
+                    uow=Depends(unit_of_work)):
+    settings = request.app.state.settings
+    data = body.model_dump(exclude={"id"}, exclude_none=True)
+    outcome = monitoring.submit_check_in(uow, current.actor, patient_id, data, body.id or idempotency_key,
+                                         settings.monitoring, settings.clock())
+    uow.commit()
+    if outcome.repeated:
+        response.status_code = 200
+    return outcome_json(outcome)
+
+
+@router.get("/patients/{patient_id}/whom-to-call", tags=["Check-ins"])
+def whom_to_call(request: Request, patient_id: UUID, level: Level = Query(Level.AMBER),
+                 current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+    settings = request.app.state.settings
+    routing = monitoring.whom_to_call(uow, current.actor, patient_id, level, settings.monitoring, settings.clock())
+    uow.commit()
+    return routing_json(routing)
+
+
+@router.get("/patients/{patient_id}/alerts", tags=["Alerts"])
+def patient_alerts(patient_id: UUID, current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+    alerts = monitoring.patient_alerts(uow, current.actor, patient_id)
+    uow.commit()
+    return [alert_json(a) for a in alerts]
+
+
+class AlertAction(BaseModel):
+    version: int
+    notes: str | None = Field(None, max_length=5000)
+
+
+@router.get("/alerts", tags=["Alerts"])
+def triage_inbox(include_resolved: bool = False, current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+    alerts = monitoring.triage_inbox(uow, current.actor, include_resolved)
+    uow.commit()
+    return [alert_json(a) for a in alerts]
+
+
+@router.post("/alerts/{alert_id}/acknowledge", tags=["Alerts"])
+def acknowledge_alert(request: Request, alert_id: UUID, body: AlertAction, current: Visit = Depends(api_visit),
+                      uow=Depends(unit_of_work)):
+    alert = monitoring.acknowledge_alert(uow, current.actor, alert_id, body.version, request.app.state.settings.clock())
+    uow.commit()
+    return alert_json(alert)
+
+
+@router.post("/alerts/{alert_id}/resolve", tags=["Alerts"])
+def resolve_alert(request: Request, alert_id: UUID, body: AlertAction, current: Visit = Depends(api_visit),
+                  uow=Depends(unit_of_work)):
+    alert = monitoring.resolve_alert(uow, current.actor, alert_id, body.version, body.notes,
+                                     request.app.state.settings.clock())
+    uow.commit()
+    return alert_json(alert)
+
+
+@router.get("/reports/acknowledgement-times", tags=["Alerts"])
+def acknowledgement_times(request: Request, days: int = Query(30, ge=1, le=366), current: Visit = Depends(api_visit),
+                          uow=Depends(unit_of_work)):
+    report = monitoring.acknowledgement_times(uow, current.actor, days, request.app.state.settings.clock())
+    uow.commit()
+    return [vars(row) for row in report]
 
 
 # --- Administration ----------------------------------------------------------------------------
@@ -238,6 +348,23 @@ def set_user_active(user_id: UUID, body: UserActive, current: Visit = Depends(ap
     user = accounts.set_user_active(uow, current.actor, user_id, body.active)
     uow.commit()
     return user_json(user)
+
+
+class TeamSettingsBody(BaseModel):
+    model_config = {"extra": "forbid"}
+    notify_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    escalation_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    webhook_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    webhook_secret: str | None = Field(None, min_length=16, max_length=200)
+    escalate_red_after_minutes: int = Field(30, ge=1, le=1440)
+
+
+@router.put("/teams/{team_id}/settings", tags=["administration"])
+def update_team_settings(team_id: UUID, body: TeamSettingsBody, current: Visit = Depends(api_visit),
+                         uow=Depends(unit_of_work)):
+    team = accounts.update_team_settings(uow, current.actor, team_id, body.model_dump())
+    uow.commit()
+    return {k: v for k, v in vars(team).items() if k != "webhook_secret"} | {"id": str(team.id)}
 
 
 @router.post("/teams", status_code=201, tags=["administration"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,15 +17,27 @@ from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
 from . import api, pages
 from .problems import from_domain_error, from_validation_errors, problem_response
+from .monitor import run_forever
 from .security import SecurityMiddleware
 from .settings import Settings
 
 MACHINE_PREFIXES = ("/api/", "/fhir/")
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    settings: Settings = app.state.settings
+    task = None
+    if settings.monitor_interval > 0:
+        task = asyncio.create_task(run_forever(app.state.sessions, settings))
+    yield
+    if task:
+        task.cancel()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_environment()
-    app = FastAPI(title="Alongside", version=__version__, docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="Alongside", version=__version__, docs_url="/api/docs", redoc_url=None, lifespan=lifespan,
                   openapi_url="/api/v1/openapi.json",
                   description="The shared record and monitoring loop for people living with secondary breast cancer.")
     app.state.settings = settings

@@ -3,10 +3,44 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
 
 from ..domain.accounts import SessionPolicy
+from ..domain.monitoring import MonitoringSettings
+from ..notify import NotifySettings
 from ..store.database import default_database_url
+
+
+def load_bank_holidays(path: str | None = None) -> frozenset[date]:
+    """Every date listed in the file (any region key), so a service can list its own."""
+    text = Path(path).read_text(encoding="utf-8") if path else \
+        files("alongside.content").joinpath("bank_holidays.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    days = [day for region in data.values() for day in region]
+    if not all(isinstance(day, date) for day in days):
+        raise ValueError("bank holidays must be dates written as YYYY-MM-DD")
+    return frozenset(days)
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clock_from_environment() -> Callable[[], datetime]:
+    """ALONGSIDE_FIXED_TIME pins the clock, for demonstrations and browser tests only."""
+    fixed = os.environ.get("ALONGSIDE_FIXED_TIME")
+    if not fixed:
+        return _system_clock
+    moment = datetime.fromisoformat(fixed)
+    if moment.tzinfo is None:
+        raise ValueError("ALONGSIDE_FIXED_TIME needs a UTC offset")
+    return lambda: moment
 
 
 @dataclass(frozen=True)
@@ -17,11 +51,26 @@ class Settings:
     cookie_secure: bool = True
     max_body_bytes: int = 1_000_000
     policy: SessionPolicy = field(default_factory=SessionPolicy)
+    monitoring: MonitoringSettings = field(default_factory=lambda: MonitoringSettings(bank_holidays=load_bank_holidays()))
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    # Seconds between runs of the background monitor (escalations, missed check-ins, outbox); 0 = off.
+    monitor_interval: float = 0
+    clock: Callable[[], datetime] = _system_clock
 
     @classmethod
-    def from_environment(cls) -> Settings:
-        return cls(
+    def from_environment(cls, **overrides) -> Settings:
+        zone = os.environ.get("ALONGSIDE_TIME_ZONE", "Europe/London")
+        values = dict(
             database_url=default_database_url(),
-            service_time_zone=os.environ.get("ALONGSIDE_TIME_ZONE", "Europe/London"),
+            service_time_zone=zone,
             cookie_secure=os.environ.get("ALONGSIDE_COOKIE_SECURE", "true").lower() not in {"0", "false", "no"},
+            monitoring=MonitoringSettings(bank_holidays=load_bank_holidays(os.environ.get("ALONGSIDE_BANK_HOLIDAYS")),
+                                          time_zone=zone),
+            notify=NotifySettings(smtp_host=os.environ.get("ALONGSIDE_SMTP_HOST"),
+                                  smtp_port=int(os.environ.get("ALONGSIDE_SMTP_PORT", "25")),
+                                  smtp_from=os.environ.get("ALONGSIDE_SMTP_FROM", "alongside@localhost"),
+                                  base_url=os.environ.get("ALONGSIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")),
+            monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
+            clock=_clock_from_environment(),
         )
+        return cls(**(values | overrides))

@@ -1,0 +1,1 @@
+"""Patient-facing text, instruments and defaults as data files, validated when loaded."""

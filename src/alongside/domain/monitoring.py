@@ -1,0 +1,311 @@
+"""The monitoring loop: a check-in comes in, rules decide whether the team is alerted, the
+person is told whom to call, and the team acknowledges and resolves each alert.
+
+Every rule is in `clinical/`; this module gathers the facts those rules need from the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid4
+
+from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in
+from ..clinical.contacts import Level, Line, Purpose, Routing, route
+from ..clinical.pro_ctcae import composite_grade
+from ..clinical.red_flags import BY_CODE, FEVER_AT_OR_ABOVE_C, RaisedFlag, highest_level, raised_flags
+from .access import Action, authorise
+from .entries import Entry
+from .errors import AccessDenied, Conflict, NotFound
+from .instrument import instrument
+from .people import Actor, Relationship
+from .records import RECORD_KINDS, CheckIn, validate
+from .vocab import CheckInBy, Modality, Role
+
+# Treatments during which a fever may be neutropenic sepsis (UKONS: systemic anti-cancer
+# treatment that lowers white cells). A break from them pauses the rule.
+MYELOSUPPRESSIVE = {Modality.CHEMOTHERAPY, Modality.ANTIBODY_DRUG_CONJUGATE}
+LEVEL_ORDER = {Level.RED: 0, Level.AMBER: 1, Level.GREEN: 2}
+
+
+class AlertState(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: UUID
+    version: int
+    patient_id: UUID
+    check_in_id: UUID | None
+    rule: str
+    level: Level
+    item: str
+    detail: dict[str, Any]
+    state: AlertState
+    created_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    notes: str | None = None
+    escalated_at: datetime | None = None
+    patient_name: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """Which rule fired, with the values, in the team's words."""
+        name = _item_label(self.item)
+        d = self.detail
+        if self.rule == "red_flag":
+            return f"{d.get('concern', name)}: {name.lower()} ({d.get('answer')})"
+        if self.rule == "severe":
+            value = f"grade {d['grade']}" if "grade" in d else f"{d['score']}/10"
+            return f"Severe: {name.lower()}, {value}"
+        if self.rule == "worsening":
+            return f"Worse: {name.lower()} {d['previous']} to {d['now']} (baseline {d['baseline']})"
+        if self.rule == "missed":
+            return f"No check-in for {d['days']} days"
+        return f"{self.rule}: {name}"
+
+
+def _item_label(item: str) -> str:
+    if flag := BY_CODE.get(item):
+        return flag.question.rstrip("?")
+    if symptom := instrument().symptom(item):
+        return symptom.label
+    labels = {b.code: b.label for b in instrument().burden.items}
+    return labels.get(item, item.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    bank_holidays: frozenset[date] = frozenset()
+    time_zone: str = "Europe/London"
+    fever_at_or_above: float = FEVER_AT_OR_ABOVE_C
+
+
+@dataclass(frozen=True)
+class CheckInOutcome:
+    check_in: Entry
+    grades: dict[str, int]
+    flags: list[RaisedFlag]
+    alerts: list[Alert]
+    routing: Routing
+    advice: str
+    self_care: list[tuple[str, str]]
+    repeated: bool = False  # the same submission was received before
+
+
+def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], entry_id: UUID | None,
+                    settings: MonitoringSettings, now: datetime | None = None) -> CheckInOutcome:
+    """Store a check-in, raise the alerts its answers call for, and say whom to call.
+
+    Given an id already used, it returns the first submission's outcome and raises nothing new."""
+    check_ins = RECORD_KINDS["check-ins"]
+    relationship = authorise(uow, actor, patient_id, Action.WRITE, check_ins, entry_id)
+    now = now or datetime.now(UTC)
+    if entry_id and (existing := uow.records.find(patient_id, check_ins, entry_id)):
+        return _outcome(uow, patient_id, existing, uow.alerts.for_check_in(existing.id), settings, now, repeated=True)
+    data = {"submitted_at": now.isoformat(), **data, "submitted_by": _submitted_by(relationship)}
+    model: CheckIn = validate(CheckIn, data, now)
+    on_chemo = on_myelosuppressive_treatment(uow, patient_id, model.submitted_at.date())
+    grades = grade_symptoms(model)
+    flags = raised_flags(model.red_flags, model.temperature_c, on_chemo, settings.fever_at_or_above)
+    previous, baseline = _comparisons(uow, patient_id, model.submitted_at)
+    findings = evaluate(Scores(grades, dict(model.burden)), previous, baseline, flags, settings.thresholds)
+    entry = uow.records.add(patient_id, check_ins, model, entry_id or uuid4())
+    alerts = [_raise(uow, patient_id, entry.id, finding, now) for finding in findings]
+    return _outcome(uow, patient_id, entry, alerts, settings, now)
+
+
+def _submitted_by(relationship: Relationship) -> CheckInBy:
+    if relationship is Relationship.SELF:
+        return CheckInBy.PATIENT
+    if relationship is Relationship.CARER_CHECK_IN:
+        return CheckInBy.CARER
+    return CheckInBy.CLINICIAN
+
+
+def grade_symptoms(check_in: CheckIn) -> dict[str, int]:
+    """Composite grades for the symptoms answered fully, or whose first question was 0."""
+    grades = {}
+    for code, answer in check_in.symptoms.items():
+        asked = instrument().symptom(code).attributes
+        given = {a: getattr(answer, a) for a in asked if getattr(answer, a) is not None}
+        first = next(iter(asked))
+        if len(given) == len(asked) or given.get(first) == 0:
+            grades[code] = composite_grade(**given) if len(given) == len(asked) else 0
+    return grades
+
+
+def on_myelosuppressive_treatment(uow, patient_id: UUID, on: date) -> bool:
+    courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
+    breaks = uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
+    paused = {b.data.course_id for b in breaks if b.data.start_date <= on and (b.data.end_date is None or b.data.end_date >= on)}
+    return any(c.data.modality in MYELOSUPPRESSIVE and c.data.start_date <= on
+               and (c.data.end_date is None or c.data.end_date >= on) and c.id not in paused for c in courses)
+
+
+def _comparisons(uow, patient_id: UUID, at: datetime) -> tuple[Scores | None, Scores | None]:
+    """The last check-in before this one, and the baseline: the first since the current
+    treatment began (or the first ever, when no treatment is current)."""
+    earlier = [e for e in uow.records.list(patient_id, RECORD_KINDS["check-ins"]) if e.data.submitted_at < at]
+    if not earlier:
+        return None, None
+    courses = [c for c in uow.records.list(patient_id, RECORD_KINDS["treatment-courses"]) if c.data.is_current]
+    started = max((c.data.start_date for c in courses), default=None)
+    since = [e for e in earlier if started is None or e.data.submitted_at.date() >= started] or earlier
+    baseline = min(since, key=lambda e: e.data.submitted_at)
+    previous = max(earlier, key=lambda e: e.data.submitted_at)
+    return _scores(previous.data), _scores(baseline.data)
+
+
+def _scores(check_in: CheckIn) -> Scores:
+    return Scores(grade_symptoms(check_in), dict(check_in.burden))
+
+
+def _raise(uow, patient_id: UUID, check_in_id: UUID | None, finding: Finding, now: datetime) -> Alert:
+    alert = Alert(id=uuid4(), version=1, patient_id=patient_id, check_in_id=check_in_id, rule=finding.rule,
+                  level=finding.level, item=finding.item, detail=dict(finding.values), state=AlertState.NEW,
+                  created_at=now)
+    uow.alerts.add(alert)
+    for team in uow.teams.caring_for(patient_id):
+        for channel, target in (("email", team.notify_email), ("webhook", team.webhook_url)):
+            if target and finding.level in (Level.RED, Level.AMBER):
+                uow.notifications.enqueue(alert.id, "new", channel, target, now)
+    return alert
+
+
+def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings: MonitoringSettings, now: datetime,
+             repeated: bool = False) -> CheckInOutcome:
+    check_in: CheckIn = entry.data
+    on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date())
+    flags = raised_flags(check_in.red_flags, check_in.temperature_c, on_chemo, settings.fever_at_or_above)
+    level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
+    routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
+    grades = grade_symptoms(check_in)
+    questions = instrument()
+    self_care = [(questions.symptom(code).label, questions.self_care[code]) for code, grade in grades.items()
+                 if grade >= 1 and code in questions.self_care]
+    return CheckInOutcome(entry, grades, flags, alerts, routing, questions.advice[level.value], self_care, repeated)
+
+
+def contact_lines(uow, patient_id: UUID) -> list[Line]:
+    points = uow.records.list(patient_id, RECORD_KINDS["contact-points"])
+    return [Line(p.data.name, p.data.phone, Purpose(p.data.purpose.value), p.data.opening_hours) for p in points]
+
+
+def whom_to_call(uow, actor: Actor, patient_id: UUID, level: Level, settings: MonitoringSettings,
+                 now: datetime | None = None) -> Routing:
+    authorise(uow, actor, patient_id, Action.READ, what="whom-to-call")
+    return route(level, now or datetime.now(UTC), contact_lines(uow, patient_id), settings.bank_holidays,
+                 settings.time_zone)
+
+
+# --- The team's side ----------------------------------------------------------------------------
+
+def triage_inbox(uow, actor: Actor, include_resolved: bool = False) -> list[Alert]:
+    """Open alerts on the clinician's caseloads: red first, then amber, then green; oldest first."""
+    if actor.role is not Role.CLINICIAN:
+        raise AccessDenied("The triage inbox is for clinicians")
+    states = [AlertState.NEW, AlertState.ACKNOWLEDGED] + ([AlertState.RESOLVED] if include_resolved else [])
+    alerts = uow.alerts.for_teams(uow.teams.ids_of(actor.user_id), states)
+    uow.audit.record(actor, "read:granted", None, "triage-inbox", None)
+    return sorted(alerts, key=lambda a: (LEVEL_ORDER[a.level], a.state is not AlertState.NEW, a.created_at))
+
+
+def patient_alerts(uow, actor: Actor, patient_id: UUID) -> list[Alert]:
+    authorise(uow, actor, patient_id, Action.READ, what="alerts")
+    return uow.alerts.for_patient(patient_id)
+
+
+def acknowledge_alert(uow, actor: Actor, alert_id: UUID, version: int, now: datetime | None = None) -> Alert:
+    alert = _alert_for_team(uow, actor, alert_id)
+    if alert.state is not AlertState.NEW:
+        raise Conflict(f"This alert was already {alert.state.value} by {alert.acknowledged_by}", field="state")
+    return uow.alerts.update(alert_id, version, state=AlertState.ACKNOWLEDGED, acknowledged_at=now or datetime.now(UTC),
+                             acknowledged_by=actor.display_name)
+
+
+def resolve_alert(uow, actor: Actor, alert_id: UUID, version: int, notes: str | None,
+                  now: datetime | None = None) -> Alert:
+    alert = _alert_for_team(uow, actor, alert_id)
+    if alert.state is AlertState.RESOLVED:
+        raise Conflict(f"This alert was already resolved by {alert.resolved_by}", field="state")
+    now = now or datetime.now(UTC)
+    changes: dict[str, Any] = {"state": AlertState.RESOLVED, "resolved_at": now, "resolved_by": actor.display_name,
+                               "notes": (notes or "").strip()[:5000] or None}
+    if alert.state is AlertState.NEW:  # resolving also acknowledges
+        changes |= {"acknowledged_at": now, "acknowledged_by": actor.display_name}
+    return uow.alerts.update(alert_id, version, **changes)
+
+
+def _alert_for_team(uow, actor: Actor, alert_id: UUID) -> Alert:
+    alert = uow.alerts.get(alert_id)
+    if alert is None:
+        raise NotFound("No such alert")
+    relationship = authorise(uow, actor, alert.patient_id, Action.READ, what="alert", record_id=alert_id)
+    if relationship is not Relationship.CARE_TEAM:
+        raise AccessDenied("Only the patient's team can act on an alert")
+    return alert
+
+
+def escalate_overdue(uow, now: datetime | None = None) -> list[Alert]:
+    """Red alerts nobody has acknowledged within the team's time are escalated, once."""
+    now = now or datetime.now(UTC)
+    escalated = []
+    for team in uow.teams.all_settings():
+        cutoff = now - timedelta(minutes=team.escalate_red_after_minutes)
+        for alert in uow.alerts.unacknowledged_red(team.id, cutoff):
+            uow.alerts.mark_escalated(alert.id, now)
+            for channel, target in (("email", team.escalation_email or team.notify_email), ("webhook", team.webhook_url)):
+                if target:
+                    uow.notifications.enqueue(alert.id, "escalation", channel, target, now)
+            escalated.append(alert)
+    return escalated
+
+
+def raise_missed_check_ins(uow, thresholds: AlertThresholds, now: datetime | None = None) -> list[Alert]:
+    """One 'missed' alert per patient whose check-ins have stopped, until it is resolved."""
+    now = now or datetime.now(UTC)
+    raised = []
+    for patient_id, last, since in uow.alerts.monitored_patients_without_open_missed():
+        finding = missed_check_in(last, since, now, thresholds)
+        if finding:
+            raised.append(_raise(uow, patient_id, None, finding, now))
+    return raised
+
+
+@dataclass(frozen=True)
+class AcknowledgementTimes:
+    team: str
+    alerts: int
+    acknowledged: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+def acknowledgement_times(uow, actor: Actor, days: int = 30, now: datetime | None = None) -> list[AcknowledgementTimes]:
+    """How quickly each of the clinician's teams acknowledged alerts over the last `days`."""
+    if actor.role is not Role.CLINICIAN:
+        raise AccessDenied("This report is for clinicians")
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    report = []
+    for team_id, name in uow.teams.named(uow.teams.ids_of(actor.user_id)):
+        pairs = uow.alerts.acknowledgement_pairs(team_id, since)
+        minutes = sorted((ack - created).total_seconds() / 60 for created, ack in pairs if ack is not None)
+        report.append(AcknowledgementTimes(name, len(pairs), len(minutes), _quantile(minutes, 0.5), _quantile(minutes, 0.9)))
+    return report
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    index = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return round(values[index], 1)

@@ -1,0 +1,96 @@
+"""Telling the team: alert emails over SMTP and signed webhooks, sent from the outbox.
+
+Messages carry no clinical detail and no name: only the level, the kind of alert and a link
+into Alongside, where reading the record is authorised and audited. A webhook body is signed
+with HMAC-SHA256 over "<timestamp>.<body>" with the team's secret, so the receiver can check it
+came from us and is fresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from ..domain.monitoring import Alert
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "alongside@localhost"
+    base_url: str = "http://127.0.0.1:8000"
+    timeout_seconds: float = 10.0
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def email_for(alert: Alert, purpose: str, settings: NotifySettings) -> EmailMessage:
+    message = EmailMessage()
+    level = alert.level.value.upper()
+    escalated = "ESCALATED: " if purpose == "escalation" else ""
+    message["Subject"] = f"{escalated}{level} alert waiting in Alongside"
+    message["From"] = settings.smtp_from
+    link = f"{settings.base_url}/alerts/{alert.id}"
+    waiting = "has not been acknowledged yet" if purpose == "escalation" else "is waiting"
+    message.set_content(
+        f"A {alert.level.value} alert ({alert.rule.replace('_', ' ')}) for a patient on your caseload {waiting}.\n\n"
+        f"Open it in Alongside: {link}\n\n"
+        "This email holds no patient details on purpose; sign in to see them.\n")
+    return message
+
+
+def webhook_body(alert: Alert, purpose: str, settings: NotifySettings) -> bytes:
+    return json.dumps({"event": f"alert.{purpose}", "alert_id": str(alert.id), "patient_id": str(alert.patient_id),
+                       "level": alert.level.value, "rule": alert.rule, "created_at": alert.created_at.isoformat(),
+                       "url": f"{settings.base_url}/alerts/{alert.id}"}, sort_keys=True).encode()
+
+
+def send_email(to: str, message: EmailMessage, settings: NotifySettings) -> None:
+    if not settings.smtp_host:
+        raise RuntimeError("No SMTP server is configured (ALONGSIDE_SMTP_HOST)")
+    message["To"] = to
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds) as smtp:
+        smtp.send_message(message)
+
+
+def post_webhook(url: str, body: bytes, secret: str | None, settings: NotifySettings) -> None:
+    timestamp = str(int(datetime.now(UTC).timestamp()))
+    headers = {"Content-Type": "application/json", "X-Alongside-Timestamp": timestamp}
+    if secret:
+        headers["X-Alongside-Signature"] = signature(secret, timestamp, body)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=settings.timeout_seconds) as response:  # noqa: S310 (configured URL)
+        if response.status >= 300:
+            raise RuntimeError(f"webhook answered {response.status}")
+
+
+def send_due(uow, settings: NotifySettings, now: datetime | None = None) -> tuple[int, int]:
+    """Send what the outbox holds; each message is tried up to MAX_ATTEMPTS times. Returns (sent, failed)."""
+    now = now or datetime.now(UTC)
+    sent = failed = 0
+    secrets = {team.webhook_url: team.webhook_secret for team in uow.teams.all_settings() if team.webhook_url}
+    for item in uow.notifications.due(MAX_ATTEMPTS):
+        try:
+            if item.channel == "email":
+                send_email(item.target, email_for(item.alert, item.purpose, settings), settings)
+            else:
+                post_webhook(item.target, webhook_body(item.alert, item.purpose, settings), secrets.get(item.target), settings)
+            error = None
+            sent += 1
+        except (OSError, RuntimeError, smtplib.SMTPException) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            failed += 1
+        uow.notifications.record_attempt(item.id, now, error)
+        uow.commit()  # each message's outcome is kept even if a later one fails
+    return sent, failed
