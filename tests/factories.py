@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from alongside.domain import accounts, services
+from alongside.domain import accounts, monitoring, services
+from alongside.domain.monitoring import MonitoringSettings
 from alongside.domain.accounts import SessionPolicy
 from alongside.domain.people import SYSTEM, CarerInvitation, NewTeam, NewUser, AcceptInvitation
 from alongside.domain.records import PatientDetails
@@ -97,7 +98,9 @@ def build_world(uow) -> World:
     course_a = services.add_entry(uow, nurse_actor, a.id, "treatment-courses", sample("treatment-courses")).id
     course_b = services.add_entry(uow, nurse_actor, b.id, "treatment-courses", sample("treatment-courses")).id
     entries_b = {slug: services.add_entry(uow, nurse_actor, b.id, slug, sample(slug, course_b)).id
-                 for slug in SAMPLES if slug != "treatment-courses"}
+                 for slug in SAMPLES if slug not in ("treatment-courses", "check-ins")}
+    entries_b["check-ins"] = monitoring.submit_check_in(uow, nurse_actor, b.id, sample("check-ins"), None,
+                                                         MonitoringSettings()).check_in.id
     entries_b["treatment-courses"] = course_b
     carer = _carer(uow, a.id, alice, "carl@example.org", CarerAccess.READ)
     return World(team.id, other.id, a.id, b.id, alice, bella, nurse, stranger, carer, admin, course_a, course_b, entries_b)

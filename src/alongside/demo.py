@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid5
 
-from .domain import accounts, services
+from .domain import accounts, monitoring, services
+from .domain.monitoring import MonitoringSettings
 from .domain.people import SYSTEM, NewTeam, NewUser
 from .domain.records import CancerProfile, PatientDetails
 from .domain.vocab import Role
@@ -55,8 +56,12 @@ def create_demo(uow, today: date | None = None) -> UUID:
     courses = {e.data.name: e.id for e in uow.records.list(patient.id, _kind("treatment-courses"))}
     for slug, data in _treatment_events(today, courses):
         services.add_entry(uow, nurse_actor, patient.id, slug, data)
-    accounts.create_user(uow, SYSTEM, NewUser(email=patient_login.email, display_name="Helen Marsh",
-                                              role=Role.PATIENT, password=patient_login.password, patient_id=patient.id))
+    helen = accounts.create_user(uow, SYSTEM, NewUser(email=patient_login.email, display_name="Helen Marsh",
+                                                      role=Role.PATIENT, password=patient_login.password,
+                                                      patient_id=patient.id))
+    for answers in _check_ins(today):
+        monitoring.submit_check_in(uow, accounts.actor_for(helen), patient.id, answers, None, MonitoringSettings(),
+                                   now=datetime.fromisoformat(answers["submitted_at"]))
     accounts.create_user(uow, SYSTEM, NewUser(email=admin_login.email, display_name="Sam Admin", role=Role.ADMIN,
                                               password=admin_login.password))
     return patient.id
@@ -154,9 +159,21 @@ def _entries(today: date) -> list[tuple[str, dict]]:
                    "impression": "progressing", "report": "New liver lesions; bone disease stable."}),
         ("scans", {"performed_on": _ago(today, 20), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
                    "impression": "responding", "report": "Liver lesions smaller; bone disease stable."}),
-        ("check-ins", {"submitted_at": f"{_ago(today, 6)}T10:12:00+00:00", "wellbeing": 6,
-                       "free_text": "Sore hands and feet this cycle."}),
     ]
+
+
+def _check_ins(today: date) -> list[dict]:
+    """Three weekly check-ins: hand-foot soreness building on capecitabine, the last one severe."""
+    def week(days_ago: int, hands: int, tiredness: int, wellbeing: int, note: str | None = None) -> dict:
+        answers = {"submitted_at": f"{_ago(today, days_ago)}T10:12:00+00:00",
+                   "symptoms": {"hand_foot": {"severity": hands}, "fatigue": {"severity": 1, "interference": 1},
+                                "pain": {"frequency": 1, "severity": 1, "interference": 0}},
+                   "burden": {"tiredness": tiredness, "pain": 2, "anxiety": 3},
+                   "red_flags": {"feeling_unwell_on_chemo": False, "new_back_pain": False}, "temperature_c": 36.8,
+                   "wellbeing": wellbeing}
+        return answers | ({"free_text": note} if note else {})
+
+    return [week(20, 1, 3, 7), week(13, 2, 4, 6), week(6, 3, 4, 6, "Sore hands and feet this cycle; hard to hold a cup.")]
 
 
 def _treatment_events(today: date, courses: dict[str, UUID]) -> list[tuple[str, dict]]:

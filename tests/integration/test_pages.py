@@ -117,3 +117,59 @@ def test_the_patient_home_shows_whom_to_call_with_tap_to_call_links(make_client,
     assert "Whom to call" in home
     assert 'href="tel:01632960000"' in home
     assert 'href="tel:999"' in home
+
+
+def test_the_check_in_form_submits_shows_whom_to_call_and_survives_a_double_submit(make_client, engine, world, as_user):
+    nurse = as_user(world.nurse)
+    nurse.post(f"/api/v1/patients/{world.patient_a}/contact-points",
+               json={"name": "24-hour line", "purpose": "urgent", "phone": "01632 960999", "hours": "24/7"})
+    client = make_client()
+    page_sign_in(client, world.alice)
+    page = client.get(f"/patients/{world.patient_a}/check-in").text
+    assert "feel suddenly unwell" not in page  # no chemotherapy, so no chemotherapy-only question
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_of(page), "form_id": form_id, "flag.breathless_or_chest_pain": "yes",
+            "symptom.pain.frequency": "2", "symptom.pain.severity": "2", "symptom.pain.interference": "1",
+            "burden.anxiety": "6", "temperature_c": "37,1"}
+    first = client.post(f"/patients/{world.patient_a}/check-in", data=data)
+    again = client.post(f"/patients/{world.patient_a}/check-in", data=data)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    result = client.get(first.headers["location"]).text
+    assert 'href="tel:01632960999"' in result and "Call now" in result
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.CheckInRow).where(
+            t.CheckInRow.patient_id == world.patient_a)) == 1
+        assert connection.scalar(select(t.CheckInRow.temperature_c).where(
+            t.CheckInRow.patient_id == world.patient_a)) == 37.1
+
+
+def test_a_check_in_with_bad_answers_comes_back_with_messages_and_answers_kept(make_client, engine, world):
+    client = make_client()
+    page_sign_in(client, world.alice)
+    page = client.get(f"/patients/{world.patient_a}/check-in").text
+    response = client.post(f"/patients/{world.patient_a}/check-in",
+                           data={"csrf_token": csrf_of(page), "temperature_c": "98.6", "burden.pain": "4",
+                                 "flag.bleeding": "no"})
+    assert response.status_code == 422
+    assert "not a body temperature" in response.text
+    assert 'value="98.6"' in response.text
+    assert re.search(r'name="flag.bleeding" value="no" checked', response.text)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.CheckInRow).where(
+            t.CheckInRow.patient_id == world.patient_a)) == 0
+
+
+def test_the_nurse_works_the_triage_inbox_through_the_pages(make_client, as_user, world):
+    as_user(world.alice).post(f"/api/v1/patients/{world.patient_a}/check-ins", json={"red_flags": {"bleeding": True}})
+    client = make_client()
+    page_sign_in(client, world.nurse)
+    inbox = client.get("/triage").text
+    assert "Uncontrolled bleeding: bleeding that will not stop" in inbox and "Able, Alice" in inbox
+    alert_id = re.search(r'action="/alerts/([0-9a-f-]+)/acknowledge"', inbox).group(1)
+    assert client.post(f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf_of(inbox), "version": "1",
+                                                                "next": "/triage"}).headers["location"] == "/triage"
+    page = client.get(f"/alerts/{alert_id}").text
+    assert "acknowledged by Nina Nurse" in page
+    client.post(f"/alerts/{alert_id}/resolve", data={"csrf_token": csrf_of(page), "version": "2", "notes": "Seen in ED"})
+    assert "No open alerts" in client.get("/triage").text

@@ -33,6 +33,7 @@ PLAUSIBLE_TEMPERATURE_C = (30.0, 45.0)
 class RedFlag:
     code: str
     question: str  # asked of the patient, yes or no
+    short: str  # what the team reads in the inbox
     level: Level
     concern: str  # what the team reads
     # Only asked, and only counts, while chemotherapy or another treatment that lowers
@@ -41,29 +42,29 @@ class RedFlag:
 
 
 RED_FLAGS: tuple[RedFlag, ...] = (
-    RedFlag("feeling_unwell_on_chemo", "Do you feel suddenly unwell, shivery or hot and cold?", Level.RED,
+    RedFlag("feeling_unwell_on_chemo", "Do you feel suddenly unwell, shivery or hot and cold?", "feels suddenly unwell or shivery", Level.RED,
             "Possible neutropenic sepsis", on_chemotherapy_only=True),
-    RedFlag("new_back_pain", "Do you have new pain in your back or neck, or pain there that is getting worse?",
+    RedFlag("new_back_pain", "Do you have new pain in your back or neck, or pain there that is getting worse?", "new or worsening back or neck pain",
             Level.AMBER, "Possible spinal metastases"),
-    RedFlag("limb_weakness", "Are your arms or legs weak, numb, or harder to walk on than usual?", Level.RED,
+    RedFlag("limb_weakness", "Are your arms or legs weak, numb, or harder to walk on than usual?", "weak or numb arms or legs", Level.RED,
             "Possible spinal cord compression"),
-    RedFlag("bladder_bowel_change", "Have you lost control of your bladder or bowels, or become unable to pass urine?",
+    RedFlag("bladder_bowel_change", "Have you lost control of your bladder or bowels, or become unable to pass urine?", "loss of bladder or bowel control",
             Level.RED, "Possible spinal cord compression"),
-    RedFlag("thirst_confusion", "Are you very thirsty, passing much more urine, or feeling muddled?", Level.AMBER,
+    RedFlag("thirst_confusion", "Are you very thirsty, passing much more urine, or feeling muddled?", "very thirsty, passing more urine or muddled", Level.AMBER,
             "Possible hypercalcaemia"),
-    RedFlag("severe_headache", "Do you have a new, severe headache, or one that wakes you or makes you sick?",
+    RedFlag("severe_headache", "Do you have a new, severe headache, or one that wakes you or makes you sick?", "new severe headache",
             Level.AMBER, "Possible brain metastases"),
-    RedFlag("seizure_or_confusion", "Have you had a fit, or suddenly become confused or hard to wake?", Level.RED,
+    RedFlag("seizure_or_confusion", "Have you had a fit, or suddenly become confused or hard to wake?", "fit, sudden confusion or hard to wake", Level.RED,
             "Possible brain metastases"),
-    RedFlag("vision_change", "Has your eyesight changed suddenly (double, blurred or lost vision)?", Level.AMBER,
+    RedFlag("vision_change", "Has your eyesight changed suddenly (double, blurred or lost vision)?", "sudden change in eyesight", Level.AMBER,
             "Possible brain metastases"),
-    RedFlag("breathless_or_chest_pain", "Are you suddenly short of breath, or do you have chest pain?", Level.RED,
+    RedFlag("breathless_or_chest_pain", "Are you suddenly short of breath, or do you have chest pain?", "sudden breathlessness or chest pain", Level.RED,
             "Possible pulmonary embolism or heart problem"),
-    RedFlag("bleeding", "Are you bleeding and it will not stop, or coughing or vomiting blood?", Level.RED,
+    RedFlag("bleeding", "Are you bleeding and it will not stop, or coughing or vomiting blood?", "bleeding that will not stop", Level.RED,
             "Uncontrolled bleeding"),
-    RedFlag("uncontrolled_pain", "Do you have pain that your usual painkillers are not controlling?", Level.AMBER,
+    RedFlag("uncontrolled_pain", "Do you have pain that your usual painkillers are not controlling?", "pain not controlled by usual painkillers", Level.AMBER,
             "Uncontrolled pain"),
-    RedFlag("uncontrolled_vomiting", "Have you been sick so often that you cannot keep fluids or tablets down?",
+    RedFlag("uncontrolled_vomiting", "Have you been sick so often that you cannot keep fluids or tablets down?", "cannot keep fluids or tablets down",
             Level.RED, "Uncontrolled vomiting"),
 )
 BY_CODE = {flag.code: flag for flag in RED_FLAGS}

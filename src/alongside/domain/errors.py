@@ -48,6 +48,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class NotAllowedHere(DomainError):
+    """The thing exists, but this is not the way to change it (a check-in is submitted, not edited)."""
+
+    status = 405
+    title = "Not allowed here"
+
+
 class VersionConflict(Conflict):
     title = "Edited by someone else"
 

@@ -62,7 +62,8 @@ class Alert:
         name = _item_label(self.item)
         d = self.detail
         if self.rule == "red_flag":
-            return f"{d.get('concern', name)}: {name.lower()} ({d.get('answer')})"
+            answer = "" if d.get("answer") == "yes" else f" ({d.get('answer')})"
+            return f"{d.get('concern', name)}: {name}{answer}"
         if self.rule == "severe":
             value = f"grade {d['grade']}" if "grade" in d else f"{d['score']}/10"
             return f"Severe: {name.lower()}, {value}"
@@ -75,7 +76,7 @@ class Alert:
 
 def _item_label(item: str) -> str:
     if flag := BY_CODE.get(item):
-        return flag.question.rstrip("?")
+        return flag.short
     if symptom := instrument().symptom(item):
         return symptom.label
     labels = {b.code: b.label for b in instrument().burden.items}
@@ -194,6 +195,30 @@ def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings:
     self_care = [(questions.symptom(code).label, questions.self_care[code]) for code, grade in grades.items()
                  if grade >= 1 and code in questions.self_care]
     return CheckInOutcome(entry, grades, flags, alerts, routing, questions.advice[level.value], self_care, repeated)
+
+
+def check_in_outcome(uow, actor: Actor, patient_id: UUID, check_in_id: UUID, settings: MonitoringSettings,
+                     now: datetime | None = None) -> CheckInOutcome:
+    """What a submitted check-in means now: its alerts, and whom to call at this moment."""
+    check_ins = RECORD_KINDS["check-ins"]
+    authorise(uow, actor, patient_id, Action.READ, check_ins, check_in_id)
+    entry = uow.records.get(patient_id, check_ins, check_in_id)
+    return _outcome(uow, patient_id, entry, uow.alerts.for_check_in(check_in_id), settings, now or datetime.now(UTC),
+                    repeated=True)
+
+
+def on_chemotherapy_now(uow, actor: Actor, patient_id: UUID, today: date) -> bool:
+    """Whether the check-in should ask the chemotherapy-only questions today."""
+    authorise(uow, actor, patient_id, Action.READ, what="check-in-form")
+    return on_myelosuppressive_treatment(uow, patient_id, today)
+
+
+def alert_view(uow, actor: Actor, alert_id: UUID) -> tuple[Alert, Entry | None]:
+    """An alert with the check-in that raised it, for the team."""
+    alert = _alert_for_team(uow, actor, alert_id)
+    check_in = (uow.records.find(alert.patient_id, RECORD_KINDS["check-ins"], alert.check_in_id)
+                if alert.check_in_id else None)
+    return alert, check_in
 
 
 def contact_lines(uow, patient_id: UUID) -> list[Line]:

@@ -315,9 +315,21 @@ class CheckIn(RecordModel):
     wellbeing: int | None = Field(None, ge=0, le=10, title="Overall wellbeing (0 worst - 10 best)")
     free_text: Annotated[str, StringConstraints(max_length=5000)] | None = Field(None, title="Anything else")
 
+    @field_validator("temperature_c")
+    @classmethod
+    def _plausible_temperature(cls, value: float | None) -> float | None:
+        from ..clinical.red_flags import check_temperature
+
+        if value is None:
+            return None
+        try:
+            return check_temperature(value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}. Give it in degrees Celsius, for example 37.2") from None
+
     @model_validator(mode="after")
     def _known_items(self, info: ValidationInfo) -> CheckIn:
-        from ..clinical.red_flags import BY_CODE, check_temperature
+        from ..clinical.red_flags import BY_CODE
         from .instrument import instrument
 
         questions = instrument()
@@ -335,11 +347,6 @@ class CheckIn(RecordModel):
         for code in self.red_flags:
             if code not in BY_CODE:
                 raise _FieldError(f"red_flags.{code}", "Not a question of this check-in")
-        if self.temperature_c is not None:
-            try:
-                check_temperature(self.temperature_c)
-            except ValueError as exc:
-                raise _FieldError("temperature_c", f"{exc}. Give it in degrees Celsius, for example 37.2") from None
         context = info.context or {}
         now = context.get("now") or datetime.now(UTC)  # the service's clock, when it gives one
         if not context.get("stored") and self.submitted_at > now + timedelta(minutes=5):

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 from .access import Action, authorise
 from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
-from .errors import AccessDenied, InvalidInput, NotFound
+from .errors import AccessDenied, InvalidInput, NotAllowedHere, NotFound
 from .people import Actor, Relationship
 from .records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, kind, validate
 from .vocab import ContactPurpose, Role
@@ -76,6 +76,7 @@ def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_i
     unchanged, so a client may retry a create safely."""
     record_kind = kind(slug)
     authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
+    _refuse_submitted_only(record_kind)
     model = validate(record_kind.model, data)
     if entry_id and (existing := uow.records.find(patient_id, record_kind, entry_id)):
         return existing
@@ -86,6 +87,7 @@ def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_i
 def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, data: Any, version: int) -> Entry:
     record_kind = kind(slug)
     authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
+    _refuse_submitted_only(record_kind)
     model = validate(record_kind.model, data)
     _check_parent(uow, patient_id, record_kind, model)
     return uow.records.update(patient_id, record_kind, entry_id, model, version)
@@ -94,9 +96,15 @@ def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID,
 def delete_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, version: int) -> None:
     record_kind = kind(slug)
     authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
+    _refuse_submitted_only(record_kind)
     if record_kind.slug == "treatment-courses" and uow.records.children_of(patient_id, entry_id):
         raise InvalidInput("Remove this treatment's dose changes and breaks first", field="id")
     uow.records.delete(patient_id, record_kind, entry_id, version)
+
+
+def _refuse_submitted_only(record_kind: RecordKind) -> None:
+    if record_kind.submitted_only:
+        raise NotAllowedHere(f"A {record_kind.title.lower()} is submitted through its own form and not changed afterwards")
 
 
 def _check_parent(uow, patient_id: UUID, record_kind: RecordKind, model: Any) -> None:

@@ -14,13 +14,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import accounts, services
-from ..domain.errors import AlreadyExists, DomainError, InvalidInput
+from ..domain import accounts, monitoring, services
+from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
+from ..clinical.contacts import Level
 from ..domain.vocab import Role
 from .api import set_session_cookie
 from .context import SESSION_COOKIE, Visit, check_csrf, client_address, unit_of_work, visit
+from . import check_in_form as check_in_form_view
 from .forms import build_form, parse_form, submitted_values
 from .templating import templates
 
@@ -163,9 +165,15 @@ def _by_field(exc: InvalidInput) -> dict[str, str]:
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_home(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
     home = services.patient_home(uow, current.actor, patient_id)
+    settings = request.app.state.settings
+    now = settings.clock()
+    urgent = monitoring.whom_to_call(uow, current.actor, patient_id, Level.RED, settings.monitoring, now)
+    today = monitoring.whom_to_call(uow, current.actor, patient_id, Level.AMBER, settings.monitoring, now)
+    alerts = monitoring.patient_alerts(uow, current.actor, patient_id)[:5] if current.user.role is Role.CLINICIAN else []
     uow.commit()
     template = "record.html" if current.user.role is Role.CLINICIAN else "home.html"
-    return render(request, template, home=home, patient=home.patient, kinds=RECORD_KINDS)
+    return render(request, template, home=home, patient=home.patient, kinds=RECORD_KINDS, urgent=urgent, today=today,
+                  alerts=alerts)
 
 
 @router.get("/patients/{patient_id}/treatments", response_class=HTMLResponse)
@@ -256,6 +264,8 @@ def new_entry_form(request: Request, patient_id: UUID, slug: str, current: Visit
                    uow=Depends(unit_of_work)):
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
+    if kind(slug).submitted_only:
+        return see_other(f"/patients/{patient_id}/check-in")
     return _entry_form(request, uow, patient, kind(slug), {}, {})
 
 
@@ -377,6 +387,84 @@ async def open_patient_account(request: Request, patient_id: UUID, current: Visi
 def _account_page(request, patient, users, values, errors, status=200):
     return render(request, "patient_account.html", status, patient=patient, users=users, errors=errors,
                   fields=build_form(PatientSignIn, values, errors, _zone(request)))
+
+
+# --- Check-ins, alerts, triage ----------------------------------------------------------------
+
+@router.get("/patients/{patient_id}/check-in", response_class=HTMLResponse)
+def check_in_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    patient = services.read_patient(uow, current.actor, patient_id)
+    settings = request.app.state.settings
+    on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date())
+    uow.commit()
+    return _check_in_page(request, patient, on_chemo, {}, {})
+
+
+def _check_in_page(request, patient, on_chemo, values, errors, status=200):
+    from uuid import uuid4
+
+    form_id = values.get("form_id") or str(uuid4())
+    return render(request, "check_in.html", status, patient=patient, form=check_in_form_view.build(on_chemo, values, errors),
+                  form_id=form_id, errors=errors)
+
+
+@router.post("/patients/{patient_id}/check-in", response_class=HTMLResponse)
+async def submit_check_in(request: Request, patient_id: UUID, current: Visit = Depends(visit),
+                          uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    settings = request.app.state.settings
+    try:
+        outcome = monitoring.submit_check_in(uow, current.actor, patient_id, check_in_form_view.parse(form),
+                                             _form_id(form), settings.monitoring, settings.clock())
+    except InvalidInput as exc:
+        uow.rollback()
+        patient = services.read_patient(uow, current.actor, patient_id)
+        on_chemo = monitoring.on_myelosuppressive_treatment(uow, patient_id, settings.clock().date())
+        return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/check-ins/{outcome.check_in.id}")
+
+
+@router.get("/patients/{patient_id}/check-ins/{check_in_id}", response_class=HTMLResponse)
+def check_in_result(request: Request, patient_id: UUID, check_in_id: UUID, current: Visit = Depends(visit),
+                    uow=Depends(unit_of_work)):
+    settings = request.app.state.settings
+    outcome = monitoring.check_in_outcome(uow, current.actor, patient_id, check_in_id, settings.monitoring,
+                                          settings.clock())
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    return render(request, "check_in_result.html", patient=patient, outcome=outcome)
+
+
+@router.get("/triage", response_class=HTMLResponse)
+def triage(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    alerts = monitoring.triage_inbox(uow, current.actor)
+    report = monitoring.acknowledgement_times(uow, current.actor, now=request.app.state.settings.clock())
+    uow.commit()
+    return render(request, "triage.html", alerts=alerts, report=report, now=request.app.state.settings.clock())
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+def alert_page(request: Request, alert_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
+    patient = uow.patients.get(alert.patient_id)
+    uow.commit()
+    return render(request, "alert.html", alert=alert, check_in=check_in, patient=patient)
+
+
+@router.post("/alerts/{alert_id}/{action}")
+async def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit = Depends(visit),
+                       uow=Depends(unit_of_work)):
+    form = await posted(request, current)
+    now = request.app.state.settings.clock()
+    if action == "acknowledge":
+        monitoring.acknowledge_alert(uow, current.actor, alert_id, _version(form), now)
+    elif action == "resolve":
+        monitoring.resolve_alert(uow, current.actor, alert_id, _version(form), form.get("notes"), now)
+    else:
+        raise NotFound("No such action")
+    uow.commit()
+    return see_other(_safe_next(form.get("next")) if form.get("next") else f"/alerts/{alert_id}")
 
 
 # --- Carers -----------------------------------------------------------------------------------
