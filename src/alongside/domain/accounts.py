@@ -133,6 +133,12 @@ def create_team(uow, actor: Actor, new: NewTeam) -> Team:
     return team
 
 
+def list_team_settings(uow, actor: Actor) -> list[TeamSettings]:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator can see team settings")
+    return uow.teams.all_settings()
+
+
 def update_team_settings(uow, actor: Actor, team_id: UUID, values: dict) -> TeamSettings:
     if actor.role is not Role.ADMIN:
         raise AccessDenied("Only an administrator can change a team's alert settings")

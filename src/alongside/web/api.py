@@ -367,6 +367,12 @@ def update_team_settings(team_id: UUID, body: TeamSettingsBody, current: Visit =
     return {k: v for k, v in vars(team).items() if k != "webhook_secret"} | {"id": str(team.id)}
 
 
+@router.get("/teams", tags=["administration"])
+def list_teams(current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+    teams = accounts.list_team_settings(uow, current.actor)
+    return [{k: v for k, v in vars(team).items() if k != "webhook_secret"} | {"id": str(team.id)} for team in teams]
+
+
 @router.post("/teams", status_code=201, tags=["administration"])
 def create_team(body: NewTeam, current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
     team = accounts.create_team(uow, current.actor, body)
