@@ -173,3 +173,13 @@ def test_the_nurse_works_the_triage_inbox_through_the_pages(make_client, as_user
     assert "acknowledged by Nina Nurse" in page
     client.post(f"/alerts/{alert_id}/resolve", data={"csrf_token": csrf_of(page), "version": "2", "notes": "Seen in ED"})
     assert "No open alerts" in client.get("/triage").text
+
+
+def test_symptoms_over_time_shows_a_chart_and_its_table(make_client, as_user, world):
+    as_user(world.alice).post(f"/api/v1/patients/{world.patient_a}/check-ins",
+                              json={"symptoms": {"pain": {"frequency": 2, "severity": 2, "interference": 2}}})
+    client = make_client()
+    page_sign_in(client, world.alice)
+    page = client.get(f"/patients/{world.patient_a}/symptoms").text
+    assert '<svg' in page and "Line 1: Anastrozole" in page
+    assert "<td>2</td>" in page  # composite grade of F2/S2/I2

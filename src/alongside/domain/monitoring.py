@@ -334,3 +334,48 @@ def _quantile(values: list[float], q: float) -> float | None:
         return None
     index = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
     return round(values[index], 1)
+
+
+@dataclass(frozen=True)
+class SymptomSeries:
+    code: str
+    label: str
+    scale_max: int  # 3 for composite grades, 10 for 0-10 items
+    points: list[tuple[datetime, int]]
+
+
+@dataclass(frozen=True)
+class TreatmentBand:
+    label: str
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True)
+class SymptomHistory:
+    grades: list[SymptomSeries]
+    burden: list[SymptomSeries]
+    treatments: list[TreatmentBand]
+
+
+def symptom_history(uow, actor: Actor, patient_id: UUID) -> SymptomHistory:
+    """Each symptom's grade and each 0-10 item over time, with the treatments given meanwhile."""
+    authorise(uow, actor, patient_id, Action.READ, what="symptom-history")
+    check_ins = sorted(uow.records.list(patient_id, RECORD_KINDS["check-ins"]), key=lambda e: e.data.submitted_at)
+    questions = instrument()
+    grades: dict[str, list[tuple[datetime, int]]] = {}
+    burden: dict[str, list[tuple[datetime, int]]] = {}
+    for entry in check_ins:
+        for code, grade in grade_symptoms(entry.data).items():
+            grades.setdefault(code, []).append((entry.data.submitted_at, grade))
+        for code, score in entry.data.burden.items():
+            burden.setdefault(code, []).append((entry.data.submitted_at, score))
+    burden_labels = {b.code: b.label for b in questions.burden.items}
+    courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
+    return SymptomHistory(
+        grades=[SymptomSeries(s.code, s.label, 3, grades[s.code]) for s in questions.symptoms if s.code in grades],
+        burden=[SymptomSeries(code, burden_labels[code], 10, burden[code]) for code in burden_labels if code in burden],
+        # Lines of treatment for the secondary cancer; supportive drugs would cover the whole chart.
+        treatments=[TreatmentBand(f"Line {c.data.line_of_treatment}: {c.data.name}", c.data.start_date, c.data.end_date)
+                    for c in sorted(courses, key=lambda c: c.data.start_date) if c.data.line_of_treatment],
+    )

@@ -6,6 +6,7 @@ Pages work without JavaScript. Every form carries the session's CSRF token.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlparse
 from uuid import UUID
@@ -23,6 +24,7 @@ from ..domain.vocab import Role
 from .api import set_session_cookie
 from .context import SESSION_COOKIE, Visit, check_csrf, client_address, unit_of_work, visit
 from . import check_in_form as check_in_form_view
+from ..reports import charts
 from .forms import build_form, parse_form, submitted_values
 from .templating import templates
 
@@ -434,6 +436,20 @@ def check_in_result(request: Request, patient_id: UUID, check_in_id: UUID, curre
     patient = uow.patients.get(patient_id)
     uow.commit()
     return render(request, "check_in_result.html", patient=patient, outcome=outcome)
+
+
+@router.get("/patients/{patient_id}/symptoms", response_class=HTMLResponse)
+def symptom_history(request: Request, patient_id: UUID, months: int = Query(6, ge=1, le=120),
+                    current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    history = monitoring.symptom_history(uow, current.actor, patient_id)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    end = request.app.state.settings.clock().date()
+    start = end - timedelta(days=30 * months)
+    bands = [charts.Band(t.label, t.start, t.end) for t in history.treatments]
+    series = [(s, charts.symptom_chart(f"{s.label}, {months} months", [p for p in s.points if p[0].date() >= start],
+                                       s.scale_max, bands, start, end)) for s in history.grades + history.burden]
+    return render(request, "symptoms.html", patient=patient, series=series, months=months)
 
 
 @router.get("/triage", response_class=HTMLResponse)

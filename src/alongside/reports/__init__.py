@@ -1,0 +1,1 @@
+"""Reports and charts: printable summaries and the SVG charts pages show."""
