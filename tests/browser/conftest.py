@@ -1,42 +1,31 @@
-"""Browser fixtures: the demo record served by a real uvicorn process, and Debian's Chromium
-driven by Playwright. Each browser test runs against SQLite, and PostgreSQL when configured."""
+"""Browser fixtures: the demo record served by a real uvicorn process and Debian's Chromium driven
+by Playwright. Every browser test runs against a demo database on SQLite, and on PostgreSQL
+(in a schema of its own) when ALONGSIDE_TEST_DATABASE_URL is set. One server per database and
+one Chromium serve the whole session; each test gets fresh browser contexts."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import uuid
+from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import sync_playwright
-from sqlalchemy import text
 
-from alongside.demo import LOGINS, create_demo
-from alongside.store.database import make_engine, normalise_url, session_factory
-from alongside.store.migrate import upgrade
-from alongside.store.unit_of_work import UnitOfWork
+from .support import (
+    CHROMIUM, LOGIN, NO_CHROMIUM, SHOTS, ServerDidNotStart, demo_database as _demo_database, free_port,
+    launch_chromium, serve, sign_in,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-quic"]
-SATURDAY_NIGHT = "2026-11-21T23:30:00+00:00"
-LOGIN = {login.role: login for login in LOGINS}
-SHOTS = Path("test-results/screenshots")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+POSTGRES_URL = os.environ.get("ALONGSIDE_TEST_DATABASE_URL")
+SATURDAY_NIGHT = "2026-11-21T23:30:00+00:00"  # the server's clock, and the demo's "today"
+TIMEOUT_MS = 10_000
 
 
 class Inbox:
+    """A local SMTP server's mailbox: the alert emails the monitor sends."""
+
     def __init__(self):
         self.messages: list[tuple[list[str], str]] = []
 
@@ -45,90 +34,98 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.fixture(scope="module", params=["sqlite"] + (["postgresql"] if os.environ.get("ALONGSIDE_TEST_DATABASE_URL") else []))
-def demo_database(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('journey') / 'demo.db'}"
-        cleanup = None
-    else:
-        schema = f"alongside_journey_{uuid.uuid4().hex[:8]}"
-        base = normalise_url(os.environ["ALONGSIDE_TEST_DATABASE_URL"])
-        admin = make_engine(base)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-
-        def cleanup():
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-    engine = make_engine(url)
-    upgrade(engine)
-    with UnitOfWork(session_factory(engine)) as uow:
-        create_demo(uow)
-        uow.commit()
-    engine.dispose()
-    yield url
-    if cleanup:
-        cleanup()
+@pytest.fixture(scope="session", params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
+def demo_database(request):
+    today = datetime.fromisoformat(SATURDAY_NIGHT).date()
+    with _demo_database(None if request.param == "sqlite" else POSTGRES_URL, today=today) as url:
+        yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def smtp_inbox():
-    inbox, port = Inbox(), _free_port()
+    inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port
     controller.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(demo_database, smtp_inbox):
+    """The app's base URL, e.g. http://127.0.0.1:41234, serving the demo database."""
     _, smtp_port = smtp_inbox
-    port = _free_port()
-    env = {**os.environ, "ALONGSIDE_DATABASE_URL": demo_database, "ALONGSIDE_COOKIE_SECURE": "false",
-           "ALONGSIDE_FIXED_TIME": SATURDAY_NIGHT, "ALONGSIDE_MONITOR_INTERVAL": "1",
-           "ALONGSIDE_SMTP_HOST": "127.0.0.1", "ALONGSIDE_SMTP_PORT": str(smtp_port),
-           "ALONGSIDE_BASE_URL": f"http://127.0.0.1:{port}"}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "alongside.web.app:app", "--host", "127.0.0.1",
-                                "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start: " + process.stdout.read1().decode())
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        with serve(demo_database, ALONGSIDE_FIXED_TIME=SATURDAY_NIGHT, ALONGSIDE_MONITOR_INTERVAL="1",
+                   ALONGSIDE_SMTP_HOST="127.0.0.1", ALONGSIDE_SMTP_PORT=str(smtp_port)) as base:
+            yield base
+    except ServerDidNotStart as problem:
+        pytest.fail(f"the server did not start: {problem}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: install Debian's 'chromium' package (make test does this as root)")
+        pytest.fail(NO_CHROMIUM, pytrace=False)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
 
-def sign_in(page, base, login):
-    page.goto(base + "/sign-in")
-    page.fill("#email", login.email)
-    page.fill("#password", login.password)
-    page.click("button[type=submit]")
+@pytest.fixture(scope="session")
+def signed_in(server, browser):
+    """role -> the cookies of a session signed in through the form, made once per server."""
+    states: dict[str, dict] = {}
+
+    def state_of(role: str) -> dict:
+        if role not in states:
+            context = browser.new_context()
+            try:
+                page = context.new_page()
+                sign_in(page, server, LOGIN[role])
+                assert not page.url.endswith("/sign-in"), f"{role} could not sign in"
+                states[role] = context.storage_state()
+            finally:
+                context.close()
+        return states[role]
+
+    return state_of
 
 
-def serious_axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
+@pytest.fixture
+def open_page(request, browser, server, signed_in):
+    """open_page(viewport, role=None): a page in a fresh context, signed in as role if given.
+    Relative URLs work (page.goto("/caseload")). On failure each open page is photographed."""
+    contexts = []
 
-    results = Axe().run(page)
-    return [f"{v['id']}: {v['help']}" for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    def open_(viewport: dict, role: str | None = None):
+        context = browser.new_context(viewport=viewport, base_url=server,
+                                      storage_state=signed_in(role) if role else None)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for number, context in enumerate(contexts):
+        if failed:
+            folder = SHOTS / "failures"
+            folder.mkdir(parents=True, exist_ok=True)
+            for page in context.pages:
+                name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+                page.screenshot(path=str(folder / f"{name}-{number}.png"), full_page=True)
+        context.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report
+
+
+@pytest.fixture
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS

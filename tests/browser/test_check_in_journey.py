@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from alongside.demo import DEMO_PATIENT_ID
 
-from .conftest import LOGIN, SHOTS, serious_axe_violations as _serious_axe_violations, sign_in as _sign_in
+from .support import LOGIN, SHOTS, serious_axe_violations as _serious_axe_violations, sign_in as _sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -115,14 +115,31 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
         return _outcome(uow, patient_id, existing, uow.alerts.for_check_in(existing.id), settings, now, repeated=True)
     data = {"submitted_at": now.isoformat(), **data, "submitted_by": _submitted_by(relationship)}
     model: CheckIn = validate(CheckIn, data, now)
-    on_chemo = on_myelosuppressive_treatment(uow, patient_id, model.submitted_at.date())
+    treatment = _TreatmentNow.of(uow, patient_id, model.submitted_at.date())
     grades = grade_symptoms(model)
-    flags = raised_flags(model.red_flags, model.temperature_c, on_chemo, settings.fever_at_or_above)
-    previous, baseline = _comparisons(uow, patient_id, model.submitted_at)
+    flags = raised_flags(model.red_flags, model.temperature_c, treatment.myelosuppressive, settings.fever_at_or_above)
+    previous, baseline = _comparisons(uow, patient_id, model.submitted_at, treatment.started)
     findings = evaluate(Scores(grades, dict(model.burden)), previous, baseline, flags, settings.thresholds)
     entry = uow.records.add(patient_id, check_ins, model, entry_id or uuid4())
     alerts = [_raise(uow, patient_id, entry.id, finding, now) for finding in findings]
-    return _outcome(uow, patient_id, entry, alerts, settings, now)
+    return _outcome(uow, patient_id, entry, alerts, settings, now, grades=grades, flags=flags)
+
+
+@dataclass(frozen=True)
+class _TreatmentNow:
+    myelosuppressive: bool  # chemotherapy or an antibody-drug conjugate, not on a break
+    started: date | None  # when the most recent current course began
+
+    @classmethod
+    def of(cls, uow, patient_id: UUID, on: date) -> _TreatmentNow:
+        courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
+        breaks = uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
+        paused = {b.data.course_id for b in breaks
+                  if b.data.start_date <= on and (b.data.end_date is None or b.data.end_date >= on)}
+        running = [c for c in courses if c.data.start_date <= on and (c.data.end_date is None or c.data.end_date >= on)]
+        current = [c for c in courses if c.data.is_current]
+        return cls(myelosuppressive=any(c.data.modality in MYELOSUPPRESSIVE and c.id not in paused for c in running),
+                   started=max((c.data.start_date for c in current), default=None))
 
 
 def _submitted_by(relationship: Relationship) -> CheckInBy:
@@ -146,24 +163,16 @@ def grade_symptoms(check_in: CheckIn) -> dict[str, int]:
 
 
 def on_myelosuppressive_treatment(uow, patient_id: UUID, on: date) -> bool:
-    courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
-    breaks = uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
-    paused = {b.data.course_id for b in breaks if b.data.start_date <= on and (b.data.end_date is None or b.data.end_date >= on)}
-    return any(c.data.modality in MYELOSUPPRESSIVE and c.data.start_date <= on
-               and (c.data.end_date is None or c.data.end_date >= on) and c.id not in paused for c in courses)
+    return _TreatmentNow.of(uow, patient_id, on).myelosuppressive
 
 
-def _comparisons(uow, patient_id: UUID, at: datetime) -> tuple[Scores | None, Scores | None]:
+def _comparisons(uow, patient_id: UUID, at: datetime, started: date | None) -> tuple[Scores | None, Scores | None]:
     """The last check-in before this one, and the baseline: the first since the current
     treatment began (or the first ever, when no treatment is current)."""
-    earlier = [e for e in uow.records.list(patient_id, RECORD_KINDS["check-ins"]) if e.data.submitted_at < at]
-    if not earlier:
+    since = datetime.combine(started, datetime.min.time(), UTC) if started else None
+    previous, baseline = uow.records.check_ins_around(patient_id, at, since)
+    if previous is None:
         return None, None
-    courses = [c for c in uow.records.list(patient_id, RECORD_KINDS["treatment-courses"]) if c.data.is_current]
-    started = max((c.data.start_date for c in courses), default=None)
-    since = [e for e in earlier if started is None or e.data.submitted_at.date() >= started] or earlier
-    baseline = min(since, key=lambda e: e.data.submitted_at)
-    previous = max(earlier, key=lambda e: e.data.submitted_at)
     return _scores(previous.data), _scores(baseline.data)
 
 
@@ -184,13 +193,15 @@ def _raise(uow, patient_id: UUID, check_in_id: UUID | None, finding: Finding, no
 
 
 def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings: MonitoringSettings, now: datetime,
-             repeated: bool = False) -> CheckInOutcome:
+             repeated: bool = False, grades: dict[str, int] | None = None,
+             flags: list[RaisedFlag] | None = None) -> CheckInOutcome:
     check_in: CheckIn = entry.data
-    on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date())
-    flags = raised_flags(check_in.red_flags, check_in.temperature_c, on_chemo, settings.fever_at_or_above)
+    if flags is None:
+        on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date())
+        flags = raised_flags(check_in.red_flags, check_in.temperature_c, on_chemo, settings.fever_at_or_above)
     level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
     routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
-    grades = grade_symptoms(check_in)
+    grades = grade_symptoms(check_in) if grades is None else grades
     questions = instrument()
     self_care = [(questions.symptom(code).label, questions.self_care[code]) for code, grade in grades.items()
                  if grade >= 1 and code in questions.self_care]

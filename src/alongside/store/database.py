@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
@@ -33,8 +35,21 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        # SQLite has one writer at a time, and every request writes (the audit log). Requests of
+        # this process queue on a lock instead of in SQLite's busy handler, which sleeps in steps
+        # of up to 100 ms and would turn a short queue into long waits. A plain Lock, because a
+        # request may enter its unit of work on one worker thread and leave it on another.
+        _WRITER_LOCKS[engine] = threading.Lock()
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+_WRITER_LOCKS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def writer_lock(engine: Engine) -> threading.Lock | None:
+    """The lock a unit of work holds on SQLite (None on PostgreSQL, which has row locks)."""
+    return _WRITER_LOCKS.get(engine)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -217,6 +217,19 @@ class RecordRepository:
         self.db.delete(row)
         _flush(self.db, record_kind.title.lower())
 
+    def check_ins_around(self, patient_id: UUID, before: datetime, since: datetime | None) -> tuple[Entry | None, Entry | None]:
+        """The last check-in before `before`, and the first at or after `since` (or the first ever)."""
+        kind, row = RECORD_KINDS["check-ins"], t.CheckInRow
+        earlier = select(row).where(row.patient_id == patient_id, row.submitted_at < before)
+        previous = self.db.scalar(earlier.order_by(row.submitted_at.desc()).limit(1))
+        if previous is None:
+            return None, None
+        baseline = None
+        if since is not None:
+            baseline = self.db.scalar(earlier.where(row.submitted_at >= since).order_by(row.submitted_at).limit(1))
+        baseline = baseline or self.db.scalar(earlier.order_by(row.submitted_at).limit(1))
+        return self._entry(kind, previous), self._entry(kind, baseline)
+
     def children_of(self, patient_id: UUID, course_id: UUID) -> bool:
         return any(self.db.scalar(select(exists().where(row.patient_id == patient_id, row.course_id == course_id)))
                    for row in (t.DoseChangeRow, t.TreatmentBreakRow))

@@ -5,13 +5,20 @@ from __future__ import annotations
 from sqlalchemy.orm import sessionmaker
 
 from . import repositories as r
+from .database import writer_lock
 
 
 class UnitOfWork:
-    def __init__(self, sessions: sessionmaker):
+    def __init__(self, sessions: sessionmaker, serialise: bool = False):
+        """`serialise`: on SQLite, wait for other serialised units of work of this process first
+        (the web app's requests; see database.writer_lock)."""
         self._sessions = sessions
+        self._serialise = serialise
 
     def __enter__(self) -> UnitOfWork:
+        self._lock = writer_lock(self._sessions.kw["bind"]) if self._serialise else None
+        if self._lock:
+            self._lock.acquire()
         self.db = self._sessions()
         self.patients = r.PatientRepository(self.db)
         self.records = r.RecordRepository(self.db)
@@ -28,8 +35,12 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.db.rollback()  # whatever was not committed is undone, whole
-        self.db.close()
+        try:
+            self.db.rollback()  # whatever was not committed is undone, whole
+            self.db.close()
+        finally:
+            if self._lock:
+                self._lock.release()
 
     def commit(self) -> None:
         self.db.commit()

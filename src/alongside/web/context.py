@@ -36,7 +36,7 @@ class Visit:
 
 
 def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
-    with UnitOfWork(request.app.state.sessions) as uow:
+    with UnitOfWork(request.app.state.sessions, serialise=True) as uow:
         yield uow
 
 

@@ -169,13 +169,14 @@ def patient_home(request: Request, patient_id: UUID, current: Visit = Depends(vi
     home = services.patient_home(uow, current.actor, patient_id)
     settings = request.app.state.settings
     now = settings.clock()
+    if current.user.role is Role.CLINICIAN:
+        alerts = monitoring.patient_alerts(uow, current.actor, patient_id)[:5]
+        uow.commit()
+        return render(request, "record.html", home=home, patient=home.patient, kinds=RECORD_KINDS, alerts=alerts)
     urgent = monitoring.whom_to_call(uow, current.actor, patient_id, Level.RED, settings.monitoring, now)
     today = monitoring.whom_to_call(uow, current.actor, patient_id, Level.AMBER, settings.monitoring, now)
-    alerts = monitoring.patient_alerts(uow, current.actor, patient_id)[:5] if current.user.role is Role.CLINICIAN else []
     uow.commit()
-    template = "record.html" if current.user.role is Role.CLINICIAN else "home.html"
-    return render(request, template, home=home, patient=home.patient, kinds=RECORD_KINDS, urgent=urgent, today=today,
-                  alerts=alerts)
+    return render(request, "home.html", home=home, patient=home.patient, kinds=RECORD_KINDS, urgent=urgent, today=today)
 
 
 @router.get("/patients/{patient_id}/treatments", response_class=HTMLResponse)
