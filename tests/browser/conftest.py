@@ -21,6 +21,7 @@ from .support import (
 POSTGRES_URL = os.environ.get("ALONGSIDE_TEST_DATABASE_URL")
 SATURDAY_NIGHT = "2026-11-21T23:30:00+00:00"  # the server's clock, and the demo's "today"
 TIMEOUT_MS = 10_000
+SERVER_LOGS: dict[str, Path] = {}  # base URL -> where that server's output goes
 
 
 class Inbox:
@@ -36,9 +37,10 @@ class Inbox:
 
 @pytest.fixture(scope="session", params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
 def demo_database(request):
+    """(backend, URL) of a database holding the demo, written as of the server's fixed day."""
     today = datetime.fromisoformat(SATURDAY_NIGHT).date()
     with _demo_database(None if request.param == "sqlite" else POSTGRES_URL, today=today) as url:
-        yield url
+        yield request.param, url
 
 
 @pytest.fixture(scope="session")
@@ -52,11 +54,14 @@ def smtp_inbox():
 
 @pytest.fixture(scope="session")
 def server(demo_database, smtp_inbox):
-    """The app's base URL, e.g. http://127.0.0.1:41234, serving the demo database."""
-    _, smtp_port = smtp_inbox
+    """The app's base URL, e.g. http://127.0.0.1:41234, serving the demo database. What it prints
+    goes to test-results/browser-server-<backend>.log."""
+    (backend, url), (_, smtp_port) = demo_database, smtp_inbox
+    log = SHOTS.parent / f"browser-server-{backend}.log"
     try:
-        with serve(demo_database, ALONGSIDE_FIXED_TIME=SATURDAY_NIGHT, ALONGSIDE_MONITOR_INTERVAL="1",
+        with serve(url, log, ALONGSIDE_FIXED_TIME=SATURDAY_NIGHT, ALONGSIDE_MONITOR_INTERVAL="1",
                    ALONGSIDE_SMTP_HOST="127.0.0.1", ALONGSIDE_SMTP_PORT=str(smtp_port)) as base:
+            SERVER_LOGS[base] = log
             yield base
     except ServerDidNotStart as problem:
         pytest.fail(f"the server did not start: {problem}")
@@ -122,6 +127,10 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.when == "call":
         item.rep_call = report
+    base = getattr(item, "funcargs", {}).get("server")
+    if report.failed and base in SERVER_LOGS:  # show what the server said, too
+        text = SERVER_LOGS[base].read_text(errors="replace")
+        report.sections.append(("server log (last 3000 characters)", text[-3000:] or "(empty)"))
     return report
 
 

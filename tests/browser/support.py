@@ -86,13 +86,16 @@ class ServerDidNotStart(RuntimeError):
 
 
 @contextmanager
-def serve(database_url: str, **extra_env: str) -> Iterator[str]:
-    """Run the app with uvicorn on a free local port; yield its base URL; stop it afterwards."""
+def serve(database_url: str, log_path: Path | None = None, **extra_env: str) -> Iterator[str]:
+    """Run the app with uvicorn on a free local port; yield its base URL; stop it afterwards.
+    What the server prints goes to log_path if given (kept for reading after a failure)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ALONGSIDE_DATABASE_URL": database_url, "ALONGSIDE_COOKIE_SECURE": "false",
            "ALONGSIDE_BASE_URL": base, **extra_env}
-    log = tempfile.TemporaryFile()
+    if log_path:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "alongside.web.app:app", "--host", "127.0.0.1",
                                 "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -134,8 +137,8 @@ def sign_in(page, base: str, login) -> None:
     page.goto(base + "/sign-in")
     page.fill("#email", login.email)
     page.fill("#password", login.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
 
 
 def no_sideways_scroll(page) -> bool:

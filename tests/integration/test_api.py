@@ -222,3 +222,16 @@ def test_the_openapi_document_describes_every_kind(make_client):
     paths = make_client().get("/api/v1/openapi.json").json()["paths"]
     for slug in RECORD_KINDS:
         assert f"/api/v1/patients/{{patient_id}}/{slug}" in paths
+
+
+def test_the_caseload_shows_current_treatment_last_check_in_and_next_appointment(as_user, world):
+    nurse = as_user(world.nurse)
+    for starts in ("2031-02-01T10:00:00+00:00", "2030-06-01T09:00:00+00:00", "2020-01-01T09:00:00+00:00"):
+        nurse.post(api("appointments", world.patient_a), json={"starts_at": starts, "kind": "oncology_clinic"})
+    for when in ("2026-01-05T08:00:00+00:00", "2026-02-05T08:30:00+00:00"):
+        nurse.post(api("check-ins", world.patient_a), json={"submitted_at": when, "burden": {"pain": 1}})
+    rows = {p["name"]: p for p in nurse.get("/api/v1/patients").json()["patients"]}
+    alice = rows["Able, Alice"]
+    assert alice["current_treatment"] == "Anastrozole"
+    assert alice["last_check_in"] == "2026-02-05T08:30:00+00:00"
+    assert alice["next_appointment"] == "2030-06-01T09:00:00+00:00"  # the earliest still to come

@@ -310,3 +310,27 @@ def test_a_failing_smtp_server_is_retried_and_recorded(clocked, lines, world, ne
         assert send_due(uow, unreachable) == (0, 1)
         (row,) = uow.notifications.all()
         assert row.status == "failed" and row.attempts == 1 and row.last_error
+
+
+def test_weekly_reminders_go_once_a_week_to_patients_whose_check_in_is_due(world, new_uow):
+    inbox = _Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = NotifySettings(smtp_host="127.0.0.1", smtp_port=port, base_url="https://alongside.example")
+    from alongside.notify import send_reminders
+
+    try:
+        today = datetime.now(UTC)
+        # Wednesday noon of this week, so "an hour later" is always the same week.
+        now = (today - timedelta(days=today.weekday() - 2)).replace(hour=12, minute=0, second=0, microsecond=0)
+        with new_uow() as uow:
+            # Bella last checked in in January 2025; Alice's sign-in is new and she has no check-in yet.
+            assert send_reminders(uow, settings, now) == 1
+            assert send_reminders(uow, settings, now + timedelta(hours=1)) == 0  # once a week
+            assert send_reminders(uow, settings, now + timedelta(days=14)) == 2  # a later week; Alice now due too
+    finally:
+        controller.stop()
+    recipients = sorted(r for rcpts, _ in inbox.messages for r in rcpts)
+    assert recipients == ["alice@example.org", "bella@example.org", "bella@example.org"]
+    assert all("weekly check-in" in text and "Bella" not in text for _, text in inbox.messages)

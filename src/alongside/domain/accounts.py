@@ -220,8 +220,7 @@ def invite_carer(uow, actor: Actor, patient_id: UUID, invitation: CarerInvitatio
     """Only the patient herself invites; returns the one-time token for the link she passes on."""
     relationship = uow.access.relationship(actor, patient_id)
     if relationship is not Relationship.SELF:
-        authorise(uow, actor, patient_id, Action.WRITE, what="carer-invitation")  # audits, then refuses
-        raise AccessDenied("Only the patient can invite someone to her record")
+        _refuse(uow, actor, patient_id, relationship, "carer-invitation", "Only the patient can invite someone to her record")
     now = now or datetime.now(UTC)
     token = secrets.token_urlsafe(24)
     uow.invitations.add(digest(token), patient_id, invitation.email, invitation.access, now + policy.invitation_lifetime)
@@ -247,14 +246,23 @@ def accept_invitation(uow, token: str, answers: AcceptInvitation, now: datetime 
     return user
 
 
+def _refuse(uow, actor: Actor, patient_id: UUID, relationship: Relationship, what: str, reason: str) -> None:
+    """Audit a refused attempt and refuse it; strangers are told the record does not exist."""
+    uow.audit.record(actor, "write:refused", patient_id, what, None)
+    uow.commit()
+    if relationship is Relationship.NONE:
+        raise NotFound("No such patient")
+    raise AccessDenied(reason)
+
+
 def list_carers(uow, actor: Actor, patient_id: UUID):
     authorise(uow, actor, patient_id, Action.READ, what="carers")
     return uow.carers.of_patient(patient_id)
 
 
 def remove_carer(uow, actor: Actor, patient_id: UUID, carer_id: UUID) -> None:
-    if uow.access.relationship(actor, patient_id) not in (Relationship.SELF, Relationship.CARE_TEAM):
-        authorise(uow, actor, patient_id, Action.WRITE, what="carers")
-        raise AccessDenied("Only the patient or her team can remove a carer")
+    relationship = uow.access.relationship(actor, patient_id)
+    if relationship not in (Relationship.SELF, Relationship.CARE_TEAM):
+        _refuse(uow, actor, patient_id, relationship, "carers", "Only the patient or her team can remove a carer")
     uow.carers.unlink(carer_id, patient_id)
     uow.audit.record(actor, "remove-carer", patient_id, "carer", carer_id)

@@ -14,7 +14,7 @@ import json
 import smtplib
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from ..domain.monitoring import Alert
@@ -73,6 +73,35 @@ def post_webhook(url: str, body: bytes, secret: str | None, settings: NotifySett
     with urllib.request.urlopen(request, timeout=settings.timeout_seconds) as response:  # noqa: S310 (configured URL)
         if response.status >= 300:
             raise RuntimeError(f"webhook answered {response.status}")
+
+
+def reminder_email(settings: NotifySettings) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = "Your weekly check-in"
+    message["From"] = settings.smtp_from
+    message.set_content(
+        "It has been a week since your last check-in. It takes a few minutes, and your team sees your answers.\n\n"
+        f"Sign in to do it: {settings.base_url}/\n\n"
+        "If something is worrying you now, don't wait for the check-in: call your team, or your 24-hour line.\n")
+    return message
+
+
+def send_reminders(uow, settings: NotifySettings, now: datetime | None = None,
+                   every: timedelta = timedelta(days=7)) -> int:
+    """Remind each patient whose check-in is a week old, once a week. A failed send is not
+    recorded, so the next pass tries again."""
+    now = now or datetime.now(UTC)
+    week_of = (now - timedelta(days=now.weekday())).date()
+    sent = 0
+    for patient_id, email in uow.alerts.due_reminders(now - every, week_of):
+        try:
+            send_email(email, reminder_email(settings), settings)
+        except (OSError, RuntimeError, smtplib.SMTPException):
+            continue
+        uow.alerts.record_reminder(patient_id, week_of, now, email)
+        uow.commit()
+        sent += 1
+    return sent
 
 
 def send_due(uow, settings: NotifySettings, now: datetime | None = None) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -88,29 +88,35 @@ class PatientRepository:
 
     def caseload(self, team_ids: list[UUID], query: str, offset: int, limit: int) -> tuple[list[CaseloadRow], int]:
         """One page of the caseload; summaries are fetched for that page's patients only."""
-        p = t.PatientRow
-        on_caseload = select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id.in_(team_ids))
-        where = [p.id.in_(on_caseload)]
+        p, c = t.PatientRow, t.CaseloadRow
+        on_caseload = select(c.patient_id).where(c.team_id.in_(team_ids))
         if query:
-            where.append(_matches(query))
-        total = self.db.scalar(select(func.count()).select_from(p).where(*where)) or 0
+            where = [p.id.in_(on_caseload), _matches(query)]
+            total = self.db.scalar(select(func.count()).select_from(p).where(*where)) or 0
+        else:  # counted on the caseload table's own index, without touching patients
+            where = [p.id.in_(on_caseload)]
+            total = self.db.scalar(select(func.count(func.distinct(c.patient_id))).where(c.team_id.in_(team_ids))) or 0
         page = self.db.execute(select(p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number)
                                .where(*where).order_by(p.family_name, p.given_name, p.id)
                                .offset(offset).limit(limit)).all()
         ids = [r.id for r in page]
         treatments = self._current_treatments(ids)
-        last_check_in = dict(self.db.execute(
-            select(t.CheckInRow.patient_id, func.max(t.CheckInRow.submitted_at))
-            .where(t.CheckInRow.patient_id.in_(ids)).group_by(t.CheckInRow.patient_id)).all())
-        next_appointment = dict(self.db.execute(
-            select(t.AppointmentRow.patient_id, func.min(t.AppointmentRow.starts_at))
-            .where(t.AppointmentRow.patient_id.in_(ids), t.AppointmentRow.starts_at >= _now())
-            .group_by(t.AppointmentRow.patient_id)).all())
+        last_check_in, next_appointment = self._latest_and_next(ids)
         rows = [CaseloadRow(patient_id=r.id, name=f"{r.family_name}, {r.given_name}", date_of_birth=r.date_of_birth,
                             nhs_number=r.nhs_number, current_treatment=treatments.get(r.id),
                             last_check_in=_aware(last_check_in.get(r.id)), next_appointment=_aware(next_appointment.get(r.id)))
                 for r in page]
         return rows, total
+
+    def _latest_and_next(self, ids: list[UUID]) -> tuple[dict, dict]:
+        """Per patient, one index probe each (correlated max/min) rather than scanning every check-in."""
+        if not ids:
+            return {}, {}
+        p, ci, a = t.PatientRow, t.CheckInRow, t.AppointmentRow
+        last = select(func.max(ci.submitted_at)).where(ci.patient_id == p.id).scalar_subquery()
+        upcoming = select(func.min(a.starts_at)).where(a.patient_id == p.id, a.starts_at >= _now()).scalar_subquery()
+        rows = self.db.execute(select(p.id, last, upcoming).where(p.id.in_(ids))).all()
+        return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}
 
     def _current_treatments(self, ids: list[UUID]) -> dict[UUID, str]:
         names: dict[UUID, list[str]] = {}
@@ -544,6 +550,23 @@ class AlertRepository:
             .where(t.UserRow.role == Role.PATIENT.value, t.UserRow.active.is_(True),
                    t.UserRow.patient_id.is_not(None), t.UserRow.patient_id.not_in(open_missed)))
         return [(pid, _aware(last_at), _aware(since)) for pid, last_at, since in rows]
+
+    def due_reminders(self, last_before: datetime, week_of: date) -> list[tuple[UUID, str]]:
+        """Patients with an active sign-in whose last check-in (or, with none, whose sign-in) is
+        older than `last_before`, and who have had no reminder this week: (patient, email)."""
+        last = (select(t.CheckInRow.patient_id, func.max(t.CheckInRow.submitted_at).label("last"))
+                .group_by(t.CheckInRow.patient_id).subquery())
+        reminded = select(t.ReminderRow.patient_id).where(t.ReminderRow.week_of == week_of)
+        rows = self.db.execute(
+            select(t.UserRow.patient_id, t.UserRow.email, last.c.last, t.UserRow.created_at)
+            .outerjoin(last, last.c.patient_id == t.UserRow.patient_id)
+            .where(t.UserRow.role == Role.PATIENT.value, t.UserRow.active.is_(True),
+                   t.UserRow.patient_id.is_not(None), t.UserRow.patient_id.not_in(reminded)))
+        return [(pid, email) for pid, email, last_at, created in rows if _aware(last_at or created) < last_before]
+
+    def record_reminder(self, patient_id: UUID, week_of: date, at: datetime, target: str) -> None:
+        self.db.add(t.ReminderRow(patient_id=patient_id, week_of=week_of, sent_at=at, target=target))
+        self.db.flush()
 
     def acknowledgement_pairs(self, team_id: UUID, since: datetime) -> list[tuple[datetime, datetime | None]]:
         rows = self.db.execute(select(t.AlertRow.created_at, t.AlertRow.acknowledged_at).where(

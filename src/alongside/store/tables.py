@@ -414,3 +414,13 @@ class NotificationRow(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     __table_args__ = (UniqueConstraint("alert_id", "purpose", "channel", "target", name="uq_notification_once"),)
+
+
+class ReminderRow(Base):
+    """A weekly check-in reminder sent to a patient; one per patient per week at most."""
+
+    __tablename__ = "check_in_reminder"
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    week_of: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday of the week it was sent
+    sent_at: Mapped[datetime]
+    target: Mapped[str] = mapped_column(String(254))

@@ -9,7 +9,7 @@ import logging
 from sqlalchemy.orm import sessionmaker
 
 from ..domain import monitoring
-from ..notify import send_due
+from ..notify import send_due, send_reminders
 from ..store.unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -24,7 +24,12 @@ def run_once(sessions: sessionmaker, settings: Settings) -> str:
         uow.commit()
     with UnitOfWork(sessions) as uow:
         sent, failed = send_due(uow, settings.notify, now)
-    return f"escalated {len(escalated)}, missed check-ins {len(missed)}, sent {sent}, failed {failed}"
+    reminded = 0
+    if settings.notify.smtp_host:
+        with UnitOfWork(sessions) as uow:
+            reminded = send_reminders(uow, settings.notify, now, settings.monitoring.thresholds.check_in_every)
+    return (f"escalated {len(escalated)}, missed check-ins {len(missed)}, sent {sent}, failed {failed}, "
+            f"reminders {reminded}")
 
 
 async def run_forever(sessions: sessionmaker, settings: Settings) -> None:
