@@ -8,7 +8,6 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -96,5 +95,3 @@ def __getattr__(name: str):
         return globals()["app"]
     raise AttributeError(name)
 
-
-__all__ = ["create_app", "JSONResponse"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..clinical.red_flags import RedFlag, questions_for
+from ..clinical.red_flags import questions_for
 from ..domain.instrument import instrument
 
 ATTRIBUTES = ("frequency", "severity", "interference")
@@ -81,6 +81,3 @@ def _number(text: str):
     except ValueError:
         return text  # the model names the field in its error
 
-
-def flags_by_code() -> dict[str, RedFlag]:
-    return {f.code: f for f in questions_for(True)}
