@@ -19,14 +19,15 @@ demo: install
 	@mkdir -p var
 	ALONGSIDE_DATABASE_URL=$${ALONGSIDE_DATABASE_URL:-$(DEMO_DB)} $(VENV)/bin/alongside demo
 
-# Browser tests drive Debian's Chromium. As root we install it; otherwise we say how.
+# Browser tests drive Debian's Chromium and render PDFs with poppler's pdftoppm. As root we
+# install them; otherwise we say how.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's chromium package for the browser tests..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "Installing Debian's chromium and poppler-utils packages for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	  else \
-	    echo "The browser tests need Chromium: run 'sudo apt-get install chromium', then 'make test' again."; exit 1; \
+	    echo "The browser tests need Chromium and pdftoppm: run 'sudo apt-get install chromium poppler-utils', then 'make test' again."; exit 1; \
 	  fi; }
 
 test: install chromium
@@ -37,6 +38,7 @@ unit: install
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/results.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-results

@@ -126,10 +126,10 @@ def in_process(url: str, repeat: int) -> dict[str, list[float]]:
 # --- Over HTTP: a real uvicorn process on loopback --------------------------------------------------
 
 class Server:
-    def __init__(self, url: str):
+    def __init__(self, url: str, **extra_env: str):
         self.port = free_port()
         env = {**os.environ, "ALONGSIDE_DATABASE_URL": url, "ALONGSIDE_COOKIE_SECURE": "false",
-               "ALONGSIDE_MONITOR_INTERVAL": "0"}
+               "ALONGSIDE_MONITOR_INTERVAL": "0", **extra_env}
         self.process = subprocess.Popen([sys.executable, "-m", "uvicorn", "alongside.web.app:app", "--host", "127.0.0.1",
                                          "--port", str(self.port), "--log-level", "warning"], env=env)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -261,6 +261,19 @@ def machine() -> dict[str, str]:
             "Python": platform.python_version(), "SQLite": sqlite3.sqlite_version, "OS": platform.platform()}
 
 
+def write_section(path: Path, name: str, text: str) -> None:
+    """Replace this benchmark's part of the report (between its markers), keeping the others."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"{start}\n{text.strip()}\n{end}\n"
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        current = before + block + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        current = current + ("\n" if current and not current.endswith("\n") else "") + block
+    path.write_text(current, encoding="utf-8")
+
+
 def table(rows: list[list[str]], header: list[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
@@ -307,7 +320,7 @@ def main() -> None:
     print("alert engine...", flush=True)
     engine_result = alert_engine(10_000 if not args.quick else 1000, 156)
     report = _report(args, command, started, sections, engine_result, server_version)
-    Path(args.out).write_text(report, encoding="utf-8")
+    write_section(Path(args.out), "caseload", report)
     print(report)
 
 
@@ -340,7 +353,8 @@ def _report(args, command, started, sections, engine_result, server_version) -> 
         info["PostgreSQL"] = server_version
     return "\n\n".join([
         "# Benchmarks",
-        "_This file is written by `bench/run.py` (`make bench`); edits are overwritten._",
+        "_Each part of this file is written by a script in `bench/` (`make bench` runs them all); edits between "
+        "the markers are overwritten._",
         "## Machine",
         table([[k, v] for k, v in info.items()], ["", ""]),
         f"Command: `{command}` (patients={args.patients}, years={args.years}, repeat={args.repeat}, "

@@ -34,6 +34,7 @@ SAMPLES: dict[str, dict] = {
     "referrals": {"service": "physiotherapy", "status": "made", "referred_on": "2025-01-06"},
     "access-requests": {"drug": "Example-mab", "route": "individual_funding_request", "status": "submitted",
                         "requested_on": "2025-01-07"},
+    "questions": {"kind": "question", "text": "Can I have my treatment closer to home?", "added_on": "2025-01-07"},
     "check-ins": {"submitted_at": "2025-01-08T09:00:00+00:00", "wellbeing": 7, "burden": {"pain": 2},
                   "symptoms": {"pain": {"frequency": 1, "severity": 1, "interference": 0}},
                   "red_flags": {"new_back_pain": False}},

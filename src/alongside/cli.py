@@ -25,12 +25,23 @@ user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
+labs_app = typer.Typer(help="Blood test results.", no_args_is_help=True)
+app.add_typer(labs_app, name="labs")
+fhir_app = typer.Typer(help="Exchange records as FHIR R4 (mCODE STU4) bundles.", no_args_is_help=True)
+app.add_typer(fhir_app, name="fhir")
 
 
 def _unit_of_work() -> UnitOfWork:
     engine = make_engine()
     upgrade(engine)
     return UnitOfWork(session_factory(engine))
+
+
+def _team_id(uow, team: str | None):
+    """The named team's id, creating the team if it is new; None when no team is named."""
+    if not team:
+        return None
+    return (uow.teams.by_name(team) or accounts.create_team(uow, SYSTEM, NewTeam(name=team))).id
 
 
 def _fail(exc: DomainError) -> None:
@@ -103,6 +114,27 @@ def export(patient: UUID = typer.Argument(..., help="The patient's record id"),
         sys.stdout.write(text + "\n")
 
 
+@app.command("report")
+def report(patient: UUID = typer.Argument(..., help="The patient's record id"),
+           out: Path = typer.Option(..., help="The PDF file to write, for example summary.pdf"),
+           time_zone: str = typer.Option("Europe/London", help="Time zone for dates and times")) -> None:
+    """Write the clinic summary (one or two A4 pages) as a PDF."""
+    from datetime import UTC, datetime
+
+    from .domain import planning
+    from .reports.clinic_summary import render_clinic_summary
+
+    now = datetime.now(UTC)
+    with _unit_of_work() as uow:
+        try:
+            summary = planning.clinic_summary(uow, SYSTEM, patient, now.date())
+        except DomainError as exc:
+            _fail(exc)
+        uow.commit()  # the read is audited
+    out.write_bytes(render_clinic_summary(summary, now, time_zone))
+    typer.echo(f"Wrote {out}", err=True)
+
+
 @app.command("import")
 def import_(path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
             team: str = typer.Option(None, help="Put the patient on this team's caseload")) -> None:
@@ -114,14 +146,90 @@ def import_(path: Path = typer.Argument(..., exists=True, dir_okay=False, readab
         raise typer.Exit(2) from None
     with _unit_of_work() as uow:
         try:
-            team_id = None
-            if team:
-                team_id = (uow.teams.by_name(team) or accounts.create_team(uow, SYSTEM, NewTeam(name=team))).id
-            patient_id = transfer.import_record(uow, SYSTEM, document, team_id)
+            patient_id = transfer.import_record(uow, SYSTEM, document, _team_id(uow, team))
         except DomainError as exc:
             _fail(exc)
         uow.commit()
     typer.echo(f"Imported patient {patient_id}")
+
+
+@labs_app.command("import")
+def labs_import(patient: UUID = typer.Argument(..., help="The patient's record id"),
+                path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                            help="CSV: taken_on,test,value,unit[,reference_low,reference_high,loinc,laboratory]")) -> None:
+    """Import blood results from a CSV file, all or nothing; rows already there are skipped."""
+    from .clinical.alert_rules import AlertThresholds
+    from .domain import results
+
+    with _unit_of_work() as uow, path.open(encoding="utf-8-sig", newline="") as lines:
+        try:
+            report = results.import_lab_results(uow, SYSTEM, patient, lines, AlertThresholds())
+        except DomainError as exc:
+            _fail(exc)
+        except UnicodeDecodeError:
+            typer.secho(f"Error: {path} is not UTF-8 text", err=True, fg="red")
+            raise typer.Exit(2) from None
+        uow.commit()
+    typer.echo(f"Imported {report.added} results ({report.already_there} already there); "
+               f"{len(report.alerts)} alerts raised")
+@fhir_app.command("export")
+def fhir_export(patient: UUID = typer.Argument(..., help="The patient's record id"),
+                out: Path = typer.Option(None, help="File to write; standard output if not given")) -> None:
+    """Write one patient's record as a FHIR R4 Bundle with mCODE STU4 profiles."""
+    from .fhir.export import export_bundle
+
+    with _unit_of_work() as uow:
+        try:
+            bundle = export_bundle(uow, SYSTEM, patient)
+        except DomainError as exc:
+            _fail(exc)
+        uow.commit()
+    _write_json(bundle, out)
+
+
+@fhir_app.command("import")
+def fhir_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+                patient: UUID = typer.Option(None, help="Import into this existing record (else the bundle's Patient)"),
+                team: str = typer.Option(None, help="Put a new patient on this team's caseload"),
+                all_or_nothing: bool = typer.Option(False, "--all-or-nothing",
+                                                    help="Import nothing if any resource is in error"),
+                report: Path = typer.Option(None, help="Write the OperationOutcome here (default: standard output)")) -> None:
+    """Read a FHIR R4 Bundle into a record; prints an OperationOutcome, one issue per problem.
+
+    Resources and extensions that are not read are written to PATH.set-aside.json."""
+    from .fhir.importer import import_bundle
+    from .fhir.outcome import outcome_for
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        _write_json(outcome_for(DomainError(f"{path} is not JSON ({exc})", field="Bundle")), report)
+        raise typer.Exit(2) from None
+    with _unit_of_work() as uow:
+        try:
+            result = import_bundle(uow, SYSTEM, document, patient, _team_id(uow, team), all_or_nothing)
+        except DomainError as exc:
+            _write_json(outcome_for(exc), report)
+            raise typer.Exit(2) from None
+        if result.written:
+            uow.commit()
+    if result.set_aside:
+        aside = path.with_name(path.name + ".set-aside.json")
+        aside.write_text(json.dumps(result.set_aside, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        typer.echo(f"Set aside: {aside}", err=True)
+    _write_json(result.outcome(), report)
+    typer.echo(result.summary(), err=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def _write_json(document: dict, out: Path | None) -> None:
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"Wrote {out}", err=True)
+    else:
+        sys.stdout.write(text + "\n")
 
 
 @app.command()

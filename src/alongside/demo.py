@@ -51,8 +51,9 @@ def create_demo(uow, today: date | None = None) -> UUID:
                              email=patient_login.email, town="Leeds", country="GB")
     patient = services.register_patient(uow, nurse_actor, details, team.id, DEMO_PATIENT_ID)
     services.update_cancer_profile(uow, nurse_actor, patient.id, _profile(today), patient.profile_version)
+    entered = datetime.combine(today, time(8, 30), UTC)  # results were entered this morning
     for slug, data in _entries(today):
-        services.add_entry(uow, nurse_actor, patient.id, slug, data)
+        services.add_entry(uow, nurse_actor, patient.id, slug, data, now=entered)
     courses = {e.data.name: e.id for e in uow.records.list(patient.id, _kind("treatment-courses"))}
     for slug, data in _treatment_events(today, courses):
         services.add_entry(uow, nurse_actor, patient.id, slug, data)
@@ -144,22 +145,67 @@ def _entries(today: date) -> list[tuple[str, dict]]:
                        "chosen": "Capecitabine", "rationale": "Tablets at home, little hair loss; Helen wanted to avoid "
                                                                "weekly hospital visits and was worried about high blood sugar.",
                        "revisit_when": "Scan shows growth, or side effects stop her walking the dog."}),
+        ("questions", {"kind": "question", "added_on": _ago(today, 3),
+                       "text": "Could the dose be lowered again so my hands can heal?"}),
+        ("questions", {"kind": "topic", "added_on": _ago(today, 2),
+                       "text": "How long could I stay on capecitabine if the scans stay good?"}),
         ("referrals", {"service": "psychology", "status": "seen", "referred_on": _ago(today, 150),
                        "reason": "Anxiety before scans"}),
-        ("lab-results", {"taken_on": _ago(today, 7), "test": "Neutrophils", "loinc": "751-8", "value": 1.8, "unit": "10*9/L",
-                         "reference_low": 2.0, "reference_high": 7.5, "laboratory": "Demo Hospital Pathology"}),
-        ("lab-results", {"taken_on": _ago(today, 7), "test": "Haemoglobin", "loinc": "718-7", "value": 112, "unit": "g/L",
-                         "reference_low": 115, "reference_high": 165, "laboratory": "Demo Hospital Pathology"}),
-        ("lab-results", {"taken_on": _ago(today, 7), "test": "ALT", "loinc": "1742-6", "value": 38, "unit": "U/L",
-                         "reference_low": 0, "reference_high": 33, "laboratory": "Demo Hospital Pathology"}),
-        ("tumour-markers", {"taken_on": _ago(today, line_two + 10), "marker": "ca15_3", "value": 88, "unit": "U/mL"}),
-        ("tumour-markers", {"taken_on": _ago(today, 100), "marker": "ca15_3", "value": 61, "unit": "U/mL"}),
-        ("tumour-markers", {"taken_on": _ago(today, 7), "marker": "ca15_3", "value": 47, "unit": "U/mL"}),
+        ("scans", {"performed_on": _ago(today, secondary + 10), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
+                   "impression": "progressing", "report": "Sclerotic metastases in T7-T10 and the left ilium. No disease "
+                                                          "in the chest or abdomen.", "non_target": "PD", "new_lesions": "yes"}),
+        ("scans", {"performed_on": _ago(today, secondary - 150), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
+                   "impression": "stable", "report": "Bone metastases unchanged. No new disease."}),
         ("scans", {"performed_on": _ago(today, line_two + 12), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
-                   "impression": "progressing", "report": "New liver lesions; bone disease stable."}),
+                   "impression": "progressing", "report": "Two new liver lesions (segment 6, 34 mm; segment 7, 21 mm); "
+                                                          "bone disease stable.",
+                   "target_lesions": "Liver segment 6: 34\nLiver segment 7: 21", "non_target": "non-CR/non-PD",
+                   "new_lesions": "yes"}),
+        ("scans", {"performed_on": _ago(today, 110), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
+                   "impression": "stable", "report": "Liver lesions slightly smaller; bone disease stable.",
+                   "target_lesions": "Liver segment 6: 28\nLiver segment 7: 17", "non_target": "non-CR/non-PD",
+                   "new_lesions": "no"}),
         ("scans", {"performed_on": _ago(today, 20), "modality": "ct", "body_area": "Chest, abdomen and pelvis",
-                   "impression": "responding", "report": "Liver lesions smaller; bone disease stable."}),
+                   "impression": "responding", "report": "Liver lesions smaller; bone disease stable.",
+                   "target_lesions": "Liver segment 6: 22\nLiver segment 7: 14", "non_target": "non-CR/non-PD",
+                   "new_lesions": "no"}),
+        *_tumour_markers(today, secondary, line_two),
+        *_blood_tests(today, line_two),
     ]
+
+
+# CA 15-3 (U/mL): down on the first line to a low point, then a slow rise for eight months
+# before the scan that showed progression; down again on capecitabine. (days ago, value)
+def _tumour_markers(today: date, secondary: int, line_two: int) -> list[tuple[str, dict]]:
+    first_line = [(secondary - 20, 64), (secondary - 110, 41), (secondary - 200, 29), (secondary - 300, 24),
+                  (secondary - 420, 23), (secondary - 540, 25)]
+    rising = [(line_two + 240, 27), (line_two + 180, 33), (line_two + 120, 41), (line_two + 70, 55),
+              (line_two + 35, 72), (line_two + 10, 88)]
+    second_line = [(150, 74), (100, 61), (50, 52), (7, 47)]
+    return [("tumour-markers", {"taken_on": _ago(today, days), "marker": "ca15_3", "value": value, "unit": "U/mL",
+                                "laboratory": "Demo Hospital Pathology", "assay": "Electrochemiluminescence immunoassay"})
+            for days, value in first_line + rising + second_line]
+
+
+def _blood_tests(today: date, line_two: int) -> list[tuple[str, dict]]:
+    """Blood counts every three weeks on capecitabine, the last showing grade 3 neutropenia
+    (0.8 x 10^9/L), and liver, kidney and bone chemistry every six weeks."""
+    counts = {"Neutrophils": ("751-8", "10*9/L", 2.0, 7.5, [3.9, 3.1, 2.6, 2.9, 2.2, 2.4, 1.9, 2.1, 1.6, 0.8]),
+              "Haemoglobin": ("718-7", "g/L", 115, 165, [128, 124, 121, 119, 120, 117, 116, 114, 113, 112]),
+              "Platelets": ("777-3", "10*9/L", 150, 400, [265, 240, 231, 219, 226, 210, 198, 205, 190, 184])}
+    chemistry = {"ALT": ("1742-6", "U/L", 0, 33, [22, 25, 31, 29, 38]),
+                 "Creatinine": ("2160-0", "umol/L", 45, 84, [66, 70, 68, 72, 74]),
+                 "Calcium": ("17861-6", "mmol/L", 2.2, 2.6, [2.38, 2.41, 2.36, 2.44, 2.39]),
+                 "Albumin": ("1751-7", "g/L", 35, 50, [41, 40, 39, 38, 36])}
+    tests = []
+    for every, panel in ((21, counts), (42, chemistry)):
+        for name, (loinc, unit, low, high, values) in panel.items():
+            for index, value in enumerate(values):
+                days = 5 + every * (len(values) - 1 - index)
+                tests.append(("lab-results", {"taken_on": _ago(today, days), "test": name, "loinc": loinc,
+                                              "value": value, "unit": unit, "reference_low": low, "reference_high": high,
+                                              "laboratory": "Demo Hospital Pathology"}))
+    return tests
 
 
 def _check_ins(today: date) -> list[dict]:

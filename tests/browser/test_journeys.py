@@ -86,13 +86,13 @@ def test_the_nurse_finds_helen_reads_her_record_and_adds_a_blood_test(open_page,
     expect(page.get_by_role("heading", level=1)).to_have_text("Blood tests")
     entries = page.locator(".entries > li")
     before = entries.count()
-    assert before >= 1 and page.locator(".entries", has_text="Platelets").count() == 0
+    assert before >= 1 and page.locator(".entries", has_text="Lymphocytes").count() == 0
     page.get_by_role("link", name="Add blood test result").click()
     expect(page).to_have_url(server + HELEN + "/record/lab-results/new")
 
     page.fill("#f-taken_on", "2099-01-01")
-    page.fill("#f-test", "Platelets")
-    page.fill("#f-value", "142")
+    page.fill("#f-test", "Lymphocytes")
+    page.fill("#f-value", "1.4")
     page.fill("#f-unit", "10*9/L")
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         page.get_by_role("button", name="Save").click()
@@ -105,8 +105,8 @@ def test_the_nurse_finds_helen_reads_her_record_and_adds_a_blood_test(open_page,
     expect(page.locator("#f-taken_on")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#f-taken_on")).to_have_attribute("aria-describedby", re.compile(r"\be-taken_on\b"))
     expect(page.locator("#f-taken_on")).to_have_value("2099-01-01")
-    expect(page.locator("#f-test")).to_have_value("Platelets")
-    expect(page.locator("#f-value")).to_have_value("142")
+    expect(page.locator("#f-test")).to_have_value("Lymphocytes")
+    expect(page.locator("#f-value")).to_have_value("1.4")
     expect(page.locator("#f-unit")).to_have_value("10*9/L")
     expect(page.locator(".field.has-error")).to_have_count(1)  # only the date is wrong
 
@@ -115,9 +115,9 @@ def test_the_nurse_finds_helen_reads_her_record_and_adds_a_blood_test(open_page,
     expect(page).to_have_url(server + HELEN + "/record/lab-results")
     expect(page.get_by_role("heading", level=1)).to_have_text("Blood tests")
     expect(entries).to_have_count(before + 1)  # saved once: the refused attempt left nothing behind
-    new = entries.filter(has_text="Platelets")
+    new = entries.filter(has_text="Lymphocytes")
     expect(new).to_have_count(1)
-    expect(new.get_by_role("heading")).to_have_text("Platelets 142 10*9/L")
+    expect(new.get_by_role("heading")).to_have_text("Lymphocytes 1.4 10*9/L")
     expect(new).to_contain_text("20 November 2026")
 
 

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
 from alongside.web.app import create_app
 from alongside.web.settings import Settings
+
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday morning: the clock of `client_for`
 
 
 @pytest.fixture
@@ -43,3 +48,21 @@ def as_user(make_client):
         client.headers.update(sign_in(client, person))
         return client
     return login
+
+
+@pytest.fixture
+def client_for(database_url, engine):
+    """Signed-in clients of an app whose clock reads NOW."""
+    app = create_app(Settings(database_url=database_url, cookie_secure=False, clock=lambda: NOW))
+    clients = []
+
+    def make(person) -> TestClient:
+        client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        client.headers.update(sign_in(client, person))
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+    app.state.engine.dispose()

@@ -18,7 +18,7 @@ from alongside.domain.transfer import export_record
 from ..factories import sample
 
 OUTSIDERS = ["alice", "carer", "stranger"]  # patient A, A's carer, a clinician of another team
-KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id"}
+KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id"}
 
 
 def every_route(routes) -> list:
@@ -53,6 +53,7 @@ def expand(path: str, world) -> list[tuple[str, str | None]]:
         url = url.replace("{entry_id}", str(world.entries_b.get(slug, uuid.uuid4())))
         url = url.replace("{carer_id}", str(world.carer.user_id))
         url = url.replace("{check_in_id}", str(world.entries_b["check-ins"]))
+        url = url.replace("{document_id}", str(world.entries_b.get("care-documents", uuid.uuid4())))
         urls.append((url, slug))
     return urls
 

@@ -10,14 +10,18 @@ worsened, goes to a nurse. Defaults:
   baseline (the first report after a treatment starts), so a steady high score alerts once as
   severe and a single bad week is not compared against a flattering baseline only;
 - red flag: any raised flag, at its own level (see red_flags.py);
-- missed: no check-in for 7 days plus 3 days' grace.
+- missed: no check-in for 7 days plus 3 days' grace;
+- blood result: a CTCAE v5.0 grade 3 result alerts the team for review today (amber) and a
+  grade 4 one as urgent (red), when taken within the last 14 days (older results entered
+  late, or imported history, are shown but do not page anyone). The CTCAE grades are
+  defined as severe (3) and life-threatening (4); the mapping to our levels is our choice.
 All are fields of `AlertThresholds`, configurable per team.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from .contacts import Level
 from .red_flags import RaisedFlag
@@ -34,6 +38,9 @@ class AlertThresholds:
     severe_level: Level = Level.AMBER
     worsening_level: Level = Level.GREEN
     missed_level: Level = Level.GREEN
+    lab_alert_grade: int = 3
+    lab_urgent_grade: int = 4
+    lab_alert_within: timedelta = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -92,3 +99,13 @@ def missed_check_in(last_submitted: datetime | None, since: datetime, now: datet
         return None
     return Finding("missed", thresholds.missed_level, "check_in",
                    {"last": last_submitted.isoformat() if last_submitted else None, "days": (now - reference).days})
+
+
+def lab_result_finding(test: str, term: str, grade: int, value: float, unit: str, taken_on: date, today: date,
+                       thresholds: AlertThresholds = AlertThresholds()) -> Finding | None:
+    """A recent blood result graded at or above the alert grade, as a finding for the team."""
+    if grade < thresholds.lab_alert_grade or today - taken_on > thresholds.lab_alert_within:
+        return None
+    level = Level.RED if grade >= thresholds.lab_urgent_grade else Level.AMBER
+    return Finding("lab", level, test, {"term": term, "grade": grade, "value": value, "unit": unit,
+                                         "taken_on": taken_on.isoformat()})

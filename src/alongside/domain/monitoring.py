@@ -22,6 +22,7 @@ from .errors import AccessDenied, Conflict, NotFound
 from .instrument import instrument
 from .people import Actor, Relationship
 from .records import RECORD_KINDS, CheckIn, validate
+from .treatment_plan import supportive_care_only_since
 from .vocab import CheckInBy, Modality, Role
 
 # Treatments during which a fever may be neutropenic sepsis (UKONS: systemic anti-cancer
@@ -71,6 +72,8 @@ class Alert:
             return f"Worse: {name.lower()} {d['previous']} to {d['now']} (baseline {d['baseline']})"
         if self.rule == "missed":
             return f"No check-in for {d['days']} days"
+        if self.rule == "lab":
+            return f"{d['term']}, grade {d['grade']}: {d['value']:g} {d['unit']} (taken {d['taken_on']})"
         return f"{self.rule}: {name}"
 
 
@@ -121,8 +124,20 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     previous, baseline = _comparisons(uow, patient_id, model.submitted_at, treatment.started)
     findings = evaluate(Scores(grades, dict(model.burden)), previous, baseline, flags, settings.thresholds)
     entry = uow.records.add(patient_id, check_ins, model, entry_id or uuid4())
-    alerts = [_raise(uow, patient_id, entry.id, finding, now) for finding in findings]
+    alerts = [raise_alert(uow, patient_id, entry.id, finding, now) for finding in findings]
     return _outcome(uow, patient_id, entry, alerts, settings, now, grades=grades, flags=flags)
+
+
+def record_earlier_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], entry_id: UUID) -> Entry:
+    """Keep a check-in brought from another copy of the record (a FHIR import) as it was given.
+
+    It raises no alerts: it is history, seen by the team where it was submitted, and alerting on
+    it now would page a nurse about last year's fever. The same id twice returns the first."""
+    check_ins = RECORD_KINDS["check-ins"]
+    authorise(uow, actor, patient_id, Action.WRITE, check_ins, entry_id)
+    if existing := uow.records.find(patient_id, check_ins, entry_id):
+        return existing
+    return uow.records.add(patient_id, check_ins, validate(CheckIn, data), entry_id)
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,11 @@ class _TreatmentNow:
         paused = {b.data.course_id for b in breaks
                   if b.data.start_date <= on and (b.data.end_date is None or b.data.end_date >= on)}
         running = [c for c in courses if c.data.start_date <= on and (c.data.end_date is None or c.data.end_date >= on)]
+        # After a decision to stop anticancer treatment, nothing begun before it counts as given,
+        # even where a course was left without a stop date.
+        stopped = supportive_care_only_since(uow.records.list(patient_id, RECORD_KINDS["decisions"]), courses, on)
+        if stopped is not None:
+            running = [c for c in running if c.data.start_date > stopped]
         current = [c for c in courses if c.data.is_current]
         return cls(myelosuppressive=any(c.data.modality in MYELOSUPPRESSIVE and c.id not in paused for c in running),
                    started=max((c.data.start_date for c in current), default=None))
@@ -180,7 +200,7 @@ def _scores(check_in: CheckIn) -> Scores:
     return Scores(grade_symptoms(check_in), dict(check_in.burden))
 
 
-def _raise(uow, patient_id: UUID, check_in_id: UUID | None, finding: Finding, now: datetime) -> Alert:
+def raise_alert(uow, patient_id: UUID, check_in_id: UUID | None, finding: Finding, now: datetime) -> Alert:
     alert = Alert(id=uuid4(), version=1, patient_id=patient_id, check_in_id=check_in_id, rule=finding.rule,
                   level=finding.level, item=finding.item, detail=dict(finding.values), state=AlertState.NEW,
                   created_at=now)
@@ -314,7 +334,7 @@ def raise_missed_check_ins(uow, thresholds: AlertThresholds, now: datetime | Non
     for patient_id, last, since in uow.alerts.monitored_patients_without_open_missed():
         finding = missed_check_in(last, since, now, thresholds)
         if finding:
-            raised.append(_raise(uow, patient_id, None, finding, now))
+            raised.append(raise_alert(uow, patient_id, None, finding, now))
     return raised
 
 

@@ -7,7 +7,9 @@ forms, the export and the authorisation check all walk the same table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Callable, TypeVar
 from uuid import UUID
@@ -21,12 +23,14 @@ from pydantic import (
 from .errors import InvalidInput, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
+from ..clinical.lab_tests import LAB_TESTS, LabTest, identify
 from ..clinical.opening_hours import OpeningHours
+from ..clinical.units import UnitError, convert, parse_unit
 from .vocab import (
     AccessRoute, AccessStatus, AppointmentKind, BreakReason, CheckInBy, ContactPurpose, GenomicFinding,
     GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality, MenopausalStatus,
     MetastasisSite, Modality, ReceptorStatus, ReferralService, ReferralStatus, Role, ScanImpression,
-    ScanModality, Sex, StopReason, TeamRole, TumourMarker,
+    ScanModality, Sex, StopReason, NewLesions, NonTargetResponse, TeamRole, TumourMarker, QuestionKind,
 )
 
 # A day's grace: a date typed late in the evening in one time zone is already tomorrow in UTC.
@@ -267,6 +271,10 @@ class Decision(RecordModel):
     chosen: ShortText = Field(title="What was chosen")
     rationale: LongText | None = Field(None, title="Why")
     revisit_when: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, title="Revisit if")
+    # Set only by a decision to stop anticancer treatment: from this date, supportive care only.
+    stops_anticancer_treatment_on: date | None = Field(
+        None, title="Anticancer treatment stops on",
+        description="Only for a decision to stop anticancer treatment and continue with supportive care")
 
 
 class Referral(RecordModel):
@@ -288,6 +296,16 @@ class AccessRequest(RecordModel):
     def _in_order(self) -> AccessRequest:
         _check_order(self.requested_on, self.decided_on, "decided_on", "The decision cannot be before the request")
         return self
+
+
+class PatientQuestion(RecordModel):
+    """A question or topic she wants to bring to her next appointment, in her words."""
+
+    kind: QuestionKind = Field(QuestionKind.QUESTION, title="This is")
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+        title="In your words")
+    added_on: PastDate = Field(title="Added on")
+    answered: bool = Field(False, title="Answered or talked about")
 
 
 # --- Results -----------------------------------------------------------------------------------
@@ -332,6 +350,9 @@ class CheckIn(RecordModel):
         from ..clinical.red_flags import BY_CODE
         from .instrument import instrument
 
+        if _stored(info):
+            return self
+
         questions = instrument()
         for code, answer in self.symptoms.items():
             symptom = questions.symptom(code)
@@ -354,6 +375,11 @@ class CheckIn(RecordModel):
         return self
 
 
+def _stored(info: ValidationInfo) -> bool:
+    """True when a model is read back from the store, where it was validated on the way in."""
+    return bool(info.context and info.context.get("stored"))
+
+
 class LabResult(RecordModel):
     taken_on: PastDate = Field(title="Taken on")
     test: ShortText = Field(title="Test", description="For example 'Neutrophils'")
@@ -365,10 +391,46 @@ class LabResult(RecordModel):
     laboratory: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Laboratory")
 
     @model_validator(mode="after")
-    def _range(self) -> LabResult:
+    def _range(self, info: ValidationInfo) -> LabResult:
+        if _stored(info):  # checked when it was saved; reading it back need not pay for UCUM again
+            return self
         if self.reference_low is not None and self.reference_high is not None and self.reference_high < self.reference_low:
             raise _FieldError("reference_high", "The top of the normal range is below its bottom")
+        try:
+            _parsed_unit(self.unit)
+        except UnitError as exc:
+            raise _FieldError("unit", str(exc)) from None
+        if (test := identify_lab_test(self)) is not None:
+            value = in_canonical_unit(test, self.value, self.unit, field="unit")
+            if not test.plausible_low <= value <= test.plausible_high:
+                raise _FieldError("value", f"{self.value:g} {self.unit} is not a possible {test.name.lower()} result; "
+                                           "check the number and the unit")
         return self
+
+
+def identify_lab_test(result: LabResult) -> LabTest | None:
+    """The catalogue test a result is, by its LOINC code first, then by its name."""
+    return (identify(result.loinc) if result.loinc else None) or identify(result.test)
+
+
+def in_canonical_unit(test: LabTest, value: float, unit: str, field: str = "unit") -> float:
+    return value * _factor(test.key, unit, field)
+
+
+@lru_cache(maxsize=1024)
+def _parsed_unit(unit: str) -> str:
+    """Parsing a UCUM expression takes milliseconds, and imports repeat the same few units."""
+    return parse_unit(unit)
+
+
+@lru_cache(maxsize=1024)
+def _factor(test_key: str, unit: str, field: str) -> float:
+    """How many of the test's own unit one of `unit` is; cached because imports repeat units."""
+    test = LAB_TESTS[test_key]
+    try:
+        return convert(1.0, _parsed_unit(unit), test.unit, molar_mass=test.molar_mass)
+    except UnitError:
+        raise _FieldError(field, f"{unit} does not fit {test.name}, which is measured in {test.unit}") from None
 
 
 class TumourMarkerResult(RecordModel):
@@ -386,6 +448,47 @@ class Scan(RecordModel):
     body_area: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Of")
     impression: ScanImpression | None = Field(None, title="Radiologist's impression")
     report: Annotated[str, StringConstraints(max_length=20000)] | None = Field(None, title="Report")
+    target_lesions: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        None, title="Measured target lesions (RECIST 1.1)",
+        description="One per line as 'where: size in mm', for example 'Liver segment 6: 23'. "
+                    "Lymph nodes (with 'node' in the name) are measured across their short axis.")
+    non_target: NonTargetResponse | None = Field(None, title="Non-target disease")
+    new_lesions: NewLesions | None = Field(None, title="New lesions")
+
+    @model_validator(mode="after")
+    def _lesions(self) -> Scan:
+        measured_lesions(self.target_lesions)  # raises naming the line that cannot be read
+        return self
+
+
+@dataclass(frozen=True)
+class MeasuredLesion:
+    site: str
+    nodal: bool
+    diameter_mm: float
+
+
+_LESION = re.compile(r"^\s*(?P<site>[^:]+?)\s*:\s*(?P<size>-?\d+(?:\.\d+)?)\s*(?:mm)?\s*$", re.IGNORECASE)
+_NODE_WORDS = re.compile(r"\b(node|nodes|nodal|lymph)\b", re.IGNORECASE)
+MAX_TARGET_LESIONS = 5  # RECIST 1.1: at most five target lesions, two per organ
+
+
+def measured_lesions(text: str | None) -> list[MeasuredLesion]:
+    """The target lesions typed on a scan, one 'where: size in mm' per line."""
+    lesions = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _LESION.match(line)
+        if not match:
+            raise _FieldError("target_lesions", f"Line {number} needs a place and a size in mm, such as 'Liver: 23'")
+        size = float(match["size"])
+        if size <= 0 or size > 500:
+            raise _FieldError("target_lesions", f"Line {number}: a size must be between 0 and 500 mm")
+        lesions.append(MeasuredLesion(match["site"], bool(_NODE_WORDS.search(match["site"])), size))
+    if len(lesions) > MAX_TARGET_LESIONS:
+        raise _FieldError("target_lesions", f"RECIST 1.1 takes at most {MAX_TARGET_LESIONS} target lesions")
+    return lesions
 
 
 # --- The registry of list kinds ----------------------------------------------------------------
@@ -436,6 +539,8 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
                lambda r: f"{_label(r.service)}: {_label(r.status)}"),
     RecordKind("access-requests", AccessRequest, "Access request", "Access to treatments", "requested_on",
                lambda r: f"{r.drug} via {_label(r.route)}: {_label(r.status)}"),
+    RecordKind("questions", PatientQuestion, "Question for the team", "Questions for the team", "added_on",
+               lambda r: r.text[:80], patient_writes=True),
     RecordKind("check-ins", CheckIn, "Check-in", "Check-ins", "submitted_at",
                lambda r: f"Check-in, {len(r.symptoms)} symptoms" + (f", wellbeing {r.wellbeing}/10" if r.wellbeing is not None else ""),
                patient_writes=True, carer_check_in_writes=True, submitted_only=True),

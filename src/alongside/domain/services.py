@@ -10,11 +10,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from ..clinical.alert_rules import AlertThresholds
+from . import results
 from .access import Action, authorise
 from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
 from .errors import AccessDenied, InvalidInput, NotAllowedHere, NotFound
 from .people import Actor, Relationship
-from .records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, kind, validate
+from .records import RECORD_KINDS, CancerProfile, LabResult, PatientDetails, RecordKind, Scan, kind, validate
+from .treatment_plan import check_break_fits, check_course_fits
 from .vocab import ContactPurpose, Role
 
 CASELOAD_PAGE_SIZE = 50
@@ -71,9 +74,10 @@ def read_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID) -
     return uow.records.get(patient_id, record_kind, entry_id)
 
 
-def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_id: UUID | None = None) -> Entry:
+def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_id: UUID | None = None,
+              thresholds: AlertThresholds = AlertThresholds(), now: datetime | None = None) -> Entry:
     """Add an entry. Given the same `entry_id` twice, the second call returns the first entry
-    unchanged, so a client may retry a create safely."""
+    unchanged, so a client may retry a create safely. A severe blood result alerts the team."""
     record_kind = kind(slug)
     authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
     _refuse_submitted_only(record_kind)
@@ -81,7 +85,12 @@ def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_i
     if entry_id and (existing := uow.records.find(patient_id, record_kind, entry_id)):
         return existing
     _check_parent(uow, patient_id, record_kind, model)
-    return uow.records.add(patient_id, record_kind, model, entry_id or uuid4())
+    _check_against_record(uow, patient_id, model)
+    check_plan(uow, patient_id, record_kind, model, entry_id)
+    entry = uow.records.add(patient_id, record_kind, model, entry_id or uuid4())
+    if isinstance(model, LabResult):
+        results.alerts_for_lab_result(uow, patient_id, entry, thresholds, now or datetime.now(UTC))
+    return entry
 
 
 def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, data: Any, version: int) -> Entry:
@@ -90,6 +99,8 @@ def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID,
     _refuse_submitted_only(record_kind)
     model = validate(record_kind.model, data)
     _check_parent(uow, patient_id, record_kind, model)
+    _check_against_record(uow, patient_id, model)
+    check_plan(uow, patient_id, record_kind, model, entry_id)
     return uow.records.update(patient_id, record_kind, entry_id, model, version)
 
 
@@ -114,6 +125,33 @@ def _check_parent(uow, patient_id: UUID, record_kind: RecordKind, model: Any) ->
     parent_id = getattr(model, record_kind.parent_field)
     if not uow.records.find(patient_id, RECORD_KINDS["treatment-courses"], parent_id):
         raise InvalidInput("No such treatment in this record", field=record_kind.parent_field)
+
+
+def _check_against_record(uow, patient_id: UUID, model: Any) -> None:
+    """Dates that contradict the rest of the record are typing slips: a scan before the cancer."""
+    if isinstance(model, Scan):
+        diagnosed = uow.patients.get(patient_id).profile.primary_diagnosis_date
+        if diagnosed and model.performed_on < diagnosed:
+            raise InvalidInput(f"This scan is dated before the cancer was first diagnosed ({diagnosed:%d %b %Y}). "
+                               "Check the date, or correct the date of diagnosis in the cancer profile.",
+                               field="performed_on")
+def check_plan(uow, patient_id: UUID, record_kind: RecordKind, model: Any, entry_id: UUID | None) -> None:
+    """Lines of treatment do not overlap; a break lies within its treatment (treatment_plan.py)."""
+    courses = RECORD_KINDS["treatment-courses"]
+    if record_kind.slug == "treatment-courses":
+        check_course_fits(model, uow.records.list(patient_id, courses), entry_id)
+        if entry_id:  # a treatment's new dates must still hold its breaks
+            breaks = [b for b in uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
+                      if b.data.course_id == entry_id]
+            for pause in breaks:
+                try:
+                    check_break_fits(pause.data, model, [], pause.id)
+                except InvalidInput:
+                    raise InvalidInput(f"A break of this treatment ({pause.data.start_date:%-d %b %Y}) would fall "
+                                       "outside these dates: change the break first", field="end_date") from None
+    elif record_kind.slug == "treatment-breaks":
+        course = uow.records.get(patient_id, courses, model.course_id)
+        check_break_fits(model, course.data, uow.records.list(patient_id, record_kind), entry_id)
 
 
 # --- Views made of several kinds ----------------------------------------------------------------

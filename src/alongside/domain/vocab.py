@@ -142,6 +142,7 @@ class StopReason(Vocab):
     PROGRESSION = "progression", "Cancer grew or spread"
     SIDE_EFFECTS = "side_effects", "Side effects"
     PATIENT_CHOICE = "patient_choice", "The person's choice"
+    SUPPORTIVE_CARE_ONLY = "supportive_care_only", "Decision to stop anticancer treatment"
     OTHER = "other", "Other reason"
 
 
@@ -251,7 +252,35 @@ class ScanImpression(Vocab):
     NOT_EVALUABLE = "not_evaluable", "Not evaluable"
 
 
+class NonTargetResponse(Vocab):
+    """RECIST 1.1 non-target disease at a follow-up scan."""
+    CR = "CR", "Gone (complete response)"
+    NON_CR_NON_PD = "non-CR/non-PD", "Still there, not clearly growing"
+    PD = "PD", "Clearly growing (progression)"
+    NE = "NE", "Not assessed"
+    NONE = "none", "No non-target disease"
+
+
+class NewLesions(Vocab):
+    NO = "no", "No"
+    YES = "yes", "Yes"
+    EQUIVOCAL = "equivocal", "Unsure (equivocal)"
+
+
 class CheckInBy(Vocab):
     PATIENT = "patient", "The person herself"
     CARER = "carer", "A carer on her behalf"
     CLINICIAN = "clinician", "A clinician, with her"
+
+
+class CareDocumentKind(Vocab):
+    ADVANCE_CARE_PLAN = "advance_care_plan", "Advance care plan"
+    ADVANCE_DECISION = "advance_decision", "Advance decision to refuse treatment"
+    RESPECT_FORM = "respect_form", "ReSPECT form or DNACPR decision"
+    LASTING_POWER_OF_ATTORNEY = "lasting_power_of_attorney", "Lasting power of attorney (health and welfare)"
+    OTHER = "other", "Other document"
+
+
+class QuestionKind(Vocab):
+    QUESTION = "question", "A question to ask"
+    TOPIC = "topic", "Something I want to talk about"

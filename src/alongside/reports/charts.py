@@ -1,4 +1,4 @@
-"""Small SVG charts drawn by hand: a symptom's scores over time with treatments shaded behind.
+"""Small SVG charts drawn by hand, all on one time axis so they line up on a page.
 
 Plain SVG with presentation attributes only (no inline style or script), so pages keep their
 strict Content-Security-Policy. Each chart is paired on its page with a table of the same data.
@@ -6,13 +6,15 @@ strict Content-Security-Policy. Each chart is paired on its page with a table of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html import escape
 
 WIDTH, HEIGHT = 640, 150
-LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 24
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 24
 BAND_COLOURS = ("#e4e1f2", "#dcefe6", "#fbe9d0", "#e1eef8")
+INK, MUTED, GRID, LINE, ALARM = "#1b1b1f", "#44464f", "#c4c6d0", "#3b2a73", "#b3261e"
 
 
 @dataclass(frozen=True)
@@ -20,43 +22,183 @@ class Band:
     label: str
     start: date
     end: date | None
+    kind: str = "line"  # line (a treatment given) or break (a pause in it)
+
+
+@dataclass(frozen=True)
+class Mark:
+    day: date
+    label: str
+    kind: str = "scan"  # scan, decision
+
+
+@dataclass(frozen=True)
+class Axis:
+    start: date
+    end: date
+    width: int = WIDTH
+
+    def x(self, day: date) -> float:
+        span = max((self.end - self.start).days, 1)
+        return LEFT + (self.width - LEFT - RIGHT) * (min(max((day - self.start).days, 0), span) / span)
+
+    def shows(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Scale:
+    low: float
+    high: float
+    height: int = HEIGHT
+
+    def y(self, value: float) -> float:
+        share = (value - self.low) / ((self.high - self.low) or 1)
+        return TOP + (self.height - TOP - BOTTOM) * (1 - share)
+
+
+@dataclass(frozen=True)
+class Series:
+    points: list[tuple[date, float]]
+    step: bool = False  # scores hold until the next report; measurements are joined by lines
+    alarming: frozenset[date] = frozenset()  # points drawn in red, such as a severe result
+    normal: tuple[float | None, float | None] | None = None  # the normal range, shaded
+    breaks: list[date] = field(default_factory=list)  # where values stop being comparable
+
+
+def line_chart(title: str, series: Series, axis: Axis, scale: Scale, bands: list[Band] = (),
+               ticks: list[float] | None = None) -> str:
+    """Values against dates on the shared axis, treatments shaded behind, as an SVG string."""
+    parts = [_open(title, axis.width, scale.height)]
+    parts += _bands(bands, axis, scale)
+    if series.normal:
+        parts += _normal_range(series.normal, axis, scale)
+    for tick in ticks if ticks is not None else _ticks(scale):
+        parts.append(f'<line x1="{LEFT}" x2="{axis.width - RIGHT}" y1="{scale.y(tick):.1f}" y2="{scale.y(tick):.1f}" '
+                     f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{scale.y(tick) + 4:.1f}" font-size="11" '
+                     f'text-anchor="end" fill="{INK}">{tick:g}</text>')
+    parts += _month_labels(axis, scale.height)
+    for day in series.breaks:
+        if axis.shows(day):
+            parts.append(f'<line x1="{axis.x(day):.1f}" x2="{axis.x(day):.1f}" y1="{TOP}" '
+                         f'y2="{scale.height - BOTTOM}" stroke="{MUTED}" stroke-dasharray="4 3"/>')
+    parts += _path(series, axis, scale)
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def symptom_chart(title: str, points: list[tuple[datetime, int]], scale_max: int, bands: list[Band],
                   start: date, end: date) -> str:
-    """A step chart of scores against dates, treatments as shaded bands, as an SVG string."""
-    span = max((end - start).days, 1)
+    """A step chart of scores (0 to scale_max) against dates, treatments as shaded bands."""
+    return line_chart(title, Series([(when.date(), score) for when, score in points], step=True),
+                      Axis(start, end), Scale(0, scale_max), bands, sorted({0, scale_max // 2, scale_max}))
 
-    def x(day: date) -> float:
-        return LEFT + (WIDTH - LEFT - RIGHT) * (min(max((day - start).days, 0), span) / span)
 
-    def y(score: int) -> float:
-        return TOP + (HEIGHT - TOP - BOTTOM) * (1 - score / scale_max)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-label="{escape(title)}" class="chart">']
-    for index, band in enumerate(bands):
-        left, right = x(band.start), x(band.end or end)
+def track_chart(title: str, bands: list[Band], marks: list[Mark], axis: Axis) -> str:
+    """Lines of treatment as bars, breaks as gaps in them, scans and decisions as markers."""
+    height = 96
+    lines = [b for b in bands if b.kind == "line"]
+    parts = [_open(title, axis.width, height)]
+    for index, band in enumerate(lines):
+        left, right = axis.x(band.start), axis.x(band.end or axis.end)
         if right > left:
-            parts.append(f'<rect x="{left:.1f}" y="{TOP}" width="{right - left:.1f}" height="{HEIGHT - TOP - BOTTOM}" '
-                         f'fill="{BAND_COLOURS[index % len(BAND_COLOURS)]}"><title>{escape(band.label)}</title></rect>')
-            parts.append(f'<text x="{left + 3:.1f}" y="{TOP + 12}" font-size="10" fill="#44464f">{escape(band.label[:28])}</text>')
-    for tick in sorted({0, scale_max // 2, scale_max}):
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#c4c6d0"/>'
-                     f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="#1b1b1f">{tick}</text>')
-    for day in _month_ticks(start, end):
-        parts.append(f'<text x="{x(day):.1f}" y="{HEIGHT - 6}" font-size="10" text-anchor="middle" fill="#44464f">'
-                     f'{day:%b %y}</text>')
-    if points:
-        path = []
-        for (when, score), following in zip(points, points[1:] + [None]):
-            path.append(f"{x(when.date()):.1f},{y(score):.1f}")
-            if following:
-                path.append(f"{x(following[0].date()):.1f},{y(score):.1f}")
-        parts.append(f'<polyline points="{" ".join(path)}" fill="none" stroke="#3b2a73" stroke-width="2.5"/>')
-        parts += [f'<circle cx="{x(w.date()):.1f}" cy="{y(s):.1f}" r="3.5" fill="#3b2a73"/>' for w, s in points]
+            parts.append(f'<rect x="{left:.1f}" y="14" width="{right - left:.1f}" height="26" '
+                         f'fill="{BAND_COLOURS[index % len(BAND_COLOURS)]}" stroke="{LINE}">'
+                         f'<title>{escape(band.label)}</title></rect>'
+                         f'<text x="{left + 4:.1f}" y="31" font-size="11" fill="{INK}">'
+                         f'{escape(_fit(band.label, right - left))}</text>')
+    for band in (b for b in bands if b.kind == "break"):
+        left, right = axis.x(band.start), axis.x(band.end or axis.end)
+        if right > left:
+            parts.append(f'<rect x="{left:.1f}" y="10" width="{max(right - left, 2):.1f}" height="34" fill="#ffffff" '
+                         f'stroke="{MUTED}" stroke-dasharray="3 2"><title>{escape(band.label)}</title></rect>'
+                         f'<text x="{left + 2:.1f}" y="8" font-size="10" fill="{MUTED}">break</text>')
+    for mark in marks:
+        if axis.shows(mark.day):
+            parts.append(_marker(axis.x(mark.day), 60, mark))
+    parts += _month_labels(axis, height)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _marker(x: float, y: float, mark: Mark) -> str:
+    title = f"<title>{escape(mark.label)}</title>"
+    if mark.kind == "decision":
+        return (f'<polygon points="{x:.1f},{y - 7} {x + 6:.1f},{y + 5} {x - 6:.1f},{y + 5}" fill="#0b6e4f">'
+                f'{title}</polygon>')
+    colour = ALARM if "progress" in mark.label.lower() or "RECIST PD" in mark.label else LINE
+    return (f'<rect x="{x - 5:.1f}" y="{y - 5}" width="10" height="10" transform="rotate(45 {x:.1f} {y})" '
+            f'fill="{colour}">{title}</rect>')
+
+
+def _open(title: str, width: int, height: int) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{escape(title)}" class="chart">')
+
+
+def _bands(bands: list[Band], axis: Axis, scale: Scale) -> list[str]:
+    parts = []
+    for index, band in enumerate(b for b in bands if b.kind == "line"):
+        left, right = axis.x(band.start), axis.x(band.end or axis.end)
+        if right > left:
+            parts.append(f'<rect x="{left:.1f}" y="{TOP}" width="{right - left:.1f}" '
+                         f'height="{scale.height - TOP - BOTTOM}" fill="{BAND_COLOURS[index % len(BAND_COLOURS)]}">'
+                         f'<title>{escape(band.label)}</title></rect>'
+                         f'<text x="{left + 3:.1f}" y="{TOP + 12}" font-size="10" fill="{MUTED}">'
+                         f'{escape(_fit(band.label, right - left))}</text>')
+    return parts
+
+
+def _normal_range(normal: tuple[float | None, float | None], axis: Axis, scale: Scale) -> list[str]:
+    low = scale.low if normal[0] is None else max(normal[0], scale.low)
+    high = scale.high if normal[1] is None else min(normal[1], scale.high)
+    if high <= low:
+        return []
+    return [f'<rect x="{LEFT}" y="{scale.y(high):.1f}" width="{axis.width - LEFT - RIGHT}" '
+            f'height="{scale.y(low) - scale.y(high):.1f}" fill="#e6f2ea"><title>Normal range</title></rect>']
+
+
+def _path(series: Series, axis: Axis, scale: Scale) -> list[str]:
+    shown = [(d, v) for d, v in series.points if axis.shows(d)]
+    if not shown:
+        return []
+    path = []
+    for (day, value), following in zip(shown, shown[1:] + [None]):
+        path.append(f"{axis.x(day):.1f},{scale.y(value):.1f}")
+        if series.step and following:
+            path.append(f"{axis.x(following[0]):.1f},{scale.y(value):.1f}")
+    parts = [f'<polyline points="{" ".join(path)}" fill="none" stroke="{LINE}" stroke-width="2.5"/>']
+    for day, value in shown:
+        colour, radius = (ALARM, 5) if day in series.alarming else (LINE, 3.5)
+        parts.append(f'<circle cx="{axis.x(day):.1f}" cy="{scale.y(value):.1f}" r="{radius}" fill="{colour}"/>')
+    return parts
+
+
+def _ticks(scale: Scale) -> list[float]:
+    step = _nice_step((scale.high - scale.low) / 3)
+    first = int(scale.low / step) * step
+    return [round(first + i * step, 6) for i in range(5) if first + i * step <= scale.high + 1e-9]
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2 or 5 times a power of ten, the smallest at least `raw`."""
+    base = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    return next(base * f for f in (1, 2, 5, 10) if base * f >= raw)
+
+
+def scale_for(values: list[float], normal_high: float | None = None) -> Scale:
+    """A y scale from zero to a little above the largest value (or the normal range's top)."""
+    return Scale(0, max(values + [normal_high or 0, 1e-6]) * 1.15)
+
+
+def _fit(label: str, width: float) -> str:
+    room = max(int(width / 6), 0)
+    return label if len(label) <= room else (label[: max(room - 1, 0)] + "…" if room > 3 else "")
+
+
+def _month_labels(axis: Axis, height: int) -> list[str]:
+    return [f'<text x="{axis.x(day):.1f}" y="{height - 6}" font-size="10" text-anchor="middle" fill="{MUTED}">'
+            f'{day:%b %y}</text>' for day in _month_ticks(axis.start, axis.end)]
 
 
 def _month_ticks(start: date, end: date) -> list[date]:

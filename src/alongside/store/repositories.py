@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from dataclasses import dataclass
-from uuid import uuid4
-
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -184,6 +182,14 @@ class RecordRepository:
         rows = self.db.scalars(select(row_type).where(row_type.patient_id == patient_id).order_by(order, row_type.id))
         return [self._entry(record_kind, row) for row in rows]
 
+    def check_ins_since(self, patient_id: UUID, since: datetime | None) -> list[Entry]:
+        """A patient's check-ins from a moment on (all of them when `since` is None), oldest first."""
+        row = t.CheckInRow
+        query = select(row).where(row.patient_id == patient_id)
+        if since is not None:
+            query = query.where(row.submitted_at >= since)
+        return [self._entry(RECORD_KINDS["check-ins"], r) for r in self.db.scalars(query.order_by(row.submitted_at))]
+
     def everything(self, patient_id: UUID, slugs: list[str] | None = None) -> dict[str, list[Entry]]:
         return {slug: self.list(patient_id, RECORD_KINDS[slug]) for slug in (slugs or RECORD_KINDS)}
 
@@ -204,6 +210,16 @@ class RecordRepository:
         self.db.add(row)
         self.db.flush()
         return self._entry(record_kind, row)
+
+    def add_many(self, patient_id: UUID, record_kind: RecordKind, models: list[RecordModel]) -> int:
+        """Insert a batch in one statement (imports); the caller's transaction keeps it all or nothing."""
+        if not models:
+            return 0
+        now = _now()
+        self.db.execute(insert(t.ROW_FOR_KIND[record_kind.slug].__table__), [  # Core: no per-row ORM work
+            {"id": uuid4(), "version": 1, "patient_id": patient_id, "created_at": now, "updated_at": now, **_fields(m)}
+            for m in models])
+        return len(models)
 
     def update(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID, model: RecordModel, version: int) -> Entry:
         row = self._row(patient_id, record_kind, entry_id)

@@ -213,6 +213,7 @@ class DecisionRow(EntryRow):
     chosen: Mapped[str]
     rationale: Mapped[str | None] = mapped_column(Text)
     revisit_when: Mapped[str | None] = mapped_column(String(500))
+    stops_anticancer_treatment_on: Mapped[date | None]
 
 
 class ReferralRow(EntryRow):
@@ -231,6 +232,14 @@ class AccessRequestRow(EntryRow):
     requested_on: Mapped[date | None]
     decided_on: Mapped[date | None]
     notes: Mapped[str | None] = mapped_column(Text)
+
+
+class PatientQuestionRow(EntryRow):
+    __tablename__ = "patient_question"
+    kind: Mapped[str] = code()
+    text: Mapped[str] = mapped_column(String(1000))
+    added_on: Mapped[date]
+    answered: Mapped[bool]
 
 
 class CheckInRow(EntryRow):
@@ -256,6 +265,7 @@ class LabResultRow(EntryRow):
     reference_low: Mapped[float | None] = mapped_column(Float)
     reference_high: Mapped[float | None] = mapped_column(Float)
     laboratory: Mapped[str | None]
+    __table_args__ = (Index("ix_lab_result_patient_taken", "patient_id", "taken_on"),)
 
 
 class TumourMarkerResultRow(EntryRow):
@@ -266,6 +276,7 @@ class TumourMarkerResultRow(EntryRow):
     unit: Mapped[str] = mapped_column(String(30))
     laboratory: Mapped[str | None]
     assay: Mapped[str | None]
+    __table_args__ = (Index("ix_tumour_marker_result_patient_taken", "patient_id", "taken_on"),)
 
 
 class ScanRow(EntryRow):
@@ -275,6 +286,9 @@ class ScanRow(EntryRow):
     body_area: Mapped[str | None]
     impression: Mapped[str | None] = code()
     report: Mapped[str | None] = mapped_column(Text)
+    target_lesions: Mapped[str | None] = mapped_column(Text)
+    non_target: Mapped[str | None] = code()
+    new_lesions: Mapped[str | None] = code()
 
 
 ROW_FOR_KIND: dict[str, type[EntryRow]] = {
@@ -282,7 +296,7 @@ ROW_FOR_KIND: dict[str, type[EntryRow]] = {
     "treatment-courses": TreatmentCourseRow, "dose-changes": DoseChangeRow, "treatment-breaks": TreatmentBreakRow,
     "care-team": CareTeamMemberRow, "contact-points": ContactPointRow, "appointments": AppointmentRow,
     "goals": GoalRow, "decisions": DecisionRow, "referrals": ReferralRow, "access-requests": AccessRequestRow,
-    "check-ins": CheckInRow, "lab-results": LabResultRow, "tumour-markers": TumourMarkerResultRow, "scans": ScanRow,
+    "questions": PatientQuestionRow, "check-ins": CheckInRow, "lab-results": LabResultRow, "tumour-markers": TumourMarkerResultRow, "scans": ScanRow,
 }
 
 
@@ -424,3 +438,17 @@ class ReminderRow(Base):
     week_of: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday of the week it was sent
     sent_at: Mapped[datetime]
     target: Mapped[str] = mapped_column(String(254))
+
+
+class CareDocumentRow(EntryRow):
+    """An uploaded document's description; the file itself lies under the data directory."""
+
+    __tablename__ = "care_document"
+    kind: Mapped[str] = code()
+    title: Mapped[str]
+    dated: Mapped[date]
+    notes: Mapped[str | None] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))

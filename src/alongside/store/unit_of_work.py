@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import sessionmaker
 
 from . import repositories as r
+from .documents import DocumentRepository
 from .database import writer_lock
 
 
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.sign_ins = r.SignInRepository(self.db)
         self.alerts = r.AlertRepository(self.db)
         self.notifications = r.NotificationRepository(self.db)
+        self.documents = DocumentRepository(self.db)
         return self
 
     def __exit__(self, *exc) -> None:

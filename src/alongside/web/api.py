@@ -1,14 +1,16 @@
 """JSON API under /api/v1. Each route parses, calls one use case, commits, and answers."""
 
-
+import io
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field, create_model
 
 from ..clinical.contacts import Level
-from ..domain import accounts, monitoring, services, transfer
+from ..domain import accounts, monitoring, results, services, transfer
+from ..domain.errors import InvalidInput
 from ..domain.entries import Entry, Patient
 from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind
@@ -138,6 +140,34 @@ def export_record(patient_id: UUID, current: Visit = Depends(api_visit), uow=Dep
     return document
 
 
+@router.post("/patients/{patient_id}/lab-results/import", tags=["Results"],
+             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}})
+async def import_lab_results(request: Request, patient_id: UUID, current: Visit = Depends(api_visit),
+                             uow=Depends(unit_of_work)):
+    """Blood results as CSV (columns: taken_on,test,value,unit,reference_low,reference_high,loinc,laboratory).
+    All or nothing: a bad row is named in the problem and nothing is imported."""
+    try:
+        text = (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The body is not UTF-8 text", field="body") from None
+    settings = request.app.state.settings
+    report = results.import_lab_results(uow, current.actor, patient_id, io.StringIO(text, newline=""),
+                                        settings.monitoring.thresholds, settings.clock())
+    uow.commit()
+    return {"added": report.added, "already_there": report.already_there,
+            "alerts": [alert_json(a) for a in report.alerts]}
+
+
+@router.get("/patients/{patient_id}/timeline", tags=["Results"])
+def timeline(request: Request, patient_id: UUID, span: str = Query("1y", pattern="^(3m|1y|all)$"),
+             labs: list[str] = Query([]), current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+    """Treatments, symptoms, markers (with their trend), graded blood tests and scans (with RECIST)."""
+    story = results.timeline(uow, current.actor, patient_id, request.app.state.settings.clock().date(), span,
+                             labs or None)
+    uow.commit()
+    return jsonable_encoder(story)
+
+
 @router.get("/patients/{patient_id}/access-log", tags=["patients"])
 def access_log(patient_id: UUID, current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
     events = services.access_log(uow, current.actor, patient_id)
@@ -184,9 +214,11 @@ def _entry_routes(record_kind: RecordKind) -> None:
         uow.commit()
         return [entry_json(e) for e in entries]
 
-    def add_entry(patient_id: UUID, body: create_body = Body(), current: Visit = Depends(api_visit),
+    def add_entry(request: Request, patient_id: UUID, body: create_body = Body(), current: Visit = Depends(api_visit),
                   uow=Depends(unit_of_work)):
-        entry = services.add_entry(uow, current.actor, patient_id, slug, body.model_dump(exclude={"id"}), body.id)
+        settings = request.app.state.settings
+        entry = services.add_entry(uow, current.actor, patient_id, slug, body.model_dump(exclude={"id"}), body.id,
+                                   settings.monitoring.thresholds, settings.clock())
         uow.commit()
         return entry_json(entry)
 

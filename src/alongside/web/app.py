@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
-from . import api, pages
+from . import api, fhir_api, pages, planning, results_pages
 from .problems import from_domain_error, from_validation_errors, problem_response
 from .monitor import run_forever
 from .security import SecurityMiddleware
@@ -44,10 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(app.state.engine)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(results_pages.router)
+    app.include_router(fhir_api.router)
+    app.include_router(planning.router)
+    app.include_router(planning.api_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_api_route("/healthz", lambda: {"status": "ok"}, include_in_schema=False)
     _map_errors(app)
-    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes, hsts=settings.cookie_secure)
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes, hsts=settings.cookie_secure,
+                       max_upload_bytes=settings.max_upload_bytes)
     return app
 
 

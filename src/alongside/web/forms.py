@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from annotated_types import MaxLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -37,11 +36,28 @@ class FormField:
 
 
 def _base_type(annotation: Any) -> tuple[Any, bool]:
-    """The type under Optional, and whether None was allowed."""
+    """The type under Optional (and under Annotated constraints), and whether None was allowed."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0], True
+        return _unannotated(args[0]), True
     return annotation, False
+
+
+def _unannotated(annotation: Any) -> Any:
+    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
+
+
+def _max_length(info: FieldInfo) -> int | None:
+    """A text field's length limit, whether given on the field or inside an optional Annotated type."""
+    metadata = list(info.metadata)
+    for arg in typing.get_args(info.annotation):
+        if typing.get_origin(arg) is typing.Annotated:
+            metadata += list(typing.get_args(arg)[1:])
+    for item in metadata:
+        limit = getattr(item, "max_length", None)
+        if isinstance(limit, int):
+            return limit
+    return None
 
 
 def _widget(name: str, info: FieldInfo, base: Any) -> str | None:
@@ -60,8 +76,8 @@ def _widget(name: str, info: FieldInfo, base: Any) -> str | None:
             return "email"
         if name == "phone":
             return "tel"
-        limits = [m.max_length for m in info.metadata if isinstance(m, MaxLen)]
-        return "textarea" if limits and limits[0] > LONG_TEXT else "text"
+        limit = _max_length(info)
+        return "textarea" if limit and limit > LONG_TEXT else "text"
     return None  # structured values (such as check-in answers) are entered elsewhere
 
 

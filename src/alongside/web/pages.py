@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
-from ..domain import accounts, monitoring, services
+from ..domain import accounts, monitoring, planning, services
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -43,9 +44,16 @@ def see_other(url: str) -> RedirectResponse:
 
 async def posted(request: Request, current: Visit) -> dict[str, str]:
     """The submitted form, after its CSRF token is checked against the session."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    check_csrf(current, form.get("csrf_token"))
+    form, _ = await posted_with_files(request, current)
     return form
+
+
+async def posted_with_files(request: Request, current: Visit) -> tuple[dict[str, str], dict[str, UploadFile]]:
+    """A submitted form's fields and uploaded files, after its CSRF token is checked."""
+    data = await request.form()
+    form = {k: v for k, v in data.items() if isinstance(v, str)}
+    check_csrf(current, form.get("csrf_token"))
+    return form, {k: v for k, v in data.items() if isinstance(v, UploadFile)}
 
 
 def _zone(request: Request) -> ZoneInfo:
@@ -171,8 +179,10 @@ def patient_home(request: Request, patient_id: UUID, current: Visit = Depends(vi
     now = settings.clock()
     if current.user.role is Role.CLINICIAN:
         alerts = monitoring.patient_alerts(uow, current.actor, patient_id)[:5]
+        supportive = planning.supportive_care_prompt_for(uow, current.actor, patient_id, settings.supportive_care)
         uow.commit()
-        return render(request, "record.html", home=home, patient=home.patient, kinds=RECORD_KINDS, alerts=alerts)
+        return render(request, "record.html", home=home, patient=home.patient, kinds=RECORD_KINDS, alerts=alerts,
+                      supportive=supportive)
     urgent = monitoring.whom_to_call(uow, current.actor, patient_id, Level.RED, settings.monitoring, now)
     today = monitoring.whom_to_call(uow, current.actor, patient_id, Level.AMBER, settings.monitoring, now)
     uow.commit()
@@ -278,8 +288,9 @@ async def new_entry(request: Request, patient_id: UUID, slug: str, current: Visi
     form = await posted(request, current)
     record_kind = kind(slug)
     try:
+        settings = request.app.state.settings
         services.add_entry(uow, current.actor, patient_id, slug, parse_form(record_kind.model, form, _zone(request)),
-                           _form_id(form))
+                           _form_id(form), settings.monitoring.thresholds, settings.clock())
     except InvalidInput as exc:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import problem_response
@@ -19,19 +22,28 @@ HEADERS = {
 NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
 
+# File uploads may be larger than other bodies, up to the service's upload limit plus the form around them.
+UPLOAD_PATH_SUFFIX = "/documents/upload"
+FORM_ALLOWANCE = 64 * 1024
+
+
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int, hsts: bool):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, hsts: bool, max_upload_bytes: int = 0):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_body_bytes
+        if self.max_upload_bytes and scope["path"].endswith(UPLOAD_PATH_SUFFIX):
+            limit = max(limit, self.max_upload_bytes + FORM_ALLOWANCE)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(scope, receive, send)
+        if declared and declared.isdigit() and int(declared) > limit:  # refused before a byte is read
+            await self._too_large(scope, receive, send, limit)
             return
         received = 0
 
@@ -39,7 +51,7 @@ class SecurityMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_bytes:
+            if received > limit:
                 raise BodyTooLarge()
             return message
 
@@ -56,11 +68,18 @@ class SecurityMiddleware:
         try:
             await self.app(scope, counted_receive, secured_send)
         except BodyTooLarge:
-            await self._too_large(scope, receive, secured_send)
+            await self._too_large(scope, receive, secured_send, limit)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(413, "Request too large",
-                                    f"The request body is larger than {self.max_body_bytes // 1000} kB.", "body")
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = f"The request body is larger than {limit // 1000} kB."
+        if scope["path"].endswith(UPLOAD_PATH_SUFFIX) and not scope["path"].startswith("/api/"):
+            # A page, not a program, sent it: say so in a page, with the way back.
+            detail = f"This file is too large: the limit is {self.max_upload_bytes // (1024 * 1024)} MB. Nothing was saved."
+            response = HTMLResponse(f"<!doctype html><html lang=\"en-GB\"><title>File too large</title><h1>File too large"
+                                    f"</h1><p>{detail}</p><p><a href=\"{html.escape(scope['path'].removesuffix('/upload'))}\">"
+                                    "Back to the documents</a></p></html>", status_code=413)
+        else:
+            response = problem_response(413, "Request too large", detail, "body")
         await response(scope, receive, send)
 
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import yaml
 
+from ..clinical.supportive_care import SupportiveCareThresholds
 from ..domain.accounts import SessionPolicy
 from ..domain.monitoring import MonitoringSettings
 from ..notify import NotifySettings
-from ..store.database import default_database_url
+from ..domain.documents import DEFAULT_MAX_UPLOAD_BYTES
+from ..store.database import DEFAULT_DATA_DIR, default_database_url
 
 
 def load_bank_holidays(path: str | None = None) -> frozenset[date]:
@@ -56,6 +58,11 @@ class Settings:
     # Seconds between runs of the background monitor (escalations, missed check-ins, outbox); 0 = off.
     monitor_interval: float = 0
     clock: Callable[[], datetime] = _system_clock
+    # Uploaded documents live under data_dir/documents, outside the web root.
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("ALONGSIDE_DATA_DIR", DEFAULT_DATA_DIR)))
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    supportive_care: SupportiveCareThresholds = field(default_factory=SupportiveCareThresholds)
+    support_file: str | None = None  # national helplines and teams' local services; content/support.yaml if None
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -72,5 +79,11 @@ class Settings:
                                   base_url=os.environ.get("ALONGSIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")),
             monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
             clock=_clock_from_environment(),
+            max_upload_bytes=int(os.environ.get("ALONGSIDE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
+            support_file=os.environ.get("ALONGSIDE_SUPPORT_FILE"),
+            supportive_care=SupportiveCareThresholds(
+                item_at_or_above=int(os.environ.get("ALONGSIDE_SUPPORTIVE_ITEM_AT_OR_ABOVE", 7)),
+                total_at_or_above=int(os.environ.get("ALONGSIDE_SUPPORTIVE_TOTAL_AT_OR_ABOVE", 40)),
+                consecutive=int(os.environ.get("ALONGSIDE_SUPPORTIVE_CONSECUTIVE", 3))),
         )
         return cls(**(values | overrides))

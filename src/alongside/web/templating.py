@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
+from ..clinical.markers import MARKER_CAVEAT
 from ..domain.nhs_number import format_nhs_number
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -50,6 +51,24 @@ def value_text(value) -> str:
     return label(value)
 
 
+def day(value: date | None) -> str:
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def number(value: float | None) -> str:
+    """A measurement as people write it: no trailing zeros, at most three significant decimals."""
+    if value is None:
+        return ""
+    return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+
+
+def change(percent: float) -> str:
+    """A percentage change in words: 'up 52%', 'down 30%', 'unchanged'."""
+    if round(percent) == 0:
+        return "about the same"
+    return f"{'up' if percent > 0 else 'down'} {abs(percent):.0f}%"
+
+
 def age_on(born: date, today: date | None = None) -> int:
     today = today or date.today()
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -65,5 +84,6 @@ def audit_action(action: str) -> str:
     return _ACTIONS.get(action, action.replace("-", " ").capitalize())
 
 
-templates.env.filters.update(audit_action=audit_action, long_date=long_date, local_time=local_time, label=label, value_text=value_text,
+templates.env.filters.update(audit_action=audit_action, long_date=long_date, local_time=local_time, label=label, value_text=value_text, day=day, number=number, change=change,
                              nhs=lambda v: format_nhs_number(v) if v else "Not recorded", age=age_on)
+templates.env.globals["marker_caveat"] = MARKER_CAVEAT  # every marker view says how to read markers

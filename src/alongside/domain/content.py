@@ -1,0 +1,67 @@
+"""Patient-facing content kept as data (content/*.yaml), validated when first read."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PromptGroup(_Strict):
+    heading: str = Field(min_length=1)
+    questions: list[str] = Field(min_length=1)
+
+
+def _read(name: str):
+    return yaml.safe_load(files("alongside.content").joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def prompt_questions() -> tuple[PromptGroup, ...]:
+    """The prompt list offered before an appointment (content/questions.yaml)."""
+    return tuple(TypeAdapter(list[PromptGroup]).validate_python(_read("questions.yaml")))
+
+
+class AccessRoutes(_Strict):
+    name: str
+    intro: str
+    routes: dict[str, str]
+
+
+class SupportService(_Strict):
+    name: str = Field(min_length=1)
+    phone: str | None = Field(None, pattern=r"^[0-9+() -]+$")
+    about: str | None = None
+
+
+class Support(_Strict):
+    national: dict[str, list[SupportService]] = Field(default_factory=dict)
+    teams: dict[str, list[SupportService]] = Field(default_factory=dict)
+
+
+@cache
+def access_routes() -> dict[str, AccessRoutes]:
+    """Plain-words explanations of each access route, per country (content/access_routes.yaml)."""
+    from .vocab import AccessRoute
+
+    countries = TypeAdapter(dict[str, AccessRoutes]).validate_python(_read("access_routes.yaml"))
+    for code, country in countries.items():
+        missing = {r.value for r in AccessRoute} - set(country.routes)
+        if missing:
+            raise ValueError(f"access_routes.yaml: {code} does not explain {sorted(missing)}")
+    return countries
+
+
+@cache
+def support(path: str | None = None) -> Support:
+    """National helplines and teams' local services (content/support.yaml, or a file of one's own)."""
+    from pathlib import Path
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if path else _read("support.yaml")
+    return Support.model_validate(data)

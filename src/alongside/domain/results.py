@@ -1,0 +1,479 @@
+"""Results over time: blood tests, tumour markers and scans, read against the treatment given.
+
+The rules live in clinical/ (CTCAE v5.0 grades, RECIST 1.1 responses, tumour marker trends).
+This module gathers a patient's entries for them, raises alerts for severe blood results,
+imports results from CSV files and assembles the one timeline that tells the whole story.
+"""
+
+from __future__ import annotations
+
+import csv
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Iterable
+from uuid import UUID
+
+from ..clinical import ctcae
+from ..clinical.alert_rules import AlertThresholds, lab_result_finding
+from ..clinical.lab_tests import LabTest, adjusted_calcium
+from ..clinical.markers import DEFAULT_MARKER_RULES, MarkerReading, MarkerRules, TumourMarkerTrend, marker_trend
+from ..clinical.recist import Lesion, best_overall_response, overall_response, target_response
+from .access import Action, authorise
+from .entries import Entry
+from .errors import InvalidInput
+from .monitoring import Alert, grade_symptoms, raise_alert
+from .people import Actor
+from .records import (
+    RECORD_KINDS, Decision, LabResult, Scan, TreatmentBreak, TreatmentCourse, identify_lab_test, in_canonical_unit,
+    measured_lesions, validate,
+)
+from .vocab import TumourMarker
+
+# The tests CTCAE v5.0 grades from a number (see clinical/ctcae.py).
+GRADED_TESTS = frozenset({"neutrophils", "platelets", "haemoglobin", "white_cells", "alt", "ast", "bilirubin",
+                          "creatinine", "calcium_adjusted", "alkaline_phosphatase"})
+SPANS = {"3m": ("3 months", 91), "1y": ("1 year", 365), "all": ("All", None)}
+DEFAULT_LABS = ("neutrophils", "haemoglobin", "platelets")
+
+
+# --- Blood tests --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabReading:
+    entry_id: UUID | None  # None for a value calculated from others (adjusted calcium)
+    taken_on: date
+    value: float  # in the test's canonical unit
+    as_entered: str
+    low: float | None
+    high: float | None
+    grade: int | None  # CTCAE v5.0; None when the test is not graded or cannot be
+    term: str | None
+
+    @property
+    def outside_range(self) -> bool:
+        return (self.low is not None and self.value < self.low) or (self.high is not None and self.value > self.high)
+
+
+@dataclass(frozen=True)
+class LabSeries:
+    key: str
+    label: str
+    unit: str
+    readings: list[LabReading]
+
+
+@dataclass(frozen=True)
+class _Raw:
+    entry_id: UUID | None
+    taken_on: date
+    value: float
+    as_entered: str
+    low: float | None
+    high: float | None
+
+
+def lab_series(labs: list[Entry[LabResult]], courses: list[Entry[TreatmentCourse]]) -> dict[str, LabSeries]:
+    """Every blood test in its canonical unit, oldest first, graded against its own baseline."""
+    raw: dict[str, list[_Raw]] = defaultdict(list)
+    tests: dict[str, LabTest | None] = {}
+    labels: dict[str, tuple[str, str]] = {}
+    for entry in labs:
+        result = entry.data
+        test = identify_lab_test(result)
+        key = test.key if test else "other:" + result.test.casefold()
+        tests[key] = test
+        labels[key] = (test.name, test.unit) if test else (result.test, result.unit)
+        convert = (lambda v: in_canonical_unit(test, v, result.unit)) if test else (lambda v: v)
+        raw[key].append(_Raw(entry.id, result.taken_on, convert(result.value), f"{result.value:g} {result.unit}",
+                             _maybe(convert, result.reference_low), _maybe(convert, result.reference_high)))
+    _add_adjusted_calcium(raw, tests, labels)
+    starts = _line_starts(courses)
+    series = {}
+    for key, readings in raw.items():
+        readings.sort(key=lambda r: r.taken_on)
+        days = [r.taken_on for r in readings]
+        label, unit = labels[key]
+        series[key] = LabSeries(key, label, unit, [_graded(key, unit, r, readings, days, starts) for r in readings])
+    return series
+
+
+def _maybe(convert, value: float | None) -> float | None:
+    return None if value is None else convert(value)
+
+
+def _add_adjusted_calcium(raw: dict[str, list[_Raw]], tests: dict, labels: dict) -> None:
+    """Calcium adjusted for albumin, worked out for each day with both and no adjusted value."""
+    from ..clinical.lab_tests import LAB_TESTS
+
+    albumin = {r.taken_on: r for r in raw.get("albumin", [])}
+    reported = {r.taken_on for r in raw.get("calcium_adjusted", [])}
+    for calcium in raw.get("calcium", []):
+        if calcium.taken_on in albumin and calcium.taken_on not in reported:
+            test = LAB_TESTS["calcium_adjusted"]
+            value = round(adjusted_calcium(calcium.value, albumin[calcium.taken_on].value), 2)
+            raw["calcium_adjusted"].append(_Raw(None, calcium.taken_on, value, f"{value:g} {test.unit} (calculated)",
+                                                calcium.low, calcium.high))
+            tests["calcium_adjusted"], labels["calcium_adjusted"] = test, (test.name, test.unit)
+
+
+def _line_starts(courses: list[Entry[TreatmentCourse]]) -> list[tuple[date, date | None]]:
+    return sorted((c.data.start_date, c.data.end_date) for c in courses if c.data.line_of_treatment)
+
+
+def _baseline(reading: _Raw, readings: list[_Raw], days: list[date], starts: list[tuple[date, date | None]]) -> float | None:
+    """CTCAE's baseline: the last value of the same test on or before the start of the line
+    of treatment running when this one was taken (`readings` oldest first, `days` their dates)."""
+    running = [start for start, end in starts if start <= reading.taken_on and (end is None or reading.taken_on <= end)]
+    if not running:
+        return None
+    before = [r for r in readings[max(0, bisect_right(days, running[-1]) - 2):bisect_right(days, running[-1])]
+              if r is not reading]
+    return before[-1].value if before else None
+
+
+def _graded(key: str, unit: str, reading: _Raw, readings: list[_Raw], days: list[date], starts) -> LabReading:
+    grade = term = None
+    if key in GRADED_TESTS:
+        baseline = _baseline(reading, readings, days, starts)
+        grade = ctcae.grade_lab(key, reading.value, unit, uln=reading.high, lln=reading.low, baseline=baseline)
+        if grade:
+            event = ctcae.lab_adverse_event(key, reading.value, unit, uln=reading.high, lln=reading.low,
+                                            baseline=baseline)
+            term = event[0] if event else None
+    return LabReading(reading.entry_id, reading.taken_on, reading.value, reading.as_entered, reading.low,
+                      reading.high, grade, term)
+
+
+def alerts_for_lab_result(uow, patient_id: UUID, entry: Entry[LabResult], thresholds: AlertThresholds,
+                          now: datetime) -> list[Alert]:
+    """Alert the team to a recent blood result graded severe (CTCAE grade 3 or more), once per
+    test and day, including an adjusted calcium that this result completes."""
+    test = identify_lab_test(entry.data)
+    if test is None:
+        return []
+    keys = {test.key} | ({"calcium_adjusted"} if test.key in ("calcium", "albumin") else set())
+    series = lab_series(uow.records.list(patient_id, RECORD_KINDS["lab-results"]),
+                        uow.records.list(patient_id, RECORD_KINDS["treatment-courses"]))
+    open_alerts = {(a.item, a.detail.get("taken_on")) for a in uow.alerts.for_patient(patient_id)
+                   if a.rule == "lab" and a.state != "resolved"}
+    raised = []
+    for key in keys & series.keys():
+        for reading in series[key].readings:
+            if reading.taken_on != entry.data.taken_on or reading.grade is None:
+                continue
+            finding = lab_result_finding(key, reading.term or series[key].label, reading.grade, reading.value,
+                                         series[key].unit, reading.taken_on, now.date(), thresholds)
+            if finding and (key, reading.taken_on.isoformat()) not in open_alerts:
+                raised.append(raise_alert(uow, patient_id, None, finding, now))
+                open_alerts.add((key, reading.taken_on.isoformat()))
+    return raised
+
+
+# --- Importing blood results from a CSV file -------------------------------------------------------
+
+CSV_COLUMNS = ("taken_on", "test", "value", "unit", "reference_low", "reference_high", "loinc", "laboratory")
+CSV_REQUIRED = ("taken_on", "test", "value", "unit")
+IMPORT_BATCH = 5000
+MAX_REPORTED_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class LabImport:
+    added: int
+    already_there: int
+    alerts: list[Alert]
+
+
+def import_lab_results(uow, actor: Actor, patient_id: UUID, lines: Iterable[str], thresholds: AlertThresholds,
+                       now: datetime | None = None) -> LabImport:
+    """Import blood results from CSV text (columns in CSV_COLUMNS, a header row first).
+
+    All or nothing: every row is checked, and one bad row means nothing is kept; the error
+    names each bad row and field. Rows already in the record are skipped, so importing the
+    same file twice adds nothing the second time."""
+    lab_results = RECORD_KINDS["lab-results"]
+    authorise(uow, actor, patient_id, Action.WRITE, lab_results, what="lab-results-import")
+    now = now or datetime.now(UTC)
+    reader = csv.DictReader(lines)
+    _check_header(reader.fieldnames)
+    seen = {_identity(e.data) for e in uow.records.list(patient_id, lab_results)}
+    batch: list[LabResult] = []
+    errors: list[dict[str, str]] = []
+    added = repeated = 0
+    newest: dict[tuple, LabResult] = {}
+    for number, row in enumerate(reader, start=2):  # line 1 is the header
+        result = _row_result(row, number, now, errors)
+        if result is None or errors:
+            continue  # after the first error, rows are only checked
+        identity = _identity(result)
+        if identity in seen:
+            repeated += 1
+            continue
+        seen.add(identity)
+        batch.append(result)
+        if now.date() - result.taken_on <= thresholds.lab_alert_within:
+            newest[identity] = result
+        if len(batch) >= IMPORT_BATCH:
+            added += uow.records.add_many(patient_id, lab_results, batch)
+            batch = []
+    if errors:
+        raise InvalidInput(f"{_count(len(errors), 'row')} of the file need correcting; nothing was imported",
+                           errors=errors[:MAX_REPORTED_ERRORS])
+    added += uow.records.add_many(patient_id, lab_results, batch)
+    alerts = _alerts_after_import(uow, patient_id, newest.values(), thresholds, now)
+    return LabImport(added, repeated, alerts)
+
+
+def _check_header(names: list[str] | None) -> None:
+    names = [n.strip() for n in names or []]
+    missing = [c for c in CSV_REQUIRED if c not in names]
+    unknown = [n for n in names if n not in CSV_COLUMNS]
+    if missing or unknown:
+        problems = ([f"missing column(s): {', '.join(missing)}"] if missing else []) + (
+            [f"unknown column(s): {', '.join(unknown)}"] if unknown else [])
+        raise InvalidInput(f"The first line must name the columns ({', '.join(CSV_COLUMNS)}); "
+                           + "; ".join(problems), field="row 1")
+
+
+def _row_result(row: dict, number: int, now: datetime, errors: list[dict[str, str]]) -> LabResult | None:
+    if None in row:  # more cells than columns
+        errors.append({"field": f"row {number}", "message": "This row has more cells than the header has columns"})
+        return None
+    data = {name.strip(): value.strip() for name, value in row.items() if value is not None and value.strip()}
+    try:
+        return validate(LabResult, data, now)
+    except InvalidInput as exc:
+        errors += [{"field": f"row {number}.{e['field']}", "message": e["message"]} for e in exc.errors]
+        return None
+
+
+def _identity(result: LabResult) -> tuple:
+    return result.taken_on, result.test.casefold(), result.value, result.unit
+
+
+def _alerts_after_import(uow, patient_id: UUID, recent: Iterable[LabResult], thresholds: AlertThresholds,
+                         now: datetime) -> list[Alert]:
+    """Only recent results can alert; history brought in from elsewhere is shown, not paged."""
+    recent = list(recent)
+    if not recent:
+        return []
+    alerts: list[Alert] = []
+    labs = RECORD_KINDS["lab-results"]
+    by_identity = {_identity(e.data): e for e in uow.records.list(patient_id, labs)}
+    for result in recent:
+        alerts += alerts_for_lab_result(uow, patient_id, by_identity[_identity(result)], thresholds, now)
+    return alerts
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+# --- Scans and RECIST 1.1 -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScanReading:
+    entry: Entry[Scan]
+    line: int | None  # the line of treatment it was read against
+    target_sum_mm: float | None
+    recist: str | None  # the overall response at this scan, when lesions were measured
+
+
+def scan_readings(scans: list[Entry[Scan]], courses: list[Entry[TreatmentCourse]]) -> list[ScanReading]:
+    """Each scan with its RECIST 1.1 response, measured against the baseline scan of the line
+    of treatment it falls in (the last measured scan on or before the line started)."""
+    lines = sorted((c.data for c in courses if c.data.line_of_treatment), key=lambda c: c.start_date)
+    ordered = sorted(scans, key=lambda s: s.data.performed_on)
+    readings = []
+    for scan in ordered:
+        line = _line_on(lines, scan.data.performed_on)
+        lesions = _lesions(scan.data)
+        total = sum(l.diameter_mm or 0 for l in lesions) if lesions else None
+        readings.append(ScanReading(scan, line.line_of_treatment if line else None, total,
+                                    _response(scan, line, ordered) if line and lesions else None))
+    return readings
+
+
+def _line_on(lines: list[TreatmentCourse], day: date) -> TreatmentCourse | None:
+    running = [c for c in lines if c.start_date < day and (c.end_date is None or day <= c.end_date + timedelta(days=28))]
+    return running[-1] if running else None
+
+
+def _lesions(scan: Scan) -> list[Lesion]:
+    return [Lesion(m.site, m.nodal, m.diameter_mm) for m in measured_lesions(scan.target_lesions)]
+
+
+def _response(scan: Entry[Scan], line: TreatmentCourse, ordered: list[Entry[Scan]]) -> str | None:
+    baseline = [s for s in ordered if s.data.performed_on <= line.start_date and s.data.target_lesions]
+    if not baseline:
+        return None
+    base = _lesions(baseline[-1].data)
+    since = [s for s in ordered if baseline[-1].data.performed_on <= s.data.performed_on <= scan.data.performed_on
+             and s.data.target_lesions]
+    earlier = [sum(l.diameter_mm or 0 for l in _lesions(s.data)) for s in since if s is not scan]
+    target = target_response(base, min(earlier), _lesions(scan.data))
+    non_target = scan.data.non_target.value if scan.data.non_target else "NE"
+    new = scan.data.new_lesions.value if scan.data.new_lesions else "no"
+    return overall_response(target, non_target, new)
+
+
+def best_response_of_line(readings: list[ScanReading], line: int) -> str | None:
+    timepoints = [(r.entry.data.performed_on, r.recist) for r in readings if r.line == line and r.recist]
+    return best_overall_response(timepoints) if timepoints else None
+
+
+# --- Tumour markers ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MarkerPeriod:
+    """A marker's trend during one line of treatment, from the last result before it began."""
+
+    label: str
+    trend: TumourMarkerTrend
+
+
+@dataclass(frozen=True)
+class MarkerSeries:
+    marker: TumourMarker
+    unit: str
+    readings: list[tuple[date, float]]
+    periods: list[MarkerPeriod]
+
+    @property
+    def current(self) -> MarkerPeriod:
+        return self.periods[-1]
+
+    @property
+    def confirmed_rises(self) -> list[date]:
+        return [s.rise_confirmed_on for p in self.periods for s in p.trend.segments if s.rise_confirmed_on]
+
+
+def marker_series(entries: list[Entry], courses: list[Entry[TreatmentCourse]],
+                  rules: MarkerRules = DEFAULT_MARKER_RULES) -> list[MarkerSeries]:
+    """Each marker's results, with its trend read line by line: a new treatment starts a new
+    baseline and nadir, so a rise on the last line does not colour the reading of this one."""
+    by_marker: dict[TumourMarker, list] = defaultdict(list)
+    for entry in entries:
+        by_marker[entry.data.marker].append(entry.data)
+    lines = sorted((c.data for c in courses if c.data.line_of_treatment), key=lambda c: c.start_date)
+    series = []
+    for marker in TumourMarker:
+        results = sorted(by_marker.get(marker, []), key=lambda r: r.taken_on)
+        if results:
+            readings = [MarkerReading(r.taken_on, r.value, r.assay, r.laboratory) for r in results]
+            periods = [MarkerPeriod(label, marker_trend(part, rules)) for label, part in _by_line(readings, lines)]
+            series.append(MarkerSeries(marker, results[-1].unit, [(r.taken_on, r.value) for r in results], periods))
+    return series
+
+
+def _by_line(readings: list[MarkerReading], lines: list[TreatmentCourse]) -> list[tuple[str, list[MarkerReading]]]:
+    """The readings of each line of treatment, each led by the last one before the line began."""
+    parts = []
+    for index, line in enumerate(lines):
+        until = lines[index + 1].start_date if index + 1 < len(lines) else date.max
+        before = [r for r in readings if r.taken_on <= line.start_date][-1:]
+        during = [r for r in readings if line.start_date < r.taken_on < until]
+        if during:
+            parts.append((f"Line {line.line_of_treatment}: {line.name}", before + during))
+    return parts or [("All results", readings)]
+
+
+# --- The timeline -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Span:
+    label: str
+    start: date
+    end: date | None
+    kind: str  # line, break
+
+
+@dataclass(frozen=True)
+class Moment:
+    day: date
+    kind: str  # scan, decision
+    label: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    span: str
+    start: date
+    end: date
+    spans: list[Span]
+    moments: list[Moment]
+    worst_grade: list[tuple[datetime, int]]  # the worst symptom grade (0-3) of each check-in
+    markers: list[MarkerSeries]
+    labs: list[LabSeries]
+    lab_choices: list[tuple[str, str]]
+    scans: list[ScanReading]
+
+    def within(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
+             labs: list[str] | None = None) -> Timeline:
+    """Treatments, symptoms, markers, blood tests and scans of one person on one time axis."""
+    authorise(uow, actor, patient_id, Action.READ, what="timeline")
+    everything = uow.records.everything(patient_id, ["treatment-courses", "treatment-breaks", "decisions",
+                                                      "tumour-markers", "lab-results", "scans"])
+    courses = everything["treatment-courses"]
+    series = lab_series(everything["lab-results"], courses)
+    chosen = [k for k in (labs or DEFAULT_LABS) if k in series]
+    scans = scan_readings(everything["scans"], courses)
+    days = SPANS.get(span, SPANS["1y"])[1]
+    # Check-ins are only drawn, never trended here: read just those in the window.
+    since = datetime.combine(today - timedelta(days=days), datetime.min.time(), UTC) if days else None
+    check_ins = uow.records.check_ins_since(patient_id, since)
+    return Timeline(
+        span=span if span in SPANS else "1y",
+        start=_start(today, days, courses, everything, check_ins),
+        end=today,
+        spans=_spans(courses, everything["treatment-breaks"]),
+        moments=_moments(scans, everything["decisions"]),
+        worst_grade=[(e.data.submitted_at, max(grade_symptoms(e.data).values(), default=0)) for e in check_ins],
+        markers=marker_series(everything["tumour-markers"], courses),
+        labs=[series[k] for k in chosen],
+        lab_choices=sorted(((s.key, s.label) for s in series.values()), key=lambda c: c[1]),
+        scans=scans,
+    )
+
+
+def _start(today: date, days: int | None, courses: list[Entry], everything: dict[str, list[Entry]],
+           check_ins: list[Entry]) -> date:
+    if days:
+        return today - timedelta(days=days)
+    firsts = [c.data.start_date for c in courses if c.data.line_of_treatment]
+    firsts += [_day_of(e) for slug in ("tumour-markers", "lab-results", "scans") for e in everything[slug]]
+    firsts += [e.data.submitted_at.date() for e in check_ins[:1]]
+    return min(firsts, default=today - timedelta(days=365))
+
+
+def _day_of(entry: Entry) -> date:
+    data = entry.data
+    return getattr(data, "taken_on", None) or getattr(data, "performed_on", None) or data.submitted_at.date()
+
+
+def _spans(courses: list[Entry[TreatmentCourse]], breaks: list[Entry[TreatmentBreak]]) -> list[Span]:
+    lines = [c for c in courses if c.data.line_of_treatment]
+    names = {c.id: c.data.name for c in courses}
+    spans = [Span(f"Line {c.data.line_of_treatment}: {c.data.name}", c.data.start_date, c.data.end_date, "line")
+             for c in sorted(lines, key=lambda c: c.data.start_date)]
+    spans += [Span(f"Break from {names.get(b.data.course_id, 'treatment')}", b.data.start_date, b.data.end_date, "break")
+              for b in sorted(breaks, key=lambda b: b.data.start_date)]
+    return spans
+
+
+def _moments(scans: list[ScanReading], decisions: list[Entry[Decision]]) -> list[Moment]:
+    moments = [Moment(s.entry.data.performed_on, "scan", _scan_words(s)) for s in scans]
+    moments += [Moment(d.data.decided_on, "decision", f"Decision: {d.data.chosen}") for d in decisions]
+    return sorted(moments, key=lambda m: m.day)
+
+
+def _scan_words(reading: ScanReading) -> str:
+    scan = reading.entry.data
+    words = scan.modality.label + (f": {scan.impression.label.lower()}" if scan.impression else "")
+    return words + (f" (RECIST {reading.recist})" if reading.recist else "")

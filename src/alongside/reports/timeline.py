@@ -1,0 +1,51 @@
+"""The timeline's charts: every chart of one person's story drawn on the same time axis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.results import LabSeries, MarkerSeries, Timeline
+from . import charts
+
+
+@dataclass(frozen=True)
+class TimelineCharts:
+    treatments: str
+    symptoms: str | None
+    markers: list[tuple[MarkerSeries, str]]
+    labs: list[tuple[LabSeries, str]]
+
+
+def draw(timeline: Timeline) -> TimelineCharts:
+    axis = charts.Axis(timeline.start, timeline.end)
+    bands = [charts.Band(s.label, s.start, s.end, s.kind) for s in timeline.spans]
+    lines = [b for b in bands if b.kind == "line"]
+    marks = [charts.Mark(m.day, m.label, m.kind) for m in timeline.moments]
+    symptoms = None
+    if any(timeline.within(when.date()) for when, _ in timeline.worst_grade):
+        symptoms = charts.line_chart("Worst symptom grade at each check-in, 0 to 3",
+                                     charts.Series([(w.date(), g) for w, g in timeline.worst_grade], step=True),
+                                     axis, charts.Scale(0, 3), lines, [0, 1, 2, 3])
+    return TimelineCharts(
+        treatments=charts.track_chart("Lines of treatment, breaks, scans and decisions", bands, marks, axis),
+        symptoms=symptoms,
+        markers=[(m, _marker_chart(m, axis, lines)) for m in timeline.markers],
+        labs=[(lab, _lab_chart(lab, axis, lines)) for lab in timeline.labs],
+    )
+
+
+def _marker_chart(marker: MarkerSeries, axis: charts.Axis, lines: list[charts.Band]) -> str:
+    values = [v for d, v in marker.readings if axis.shows(d)]
+    changes = [s.readings[0].taken_on for p in marker.periods for s in p.trend.segments[1:]]
+    series = charts.Series(marker.readings, alarming=frozenset(marker.confirmed_rises), breaks=changes)
+    return charts.line_chart(f"{marker.marker.label} in {marker.unit}", series, axis, charts.scale_for(values), lines)
+
+
+def _lab_chart(lab: LabSeries, axis: charts.Axis, lines: list[charts.Band]) -> str:
+    shown = [r for r in lab.readings if axis.shows(r.taken_on)]
+    latest = lab.readings[-1]
+    series = charts.Series([(r.taken_on, r.value) for r in lab.readings],
+                           alarming=frozenset(r.taken_on for r in lab.readings if (r.grade or 0) >= 3),
+                           normal=(latest.low, latest.high))
+    return charts.line_chart(f"{lab.label} in {lab.unit}", series, axis,
+                             charts.scale_for([r.value for r in shown], latest.high), lines)

@@ -1,0 +1,90 @@
+"""Uploaded documents: their descriptions in the database, their contents as files under the
+data directory (never under the web root), named by id only so no uploaded name reaches a path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from ..domain.documents import CHUNK, CareDocument, StoredDocument
+from . import tables as t
+from .repositories import _check_version, _flush
+
+
+class DocumentRepository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def add(self, document_id: UUID, patient_id: UUID, data: CareDocument, media_type: str, size: int, sha256: str,
+            uploaded_by: str, now: datetime | None = None) -> StoredDocument:
+        now = now or datetime.now(UTC)
+        row = t.CareDocumentRow(id=document_id, patient_id=patient_id, created_at=now, updated_at=now,
+                                media_type=media_type, size_bytes=size, sha256=sha256, uploaded_by=uploaded_by[:100],
+                                **data.model_dump(mode="python"))
+        self.db.add(row)
+        self.db.flush()
+        return _document(row)
+
+    def list(self, patient_id: UUID) -> list[StoredDocument]:
+        rows = self.db.scalars(select(t.CareDocumentRow).where(t.CareDocumentRow.patient_id == patient_id)
+                               .order_by(t.CareDocumentRow.dated.desc(), t.CareDocumentRow.id))
+        return [_document(row) for row in rows]
+
+    def get(self, patient_id: UUID, document_id: UUID) -> StoredDocument | None:
+        row = self.db.get(t.CareDocumentRow, document_id)
+        return _document(row) if row is not None and row.patient_id == patient_id else None
+
+    def delete(self, patient_id: UUID, document_id: UUID, version: int) -> None:
+        row = self.db.get(t.CareDocumentRow, document_id)
+        _check_version(row, version, "document")
+        self.db.delete(row)
+        _flush(self.db, "document")
+
+
+def _document(row: t.CareDocumentRow) -> StoredDocument:
+    data = CareDocument.model_validate({name: getattr(row, name) for name in CareDocument.model_fields},
+                                       context={"stored": True})
+    return StoredDocument(row.id, row.patient_id, row.version, data, row.media_type, row.size_bytes, row.sha256,
+                          row.uploaded_by, row.created_at)
+
+
+class LocalFileStore:
+    """Files under `root/documents/<patient>/<document>`, readable by the service's user only."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root) / "documents"
+
+    def _path(self, patient_id: UUID, document_id: UUID) -> Path:
+        return self.root / str(UUID(str(patient_id))) / str(UUID(str(document_id)))
+
+    def write(self, patient_id: UUID, document_id: UUID, chunks: Iterator[bytes]) -> None:
+        path = self._path(patient_id, document_id)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_suffix(".partial")
+        try:
+            with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def read(self, patient_id: UUID, document_id: UUID) -> Iterator[bytes]:
+        path = self._path(patient_id, document_id)
+        if not path.is_file():
+            raise FileNotFoundError(path)
+
+        def chunks() -> Iterator[bytes]:
+            with path.open("rb") as source:
+                while chunk := source.read(CHUNK):
+                    yield chunk
+        return chunks()
+
+    def remove(self, patient_id: UUID, document_id: UUID) -> None:
+        self._path(patient_id, document_id).unlink(missing_ok=True)

@@ -1,0 +1,66 @@
+"""Pages for results over time: the timeline, and importing blood results from a CSV file."""
+
+from __future__ import annotations
+
+import io
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from ..domain import results, services
+from ..domain.errors import InvalidInput
+from ..reports import timeline as timeline_charts
+from .context import Visit, unit_of_work, visit
+from .pages import posted_with_files, render, see_other
+
+router = APIRouter(include_in_schema=False)
+MAX_CSV_BYTES = 1_000_000  # the request body cap; larger files go through `alongside labs import`
+
+
+@router.get("/patients/{patient_id}/timeline", response_class=HTMLResponse)
+def timeline(request: Request, patient_id: UUID, span: str = Query("1y", pattern="^(3m|1y|all)$"),
+             labs: list[str] = Query([]), current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    today = request.app.state.settings.clock().date()
+    story = results.timeline(uow, current.actor, patient_id, today, span, labs or None)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    return render(request, "timeline.html", patient=patient, timeline=story, charts=timeline_charts.draw(story),
+                  spans=results.SPANS, chosen={lab.key for lab in story.labs})
+
+
+@router.get("/patients/{patient_id}/lab-results/import", response_class=HTMLResponse)
+def import_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    patient = services.read_patient(uow, current.actor, patient_id)
+    uow.commit()
+    return render(request, "lab_import.html", patient=patient, columns=results.CSV_COLUMNS, errors=[])
+
+
+@router.post("/patients/{patient_id}/lab-results/import", response_class=HTMLResponse)
+async def import_csv(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    form, files = await posted_with_files(request, current)
+    upload = files.get("file")
+    settings = request.app.state.settings
+    try:
+        if upload is None or not upload.filename:
+            raise InvalidInput("Choose a CSV file to import", field="file")
+        text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
+        report = results.import_lab_results(uow, current.actor, patient_id, _decoded(text),
+                                            settings.monitoring.thresholds, settings.clock())
+    except InvalidInput as exc:
+        uow.rollback()
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        errors = exc.errors or [{"field": exc.field or "file", "message": exc.detail}]
+        return render(request, "lab_import.html", 422, patient=patient, columns=results.CSV_COLUMNS,
+                      errors=errors, summary=exc.detail)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/timeline?imported={report.added}&skipped={report.already_there}")
+
+
+def _decoded(text: io.TextIOWrapper):
+    try:
+        yield from text
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not text in UTF-8; save it from your spreadsheet as 'CSV UTF-8'",
+                           field="file") from None
