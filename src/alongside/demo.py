@@ -79,11 +79,19 @@ def _ago(today: date, days: int) -> str:
 
 
 def _at(today: date, days_ahead: int, hour: int, minute: int = 0) -> str:
-    from zoneinfo import ZoneInfo
-
     day = today + timedelta(days=days_ahead)
     while day.weekday() >= 5:  # clinics run on weekdays
         day += timedelta(days=1)
+    return _london(day, hour, minute)
+
+
+def _on(today: date, days_ago: int, hour: int, minute: int = 0) -> str:
+    return _london(today - timedelta(days=days_ago), hour, minute)
+
+
+def _london(day: date, hour: int, minute: int) -> str:
+    from zoneinfo import ZoneInfo
+
     return datetime.combine(day, time(hour, minute), ZoneInfo("Europe/London")).isoformat()
 
 
@@ -134,6 +142,9 @@ def _entries(today: date) -> list[tuple[str, dict]]:
                             "hours": "Mon-Fri 09:00-17:00", "when_to_call": "Questions about treatment, side effects "
                                                                             "that are not urgent, appointments."}),
         ("appointments", {"starts_at": _at(today, 9, 9, 30), "kind": "blood_test", "location": "Day unit, Demo Hospital"}),
+        # Past visits on the days of the last bloods and the last scan: their results attach to them.
+        ("appointments", {"starts_at": _on(today, 5, 9, 10), "kind": "blood_test", "location": "Day unit, Demo Hospital"}),
+        ("appointments", {"starts_at": _on(today, 20, 11, 40), "kind": "scan", "location": "Radiology, Demo Hospital"}),
         ("appointments", {"starts_at": _at(today, 11, 14, 15), "kind": "oncology_clinic", "with_whom": "Dr Anita Rao",
                           "location": "Oncology outpatients, Demo Hospital"}),
         ("goals", {"kind": "what_matters", "recorded_on": _ago(today, 60),

@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints
 
 from ..clinical.supportive_care import SupportiveCarePrompt, SupportiveCareThresholds, supportive_care_prompt
 from .access import Action, authorise
+from .appointments import CONSULTATIONS
 from .entries import Entry, Patient
 from .errors import Conflict, InvalidInput
 from .monitoring import grade_symptoms
@@ -384,7 +385,7 @@ class Preparation:
 
     patient: Patient
     next_appointment: Entry | None
-    since: datetime | None  # the last appointment, or None when none is recorded
+    since: datetime | None  # the last consultation (clinic, nurse, palliative care), or None
     check_ins: list[CheckInDigest]  # since then, newest first
     wellbeing_then: int | None  # first and last wellbeing since then, when given
     wellbeing_now: int | None
@@ -402,7 +403,8 @@ def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) 
     records = uow.records.everything(patient_id, ["appointments", "check-ins", "lab-results", "tumour-markers",
                                                   "scans", "questions"])
     upcoming = sorted((a for a in records["appointments"] if a.data.starts_at >= now), key=lambda a: a.data.starts_at)
-    past = [a.data.starts_at for a in records["appointments"] if a.data.starts_at < now]
+    past = [a.data.starts_at for a in records["appointments"]
+            if a.data.starts_at < now and a.data.kind in CONSULTATIONS]
     since = max(past, default=None)
     after = (lambda moment: moment >= since) if since else (lambda moment: True)
     day_after = (lambda day: day >= since.date()) if since else (lambda day: True)

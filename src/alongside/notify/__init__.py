@@ -16,6 +16,8 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from ..domain.monitoring import Alert
 
@@ -29,6 +31,8 @@ class NotifySettings:
     smtp_from: str = "alongside@localhost"
     base_url: str = "http://127.0.0.1:8000"
     timeout_seconds: float = 10.0
+    time_zone: str = "Europe/London"  # appointment times in reminders are written in this zone
+    appointment_reminder_hours: float = 24.0  # how long before an appointment its reminder goes
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -99,6 +103,37 @@ def send_reminders(uow, settings: NotifySettings, now: datetime | None = None,
         except (OSError, RuntimeError, smtplib.SMTPException):
             continue
         uow.alerts.record_reminder(patient_id, week_of, now, email)
+        uow.commit()
+        sent += 1
+    return sent
+
+
+def appointment_reminder_email(patient_id: UUID, starts_at: datetime, settings: NotifySettings) -> EmailMessage:
+    """Only the time: what the appointment is for and where are behind the sign-in."""
+    local = starts_at.astimezone(ZoneInfo(settings.time_zone))
+    message = EmailMessage()
+    message["Subject"] = "Your appointment is coming up"
+    message["From"] = settings.smtp_from
+    message.set_content(
+        f"You have an appointment on {local:%A} {local.day} {local:%B} at {local:%H:%M}.\n\n"
+        "Sign in to see the details, and to write down anything you want to ask: "
+        f"{settings.base_url}/patients/{patient_id}/appointment-preparation\n\n"
+        "If you cannot go, please tell the team as soon as you can.\n")
+    return message
+
+
+def send_appointment_reminders(uow, settings: NotifySettings, now: datetime | None = None) -> int:
+    """Remind each patient of an appointment starting within the lead time, once per start time.
+    A failed send is not recorded, so the next pass tries again while it is still ahead."""
+    now = now or datetime.now(UTC)
+    lead = timedelta(hours=settings.appointment_reminder_hours)
+    sent = 0
+    for appointment_id, patient_id, starts_at, email in uow.alerts.due_appointment_reminders(now, now + lead):
+        try:
+            send_email(email, appointment_reminder_email(patient_id, starts_at, settings), settings)
+        except (OSError, RuntimeError, smtplib.SMTPException):
+            continue
+        uow.alerts.record_appointment_reminder(appointment_id, starts_at, now, email)
         uow.commit()
         sent += 1
     return sent

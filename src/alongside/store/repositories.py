@@ -584,6 +584,25 @@ class AlertRepository:
         self.db.add(t.ReminderRow(patient_id=patient_id, week_of=week_of, sent_at=at, target=target))
         self.db.flush()
 
+    def due_appointment_reminders(self, after: datetime, until: datetime) -> list[tuple[UUID, UUID, datetime, str]]:
+        """Appointments starting in (after, until] of patients with an active sign-in that have had
+        no reminder for that start time: (appointment, patient, starts at, email)."""
+        appointment, reminder = t.AppointmentRow, t.AppointmentReminderRow
+        reminded = (select(reminder.appointment_id)
+                    .where(reminder.appointment_id == appointment.id, reminder.starts_at == appointment.starts_at))
+        rows = self.db.execute(
+            select(appointment.id, appointment.patient_id, appointment.starts_at, t.UserRow.email)
+            .join(t.UserRow, t.UserRow.patient_id == appointment.patient_id)
+            .where(t.UserRow.role == Role.PATIENT.value, t.UserRow.active.is_(True),
+                   appointment.starts_at > after, appointment.starts_at <= until, ~reminded.exists())
+            .order_by(appointment.starts_at))
+        return [(entry_id, patient_id, _aware(starts_at), email) for entry_id, patient_id, starts_at, email in rows]
+
+    def record_appointment_reminder(self, appointment_id: UUID, starts_at: datetime, at: datetime, target: str) -> None:
+        self.db.add(t.AppointmentReminderRow(appointment_id=appointment_id, starts_at=starts_at, sent_at=at,
+                                             target=target))
+        self.db.flush()
+
     def acknowledgement_pairs(self, team_id: UUID, since: datetime) -> list[tuple[datetime, datetime | None]]:
         rows = self.db.execute(select(t.AlertRow.created_at, t.AlertRow.acknowledged_at).where(
             t.AlertRow.created_at >= since,

@@ -440,6 +440,17 @@ class ReminderRow(Base):
     target: Mapped[str] = mapped_column(String(254))
 
 
+class AppointmentReminderRow(Base):
+    """A reminder sent to a patient before an appointment: one per appointment and start time,
+    so a moved appointment is reminded again and a reminded one never twice."""
+
+    __tablename__ = "appointment_reminder"
+    appointment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime]
+    target: Mapped[str] = mapped_column(String(254))
+
+
 class CareDocumentRow(EntryRow):
     """An uploaded document's description; the file itself lies under the data directory."""
 

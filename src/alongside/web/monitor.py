@@ -9,7 +9,7 @@ import logging
 from sqlalchemy.orm import sessionmaker
 
 from ..domain import monitoring
-from ..notify import send_due, send_reminders
+from ..notify import send_appointment_reminders, send_due, send_reminders
 from ..store.unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -28,6 +28,7 @@ def run_once(sessions: sessionmaker, settings: Settings) -> str:
     if settings.notify.smtp_host:
         with UnitOfWork(sessions) as uow:
             reminded = send_reminders(uow, settings.notify, now, settings.monitoring.thresholds.check_in_every)
+            reminded += send_appointment_reminders(uow, settings.notify, now)
     return (f"escalated {len(escalated)}, missed check-ins {len(missed)}, sent {sent}, failed {failed}, "
             f"reminders {reminded}")
 

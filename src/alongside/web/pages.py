@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from ..domain import accounts, monitoring, planning, services
+from ..domain import accounts, appointments, monitoring, planning, services
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -254,6 +254,8 @@ def _version(form: dict[str, str]) -> int:
 
 @router.get("/patients/{patient_id}/record/{slug}", response_class=HTMLResponse)
 def entries(request: Request, patient_id: UUID, slug: str, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    if slug == "appointments":
+        return _appointments(request, patient_id, current, uow)
     items = services.list_entries(uow, current.actor, patient_id, slug)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -261,6 +263,17 @@ def entries(request: Request, patient_id: UUID, slug: str, current: Visit = Depe
     may_write = uow.access.relationship(current.actor, patient_id).value in _writers(record_kind)
     return render(request, "entries.html", patient=patient, kind=record_kind, entries=items, may_write=may_write,
                   fields=build_form(record_kind.model, {}, {}, _zone(request)), zone=_zone(request))
+
+
+def _appointments(request: Request, patient_id: UUID, current: Visit, uow) -> HTMLResponse:
+    settings = request.app.state.settings
+    found = appointments.appointments(uow, current.actor, patient_id, settings.clock(), settings.service_time_zone)
+    patient = uow.patients.get(patient_id)
+    uow.commit()
+    record_kind = kind("appointments")
+    may_write = uow.access.relationship(current.actor, patient_id).value in _writers(record_kind)
+    return render(request, "appointments.html", patient=patient, kind=record_kind, found=found, may_write=may_write,
+                  fields=build_form(record_kind.model, {}, {}, _zone(request)))
 
 
 def _writers(record_kind) -> set[str]:

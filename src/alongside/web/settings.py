@@ -76,7 +76,10 @@ class Settings:
             notify=NotifySettings(smtp_host=os.environ.get("ALONGSIDE_SMTP_HOST"),
                                   smtp_port=int(os.environ.get("ALONGSIDE_SMTP_PORT", "25")),
                                   smtp_from=os.environ.get("ALONGSIDE_SMTP_FROM", "alongside@localhost"),
-                                  base_url=os.environ.get("ALONGSIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")),
+                                  base_url=os.environ.get("ALONGSIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+                                  time_zone=zone,
+                                  appointment_reminder_hours=float(
+                                      os.environ.get("ALONGSIDE_APPOINTMENT_REMINDER_HOURS", "24"))),
             monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
             clock=_clock_from_environment(),
             max_upload_bytes=int(os.environ.get("ALONGSIDE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
