@@ -38,7 +38,8 @@ def visits(client_for, world):
         ("appointments", {"starts_at": "2026-11-20T14:00:00+00:00", "kind": "oncology_clinic", "with_whom": "Dr Rao"}),
         ("appointments", {"starts_at": "2026-11-10T11:00:00+00:00", "kind": "scan"}),
         ("appointments", {"starts_at": "2026-12-02T09:30:00+00:00", "kind": "blood_test"}),
-        ("lab-results", {"taken_on": "2026-11-20", "test": "Neutrophils", "value": 1.1, "unit": "10*9/L"}),
+        ("lab-results", {"taken_on": "2026-11-20", "test": "Neutrophils", "value": 1.1, "unit": "10*9/L",
+                         "reference_low": 2.0, "reference_high": 7.5}),
         ("tumour-markers", {"taken_on": "2026-11-20", "marker": "ca15_3", "value": 48}),
         ("lab-results", {"taken_on": "2026-11-19", "test": "Platelets", "value": 190, "unit": "10*9/L"}),
         ("scans", {"performed_on": "2026-11-10", "modality": "ct", "impression": "stable"}),
@@ -55,7 +56,7 @@ def test_results_attach_to_the_appointment_they_came_from(visits, client_for, wo
     assert len(upcoming) == 1 and "2 Dec 2026, 09:30" in upcoming[0] and "Results from this appointment" not in upcoming[0]
     assert [card.split(" ")[0] for card in past] == ["Oncology", "Blood", "Scan"]  # latest first
     clinic, bloods, scan = past
-    assert "Neutrophils 1.1 10*9/L" in bloods and "CA 15-3" in bloods
+    assert "Neutrophils 1.1 10*9/L (below the normal range)" in bloods and "CA 15-3" in bloods
     assert "Platelets" not in page.text  # taken the day before: no appointment produced it
     assert "Results from this appointment" not in clinic  # a clinic produces no results of its own
     assert "Results from this appointment" in scan and "CT" in scan and "Stable" in scan

@@ -38,6 +38,20 @@ class AttachedResult:
     kind: RecordKind
     entry: Entry
 
+    @property
+    def against_range(self) -> str | None:
+        return against_range(self.entry.data)
+
+
+def against_range(result) -> str | None:
+    """'below' or 'above' a result's own normal range, when it has one and lies outside it."""
+    low, high = getattr(result, "reference_low", None), getattr(result, "reference_high", None)
+    if low is not None and result.value < low:
+        return "below"
+    if high is not None and result.value > high:
+        return "above"
+    return None
+
 
 @dataclass(frozen=True)
 class AppointmentWithResults:

@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints
 
 from ..clinical.supportive_care import SupportiveCarePrompt, SupportiveCareThresholds, supportive_care_prompt
 from .access import Action, authorise
-from .appointments import CONSULTATIONS
+from .appointments import CONSULTATIONS, against_range
 from .entries import Entry, Patient
 from .errors import Conflict, InvalidInput
 from .monitoring import grade_symptoms
@@ -412,7 +412,7 @@ def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) 
                     key=lambda c: c.data.submitted_at, reverse=True)
     wellbeing = [c.data.wellbeing for c in reversed(recent) if c.data.wellbeing is not None]
     results = [(r.data.taken_on, f"{r.data.test} {r.data.value:g} {r.data.unit} ({r.data.taken_on:%-d %b %Y})"
-                + (" — outside the normal range" if _outside(r.data) else ""))
+                + (" — outside the normal range" if against_range(r.data) else ""))
                for r in records["lab-results"] if day_after(r.data.taken_on)]
     results += [(m.data.taken_on, f"{m.data.marker.label} {m.data.value:g} {m.data.unit} ({m.data.taken_on:%-d %b %Y})")
                 for m in records["tumour-markers"] if day_after(m.data.taken_on)]
@@ -432,11 +432,6 @@ def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) 
         topics=[q for q in open_items if q.data.kind is QuestionKind.TOPIC],
         prompts=prompt_questions(),
     )
-
-
-def _outside(result) -> bool:
-    return (result.reference_low is not None and result.value < result.reference_low) or \
-        (result.reference_high is not None and result.value > result.reference_high)
 
 
 def add_question(uow, actor: Actor, patient_id: UUID, data: Any, today: date, entry_id: UUID | None = None) -> Entry:
