@@ -251,3 +251,82 @@ def test_a_profile_the_record_refuses_is_reported_and_the_rest_still_goes_in(new
 def test_what_the_server_does_not_do_is_an_operation_outcome(as_user, world):
     response = as_user(world.nurse).get("/fhir/r4/Encounter?patient=" + str(world.patient_b))
     assert response.status_code == 404 and response.json()["issue"][0]["code"] == "not-supported"
+
+
+# --- Results from a laboratory system -----------------------------------------------------------
+
+def _neutrophils(value: float, unit: str = "10*9/L", identifier: str = "lab-0001") -> dict:
+    return {"resourceType": "Observation", "status": "final",
+            "identifier": [{"system": "https://lab.example.org/results", "value": identifier}],
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "laboratory"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "751-8", "display": "Neutrophils"}]},
+            "subject": {"reference": "Patient/at-the-lab"}, "effectiveDateTime": "2026-11-23",
+            "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+            "referenceRange": [{"low": {"value": 2.0, "unit": "10*9/L"}, "high": {"value": 7.5, "unit": "10*9/L"}}]}
+
+
+def _lab_import(world) -> str:
+    return f"/api/v1/patients/{world.patient_a}/lab-results/import"
+
+
+def _neutrophil_values(client, world) -> list[float]:
+    results = client.get(f"/api/v1/patients/{world.patient_a}/lab-results").json()
+    return sorted(r["value"] for r in results if r["test"] == "Neutrophils" and r["taken_on"] == "2026-11-23")
+
+
+def test_one_observation_from_the_lab_imports_once_however_often_it_is_sent(as_user, world):
+    nurse = as_user(world.nurse)
+    for _ in range(2):
+        response = nurse.post(_lab_import(world), content=json.dumps(_neutrophils(1.4)),
+                              headers={"Content-Type": FHIR_JSON})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith(FHIR_JSON)
+        assert response.json()["resourceType"] == "OperationOutcome"
+    assert _neutrophil_values(nurse, world) == [1.4]
+
+
+def test_a_bundle_with_one_bad_result_imports_nothing_and_names_it(as_user, world):
+    nurse = as_user(world.nurse)
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _neutrophils(1.4, identifier="lab-1")},
+        {"resource": _neutrophils(1.5, unit="mmol/L", identifier="lab-2")}]}
+    response = nurse.post(_lab_import(world), content=json.dumps(bundle), headers={"Content-Type": FHIR_JSON})
+    assert response.status_code == 422
+    errors = [i for i in response.json()["issue"] if i["severity"] == "error"]
+    assert len(errors) == 1 and errors[0]["expression"][0].startswith("Bundle.entry[1]")
+    assert _neutrophil_values(nurse, world) == []  # the good one was not written either
+
+
+def test_lab_import_reads_observations_only_and_refuses_what_is_not_json(as_user, world):
+    nurse = as_user(world.nurse)
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": {"resourceType": "Patient"}}, {"resource": _neutrophils(1.4)}]}
+    response = nurse.post(_lab_import(world), content=json.dumps(bundle), headers={"Content-Type": FHIR_JSON})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "Bundle.entry"
+    response = nurse.post(_lab_import(world), content="{not json", headers={"Content-Type": FHIR_JSON})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body"
+    assert _neutrophil_values(nurse, world) == []
+
+
+def test_only_those_who_may_add_results_can_import_them(as_user, world):
+    observation = json.dumps(_neutrophils(1.4))
+    for person, status in ((world.carer, 403), (world.stranger, 404), (world.bella, 404)):
+        response = as_user(person).post(_lab_import(world), content=observation, headers={"Content-Type": FHIR_JSON})
+        assert response.status_code == status, (person.email, response.text)
+    assert _neutrophil_values(as_user(world.nurse), world) == []
+
+
+def test_the_import_page_takes_a_fhir_file_and_lists_its_problems(as_user, world):
+    nurse = as_user(world.nurse)
+    page = nurse.get(f"/patients/{world.patient_a}/lab-results/import")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    url = f"/patients/{world.patient_a}/lab-results/import"
+    bad = json.dumps(_neutrophils(-1)).encode()
+    response = nurse.post(url, data={"csrf_token": token}, files={"file": ("result.json", bad, FHIR_JSON)})
+    assert response.status_code == 422 and "Nothing was imported" in response.text
+    assert "is not a possible neutrophils result" in response.text and _neutrophil_values(nurse, world) == []
+    good = json.dumps(_neutrophils(1.4)).encode()
+    response = nurse.post(url, data={"csrf_token": token}, files={"file": ("result.json", good, FHIR_JSON)})
+    assert response.status_code == 303 and "imported=1" in response.headers["location"]
+    assert _neutrophil_values(nurse, world) == [1.4]

@@ -19,7 +19,8 @@ from uuid import UUID
 from ..domain import monitoring, services
 from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..domain.people import Actor
-from ..domain.records import CancerProfile, PatientDetails, validate
+from ..domain.access import Action, authorise
+from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, validate
 from .outcome import ImportReport, Issue
 from .reading import BundleReader, Plan
 
@@ -60,6 +61,20 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
         return report
     _write(uow, actor, plan, target, team_id, report, all_or_nothing)
     return report
+
+
+def import_results(uow, actor: Actor, patient_id: UUID, document: Any) -> ImportReport:
+    """Results sent by a laboratory system into an existing record: one Observation, or a Bundle
+    of them. All or nothing, like the CSV import: one bad result and nothing is written."""
+    authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["lab-results"], what="lab-results-import")
+    if isinstance(document, dict) and document.get("resourceType") == "Observation":
+        document = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": document}]}
+    if isinstance(document, dict) and isinstance(document.get("entry"), list):
+        kinds = {(e.get("resource") or {}).get("resourceType") for e in document["entry"] if isinstance(e, dict)}
+        if other := sorted(str(k) for k in kinds - {"Observation"}):
+            raise InvalidInput(f"Only Observation resources are read here, not {', '.join(other)}: "
+                               "import a whole record with `alongside fhir import`", field="Bundle.entry")
+    return import_bundle(uow, actor, document, patient_id, all_or_nothing=True)
 
 
 # --- Writing, through the use cases ---------------------------------------------------------

@@ -1,11 +1,13 @@
 """JSON API under /api/v1. Each route parses, calls one use case, commits, and answers."""
 
 import io
+import json
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, create_model
 
 from ..clinical.contacts import Level
@@ -14,6 +16,7 @@ from ..domain.errors import InvalidInput
 from ..domain.entries import Entry, Patient
 from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind
+from ..fhir.importer import import_results
 from .context import SESSION_COOKIE, Visit, api_visit, client_address, unit_of_work
 
 router = APIRouter(prefix="/api/v1")
@@ -141,21 +144,41 @@ def export_record(patient_id: UUID, current: Visit = Depends(api_visit), uow=Dep
 
 
 @router.post("/patients/{patient_id}/lab-results/import", tags=["Results"],
-             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}})
+             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}},
+                                                         "application/fhir+json": {"schema": {"type": "object"}}},
+                                             "required": True}})
 async def import_lab_results(request: Request, patient_id: UUID, current: Visit = Depends(api_visit),
                              uow=Depends(unit_of_work)):
-    """Blood results as CSV (columns: taken_on,test,value,unit,reference_low,reference_high,loinc,laboratory).
-    All or nothing: a bad row is named in the problem and nothing is imported."""
+    """Blood results as CSV (columns: taken_on,test,value,unit,reference_low,reference_high,loinc,laboratory),
+    or as FHIR JSON (`application/fhir+json`: one Observation or a Bundle of them), answered with an
+    OperationOutcome. All or nothing: a bad row or resource is named and nothing is imported."""
     try:
         text = (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The body is not UTF-8 text", field="body") from None
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() in FHIR_MEDIA_TYPES:
+        return _import_fhir_results(uow, current, patient_id, text)
     settings = request.app.state.settings
     report = results.import_lab_results(uow, current.actor, patient_id, io.StringIO(text, newline=""),
                                         settings.monitoring.thresholds, settings.clock())
     uow.commit()
     return {"added": report.added, "already_there": report.already_there,
             "alerts": [alert_json(a) for a in report.alerts]}
+
+
+FHIR_MEDIA_TYPES = ("application/fhir+json", "application/json")
+
+
+def _import_fhir_results(uow, current: Visit, patient_id: UUID, text: str) -> JSONResponse:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"The body is not JSON ({exc})", field="body") from None
+    report = import_results(uow, current.actor, patient_id, document)
+    if report.written:
+        uow.commit()
+    return JSONResponse(report.outcome(), status_code=200 if report.written else 422,
+                        media_type="application/fhir+json")
 
 
 @router.get("/patients/{patient_id}/timeline", tags=["Results"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from ..domain import results, services
 from ..domain.errors import InvalidInput
+from ..fhir.importer import import_results
 from ..reports import timeline as timeline_charts
 from .context import Visit, unit_of_work, visit
 from .pages import posted_with_files, render, see_other
@@ -44,6 +46,8 @@ async def import_csv(request: Request, patient_id: UUID, current: Visit = Depend
     try:
         if upload is None or not upload.filename:
             raise InvalidInput("Choose a CSV file to import", field="file")
+        if upload.filename.lower().endswith(".json"):
+            return _import_fhir(request, uow, current, patient_id, upload.file.read())
         text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
         report = results.import_lab_results(uow, current.actor, patient_id, _decoded(text),
                                             settings.monitoring.thresholds, settings.clock())
@@ -56,6 +60,24 @@ async def import_csv(request: Request, patient_id: UUID, current: Visit = Depend
                       errors=errors, summary=exc.detail)
     uow.commit()
     return see_other(f"/patients/{patient_id}/timeline?imported={report.added}&skipped={report.already_there}")
+
+
+def _import_fhir(request: Request, uow, current: Visit, patient_id: UUID, body: bytes):
+    """A FHIR JSON file from a laboratory system: one Observation or a Bundle of them."""
+    try:
+        document = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidInput("The file is not FHIR JSON: it could not be read as JSON", field="file") from None
+    report = import_results(uow, current.actor, patient_id, document)
+    if not report.written:
+        uow.rollback()
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        errors = [{"field": None, "message": issue.diagnostics} for issue in report.errors]
+        return render(request, "lab_import.html", 422, patient=patient, columns=results.CSV_COLUMNS,
+                      errors=errors, summary="Nothing was imported: the file has problems")
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/timeline?imported={report.created}&skipped={report.unchanged + report.updated}")
 
 
 def _decoded(text: io.TextIOWrapper):
