@@ -158,15 +158,16 @@ def test_severe_and_worsening_symptoms_alert_with_their_values(clocked, lines, w
     assert any(s["symptom"].startswith("Feeling sick") for s in body["self_care"])
 
 
-def test_fever_is_red_on_chemotherapy_and_amber_during_a_break(clocked, lines, world, as_user):
+def test_fever_is_red_on_chemotherapy_and_amber_six_weeks_into_a_break(clocked, lines, world, as_user):
     _, _, client_for = clocked
     nurse = as_user(world.nurse)
     course = nurse.post(f"/api/v1/patients/{world.patient_a}/treatment-courses",
-                        json={"modality": "chemotherapy", "name": "Capecitabine", "start_date": "2026-10-01"}).json()
+                        json={"modality": "chemotherapy", "name": "Capecitabine", "start_date": "2026-08-01"}).json()
     alice = client_for(world.alice)
     assert alice.post(check_ins(world), json={"temperature_c": 38.2}).json()["whom_to_call"]["level"] == "red"
+    # The last dose on 9 October, 50 days before Saturday 28 November: past the 42-day window.
     nurse.post(f"/api/v1/patients/{world.patient_a}/treatment-breaks",
-               json={"course_id": course["id"], "start_date": "2026-11-20", "reason": "side_effects"})
+               json={"course_id": course["id"], "start_date": "2026-10-10", "reason": "side_effects"})
     assert alice.post(check_ins(world), json={"temperature_c": 38.2}).json()["whom_to_call"]["level"] == "amber"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from html import unescape
 
 import pytest
@@ -77,12 +78,13 @@ def test_a_bad_break_is_refused_naming_the_field_and_the_form_keeps_what_was_typ
     assert count(engine, t.TreatmentBreakRow, patient_id=world.patient_a) == 0
 
 
-def test_a_break_pauses_the_chemotherapy_fever_rule_and_ending_it_brings_the_rule_back(client_for, world, on_chemo,
-                                                                                       engine):
+def test_a_long_break_pauses_the_chemotherapy_fever_rule_and_ending_it_brings_the_rule_back(client_for, world,
+                                                                                            on_chemo, engine):
     nurse, alice = on_chemo["nurse"], client_for(world.alice)
     assert fever_level(alice, world) == "red"
+    # The last capecitabine was on 30 September: 56 days before today, past the six-week window.
     response = nurse.post(f"/patients/{world.patient_a}/treatment-breaks/new",
-                          data={"course_id": on_chemo["chemo"], "start_date": "2026-11-20", "planned": "on",
+                          data={"course_id": on_chemo["chemo"], "start_date": "2026-10-01", "planned": "on",
                                 "reason": "special_occasion", "csrf_token": csrf(nurse)})
     assert response.status_code == 303
     assert fever_level(alice, world) == "amber"
@@ -92,7 +94,7 @@ def test_a_break_pauses_the_chemotherapy_fever_rule_and_ending_it_brings_the_rul
     page = nurse.get(f"/patients/{world.patient_a}/treatments").text
     assert f"/treatment-breaks/{pause['id']}/end" in page
     bad = nurse.post(f"/patients/{world.patient_a}/treatment-breaks/{pause['id']}/end",
-                     data={"end_date": "2026-11-01", "version": pause["version"], "csrf_token": csrf(nurse)})
+                     data={"end_date": "2026-09-01", "version": pause["version"], "csrf_token": csrf(nurse)})
     assert bad.status_code == 422 and 'id="e-end_date"' in bad.text
     ended = nurse.post(f"/patients/{world.patient_a}/treatment-breaks/{pause['id']}/end",
                        data={"end_date": "2026-11-24", "version": pause["version"], "csrf_token": csrf(nurse)})
@@ -101,6 +103,33 @@ def test_a_break_pauses_the_chemotherapy_fever_rule_and_ending_it_brings_the_rul
     again = nurse.post(f"/patients/{world.patient_a}/treatment-breaks/{pause['id']}/end",
                        data={"end_date": "2026-11-25", "version": pause["version"] + 1, "csrf_token": csrf(nurse)})
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize("break_starts, level", [
+    ("2026-11-20", "red"),  # last dose 19 November: white cells may still be falling
+    ("2026-10-15", "red"),  # last dose 14 October: 42 days ago, the last day of the window
+    ("2026-10-14", "amber"),  # last dose 13 October: 43 days ago
+])
+def test_a_fever_stays_possible_neutropenic_sepsis_for_six_weeks_after_the_last_dose(client_for, world, on_chemo,
+                                                                                    break_starts, level):
+    nurse, alice = on_chemo["nurse"], client_for(world.alice)
+    assert nurse.post(api(world, "treatment-breaks"), json={"course_id": on_chemo["chemo"], "start_date": break_starts,
+                                                             "reason": "side_effects"}).status_code == 201
+    assert fever_level(alice, world) == level
+    asked = "feeling_unwell_on_chemo" in alice.get(f"/patients/{world.patient_a}/check-in").text
+    assert asked is (level == "red")
+
+
+def test_the_window_after_the_last_dose_is_a_team_setting(database_url, engine, world, on_chemo):
+    on_chemo["nurse"].post(api(world, "treatment-breaks"), json={"course_id": on_chemo["chemo"],
+                                                                 "start_date": "2026-11-20", "reason": "side_effects"})
+    settings = Settings(database_url=database_url, cookie_secure=False, clock=lambda: NOW)
+    settings = replace(settings, monitoring=replace(settings.monitoring, fever_rule_days_after_treatment=0))
+    app = create_app(settings)
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as alice:
+        alice.headers.update(sign_in(alice, world.alice))
+        assert fever_level(alice, world) == "amber"  # only while it is being given
+    app.state.engine.dispose()
 
 
 def test_only_the_team_starts_a_break(client_for, world, on_chemo, engine):
@@ -155,7 +184,7 @@ def test_a_stop_decision_without_a_date_is_refused_and_nothing_is_saved(client_f
 def test_stopping_ends_anticancer_treatment_only_and_the_check_in_adapts(client_for, world, on_chemo, engine):
     nurse, alice = on_chemo["nurse"], client_for(world.alice)
     assert nurse.post(api(world, "treatment-breaks"), json={
-        "course_id": on_chemo["chemo"], "start_date": "2026-11-15", "reason": "side_effects"}).status_code == 201
+        "course_id": on_chemo["chemo"], "start_date": "2026-09-15", "reason": "side_effects"}).status_code == 201
     response = nurse.post(f"/patients/{world.patient_a}/stop-treatment", data={**STOP, "csrf_token": csrf(nurse)})
     assert response.status_code == 303
     chemo = nurse.get(f"{api(world, 'treatment-courses')}/{on_chemo['chemo']}").json()
@@ -164,7 +193,8 @@ def test_stopping_ends_anticancer_treatment_only_and_the_check_in_adapts(client_
     assert nurse.get(api(world, "treatment-breaks")).json()[0]["end_date"] == "2026-11-20"
     (decision,) = nurse.get(api(world, "decisions")).json()
     assert decision["stops_anticancer_treatment_on"] == "2026-11-20"
-    # Check-ins and contacts go on; a fever is now the team's today, not neutropenic sepsis.
+    # Check-ins and contacts go on; the last capecitabine was in September, so a fever is now
+    # the team's today, not neutropenic sepsis.
     assert fever_level(alice, world) == "amber"
     assert "feeling_unwell_on_chemo" not in alice.get(f"/patients/{world.patient_a}/check-in").text
     assert "01632 960999" in alice.get(f"/patients/{world.patient_a}").text
@@ -172,13 +202,14 @@ def test_stopping_ends_anticancer_treatment_only_and_the_check_in_adapts(client_
     assert "Anticancer treatment stopped on 20 November 2026" in summary
 
 
-def test_a_stop_decision_recorded_without_ending_courses_still_stops_the_chemotherapy_rule(client_for, world, on_chemo):
+@pytest.mark.parametrize("stops_on, level", [("2026-10-01", "amber"), ("2026-11-20", "red")])
+def test_a_stop_decision_recorded_without_ending_courses_still_ends_the_chemotherapy_rule_after_six_weeks(
+        client_for, world, on_chemo, stops_on, level):
     nurse, alice = on_chemo["nurse"], client_for(world.alice)
-    assert nurse.post(api(world, "decisions"), json={**{k: STOP[k] for k in ("decided_on", "participants",
-                                                                                "options_discussed")},
-                                                     "chosen": "Supportive care only",
-                                                     "stops_anticancer_treatment_on": "2026-11-20"}).status_code == 201
-    assert fever_level(alice, world) == "amber"
+    assert nurse.post(api(world, "decisions"), json={**{k: STOP[k] for k in ("participants", "options_discussed")},
+                                                     "decided_on": stops_on, "chosen": "Supportive care only",
+                                                     "stops_anticancer_treatment_on": stops_on}).status_code == 201
+    assert fever_level(alice, world) == level
 
 
 def test_only_the_team_records_a_stop(client_for, world, on_chemo, engine):

@@ -12,7 +12,7 @@ from alongside.domain.errors import InvalidInput
 from alongside.domain.planning import best_response, duration_text
 from alongside.domain.records import Decision, TreatmentBreak, TreatmentCourse
 from alongside.domain.treatment_plan import (
-    check_break_fits, check_course_fits, is_anticancer, supportive_care_only_since,
+    check_break_fits, check_course_fits, is_anticancer, last_given, supportive_care_only_since,
 )
 from alongside.domain.vocab import ScanImpression
 
@@ -124,3 +124,30 @@ def test_best_response_is_the_best_scan_impression_and_never_a_not_evaluable_one
                                          (800, "2 years 2 months"), (730, "2 years")])
 def test_durations_read_as_people_say_them(days, text):
     assert duration_text(days) == text
+
+
+# --- The last day a treatment was given (the fever rule's window counts from it) ----------------
+
+def break_of(course_entry, start, end=None) -> Entry:
+    return entry(TreatmentBreak(course_id=course_entry.id, start_date=start, end_date=end, reason="side_effects"))
+
+
+CAPE = entry(course(2, date(2025, 3, 1)))
+
+
+@pytest.mark.parametrize("breaks, stopped, on, expected", [
+    ([], None, date(2025, 5, 1), date(2025, 5, 1)),  # running: today
+    ([], None, date(2025, 2, 1), None),  # not begun
+    ([(date(2025, 4, 10), None)], None, date(2025, 5, 1), date(2025, 4, 9)),  # on an open break
+    ([(date(2025, 4, 10), date(2025, 4, 20))], None, date(2025, 5, 1), date(2025, 5, 1)),  # the break is over
+    ([(date(2025, 4, 1), date(2025, 4, 9)), (date(2025, 4, 10), None)], None, date(2025, 5, 1), date(2025, 3, 31)),
+    ([], date(2025, 4, 15), date(2025, 5, 1), date(2025, 4, 15)),  # stopped by a decision
+    ([(date(2025, 3, 1), None)], None, date(2025, 5, 1), None),  # on a break from its first day: never given
+])
+def test_the_last_day_given_steps_back_over_breaks_and_stops(breaks, stopped, on, expected):
+    assert last_given(CAPE, [break_of(CAPE, *b) for b in breaks], stopped, on) == expected
+
+
+def test_a_course_that_ended_was_last_given_on_its_end_date_and_other_courses_breaks_do_not_count():
+    ended = entry(course(1, date(2024, 1, 1), date(2024, 12, 31)))
+    assert last_given(ended, [break_of(CAPE, date(2024, 12, 1))], None, date(2025, 5, 1)) == date(2024, 12, 31)

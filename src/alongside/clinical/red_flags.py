@@ -25,6 +25,11 @@ from .contacts import Level
 # UKONS triage tool v3: a temperature of 37.5 C or more, or 36.0 C or less, on SACT is red.
 FEVER_AT_OR_ABOVE_C = 37.5
 LOW_TEMPERATURE_AT_OR_BELOW_C = 36.0
+# How long after the last dose of chemotherapy (or an antibody-drug conjugate) a fever is still
+# treated as possible neutropenic sepsis: white cells may stay low for weeks, and the UKONS tool
+# asks about treatment received, not only treatment running. Six weeks, a window many UK acute
+# oncology services use; a team setting (see docs/clinical-rules.md).
+FEVER_RULE_DAYS_AFTER_TREATMENT = 42
 # Readings outside this range cannot be a body temperature in degrees Celsius.
 PLAUSIBLE_TEMPERATURE_C = (30.0, 45.0)
 

@@ -15,14 +15,16 @@ from uuid import UUID, uuid4
 from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in
 from ..clinical.contacts import Level, Line, Purpose, Routing, route
 from ..clinical.pro_ctcae import composite_grade
-from ..clinical.red_flags import BY_CODE, FEVER_AT_OR_ABOVE_C, RaisedFlag, highest_level, raised_flags
+from ..clinical.red_flags import (
+    BY_CODE, FEVER_AT_OR_ABOVE_C, FEVER_RULE_DAYS_AFTER_TREATMENT, RaisedFlag, highest_level, raised_flags,
+)
 from .access import Action, authorise
 from .entries import Entry
 from .errors import AccessDenied, Conflict, NotFound
 from .instrument import instrument
 from .people import Actor, Relationship
 from .records import RECORD_KINDS, CheckIn, validate
-from .treatment_plan import supportive_care_only_since
+from .treatment_plan import last_given, supportive_care_only_since
 from .vocab import CheckInBy, Modality, Role
 
 # Treatments during which a fever may be neutropenic sepsis (UKONS: systemic anti-cancer
@@ -92,6 +94,7 @@ class MonitoringSettings:
     bank_holidays: frozenset[date] = frozenset()
     time_zone: str = "Europe/London"
     fever_at_or_above: float = FEVER_AT_OR_ABOVE_C
+    fever_rule_days_after_treatment: int = FEVER_RULE_DAYS_AFTER_TREATMENT
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
         return _outcome(uow, patient_id, existing, uow.alerts.for_check_in(existing.id), settings, now, repeated=True)
     data = {"submitted_at": now.isoformat(), **data, "submitted_by": _submitted_by(relationship)}
     model: CheckIn = validate(CheckIn, data, now)
-    treatment = _TreatmentNow.of(uow, patient_id, model.submitted_at.date())
+    treatment = _TreatmentNow.of(uow, patient_id, model.submitted_at.date(), settings.fever_rule_days_after_treatment)
     grades = grade_symptoms(model)
     flags = raised_flags(model.red_flags, model.temperature_c, treatment.myelosuppressive, settings.fever_at_or_above)
     previous, baseline = _comparisons(uow, patient_id, model.submitted_at, treatment.started)
@@ -142,23 +145,19 @@ def record_earlier_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str,
 
 @dataclass(frozen=True)
 class _TreatmentNow:
-    myelosuppressive: bool  # chemotherapy or an antibody-drug conjugate, not on a break
+    # Chemotherapy or an antibody-drug conjugate given within the fever window: white cells
+    # can stay low for weeks after the last dose, so a break or a stop does not end the risk.
+    myelosuppressive: bool
     started: date | None  # when the most recent current course began
 
     @classmethod
-    def of(cls, uow, patient_id: UUID, on: date) -> _TreatmentNow:
+    def of(cls, uow, patient_id: UUID, on: date, window_days: int = FEVER_RULE_DAYS_AFTER_TREATMENT) -> _TreatmentNow:
         courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
         breaks = uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
-        paused = {b.data.course_id for b in breaks
-                  if b.data.start_date <= on and (b.data.end_date is None or b.data.end_date >= on)}
-        running = [c for c in courses if c.data.start_date <= on and (c.data.end_date is None or c.data.end_date >= on)]
-        # After a decision to stop anticancer treatment, nothing begun before it counts as given,
-        # even where a course was left without a stop date.
         stopped = supportive_care_only_since(uow.records.list(patient_id, RECORD_KINDS["decisions"]), courses, on)
-        if stopped is not None:
-            running = [c for c in running if c.data.start_date > stopped]
+        given = [last_given(c, breaks, stopped, on) for c in courses if c.data.modality in MYELOSUPPRESSIVE]
         current = [c for c in courses if c.data.is_current]
-        return cls(myelosuppressive=any(c.data.modality in MYELOSUPPRESSIVE and c.id not in paused for c in running),
+        return cls(myelosuppressive=any(day is not None and (on - day).days <= window_days for day in given),
                    started=max((c.data.start_date for c in current), default=None))
 
 
@@ -182,8 +181,9 @@ def grade_symptoms(check_in: CheckIn) -> dict[str, int]:
     return grades
 
 
-def on_myelosuppressive_treatment(uow, patient_id: UUID, on: date) -> bool:
-    return _TreatmentNow.of(uow, patient_id, on).myelosuppressive
+def on_myelosuppressive_treatment(uow, patient_id: UUID, on: date,
+                                  window_days: int = FEVER_RULE_DAYS_AFTER_TREATMENT) -> bool:
+    return _TreatmentNow.of(uow, patient_id, on, window_days).myelosuppressive
 
 
 def _comparisons(uow, patient_id: UUID, at: datetime, started: date | None) -> tuple[Scores | None, Scores | None]:
@@ -217,7 +217,8 @@ def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings:
              flags: list[RaisedFlag] | None = None) -> CheckInOutcome:
     check_in: CheckIn = entry.data
     if flags is None:
-        on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date())
+        on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date(),
+                                                 settings.fever_rule_days_after_treatment)
         flags = raised_flags(check_in.red_flags, check_in.temperature_c, on_chemo, settings.fever_at_or_above)
     level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
     routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
@@ -238,10 +239,11 @@ def check_in_outcome(uow, actor: Actor, patient_id: UUID, check_in_id: UUID, set
                     repeated=True)
 
 
-def on_chemotherapy_now(uow, actor: Actor, patient_id: UUID, today: date) -> bool:
+def on_chemotherapy_now(uow, actor: Actor, patient_id: UUID, today: date,
+                        window_days: int = FEVER_RULE_DAYS_AFTER_TREATMENT) -> bool:
     """Whether the check-in should ask the chemotherapy-only questions today."""
     authorise(uow, actor, patient_id, Action.READ, what="check-in-form")
-    return on_myelosuppressive_treatment(uow, patient_id, today)
+    return on_myelosuppressive_treatment(uow, patient_id, today, window_days)
 
 
 def alert_view(uow, actor: Actor, alert_id: UUID) -> tuple[Alert, Entry | None]:

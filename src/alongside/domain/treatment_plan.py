@@ -9,7 +9,7 @@ entries and call these before anything is saved, so bad input is refused whole.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from .entries import Entry
@@ -86,3 +86,18 @@ def supportive_care_only_since(decisions: Iterable[Entry], courses: Iterable[Ent
     stopped = max(stops)
     restarted = any(is_anticancer(c.data) and stopped < c.data.start_date <= on for c in courses)
     return None if restarted else stopped
+
+
+def last_given(course: Entry, breaks: Iterable[Entry], stopped: date | None, on: date) -> date | None:
+    """The last day on or before `on` that `course` was being given: not after it ended, not
+    after a decision to stop anticancer treatment (`stopped`), and not on one of its breaks.
+    None when it had not begun by `on`."""
+    data: TreatmentCourse = course.data
+    if data.start_date > on:
+        return None
+    last = min(d for d in (on, data.end_date, stopped if stopped and stopped >= data.start_date else None) if d)
+    own = sorted((b.data for b in breaks if b.data.course_id == course.id), key=lambda b: b.start_date, reverse=True)
+    for pause in own:  # latest first, so back-to-back breaks are stepped over one after another
+        if pause.start_date <= last and (pause.end_date is None or pause.end_date >= last):
+            last = pause.start_date - timedelta(days=1)
+    return last if last >= data.start_date else None

@@ -422,7 +422,8 @@ def _account_page(request, patient, users, values, errors, status=200):
 def check_in_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
     patient = services.read_patient(uow, current.actor, patient_id)
     settings = request.app.state.settings
-    on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date())
+    on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
+                                              settings.monitoring.fever_rule_days_after_treatment)
     uow.commit()
     return _check_in_page(request, patient, on_chemo, {}, {})
 
@@ -446,7 +447,8 @@ async def submit_check_in(request: Request, patient_id: UUID, current: Visit = D
     except InvalidInput as exc:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
-        on_chemo = monitoring.on_myelosuppressive_treatment(uow, patient_id, settings.clock().date())
+        on_chemo = monitoring.on_myelosuppressive_treatment(uow, patient_id, settings.clock().date(),
+                                                            settings.monitoring.fever_rule_days_after_treatment)
         return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422)
     uow.commit()
     return see_other(f"/patients/{patient_id}/check-ins/{outcome.check_in.id}")

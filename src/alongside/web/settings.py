@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from ..clinical.supportive_care import SupportiveCareThresholds
+from ..clinical.red_flags import FEVER_RULE_DAYS_AFTER_TREATMENT
 from ..domain.accounts import SessionPolicy
 from ..domain.monitoring import MonitoringSettings
 from ..notify import NotifySettings
@@ -72,7 +73,10 @@ class Settings:
             service_time_zone=zone,
             cookie_secure=os.environ.get("ALONGSIDE_COOKIE_SECURE", "true").lower() not in {"0", "false", "no"},
             monitoring=MonitoringSettings(bank_holidays=load_bank_holidays(os.environ.get("ALONGSIDE_BANK_HOLIDAYS")),
-                                          time_zone=zone),
+                                          time_zone=zone,
+                                          fever_rule_days_after_treatment=int(os.environ.get(
+                                              "ALONGSIDE_FEVER_RULE_DAYS_AFTER_TREATMENT",
+                                              FEVER_RULE_DAYS_AFTER_TREATMENT))),
             notify=NotifySettings(smtp_host=os.environ.get("ALONGSIDE_SMTP_HOST"),
                                   smtp_port=int(os.environ.get("ALONGSIDE_SMTP_PORT", "25")),
                                   smtp_from=os.environ.get("ALONGSIDE_SMTP_FROM", "alongside@localhost"),
