@@ -12,7 +12,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Iterable
+from typing import Collection, Iterable
 from uuid import UUID
 
 from ..clinical import ctcae
@@ -74,8 +74,29 @@ class _Raw:
     high: float | None
 
 
-def lab_series(labs: list[Entry[LabResult]], courses: list[Entry[TreatmentCourse]]) -> dict[str, LabSeries]:
-    """Every blood test in its canonical unit, oldest first, graded against its own baseline."""
+def lab_series(labs: list[Entry[LabResult]], courses: list[Entry[TreatmentCourse]],
+               keys: Collection[str] | None = None) -> dict[str, LabSeries]:
+    """Every blood test (or those of `keys`) in its canonical unit, oldest first, graded against
+    its own baseline."""
+    return _graded_series(*_by_test(labs), courses, keys)
+
+
+def _graded_series(raw: dict[str, list[_Raw]], labels: dict[str, tuple[str, str]],
+                   courses: list[Entry[TreatmentCourse]], keys: Collection[str] | None) -> dict[str, LabSeries]:
+    starts = _line_starts(courses)
+    series = {}
+    for key, readings in raw.items():
+        if keys is not None and key not in keys:
+            continue
+        readings.sort(key=lambda r: r.taken_on)
+        days = [r.taken_on for r in readings]
+        label, unit = labels[key]
+        series[key] = LabSeries(key, label, unit, [_graded(key, unit, r, readings, days, starts) for r in readings])
+    return series
+
+
+def _by_test(labs: list[Entry[LabResult]]) -> tuple[dict[str, list[_Raw]], dict[str, tuple[str, str]]]:
+    """Results grouped by test, in its canonical unit, with each test's (name, unit)."""
     raw: dict[str, list[_Raw]] = defaultdict(list)
     tests: dict[str, LabTest | None] = {}
     labels: dict[str, tuple[str, str]] = {}
@@ -89,14 +110,7 @@ def lab_series(labs: list[Entry[LabResult]], courses: list[Entry[TreatmentCourse
         raw[key].append(_Raw(entry.id, result.taken_on, convert(result.value), f"{result.value:g} {result.unit}",
                              _maybe(convert, result.reference_low), _maybe(convert, result.reference_high)))
     _add_adjusted_calcium(raw, tests, labels)
-    starts = _line_starts(courses)
-    series = {}
-    for key, readings in raw.items():
-        readings.sort(key=lambda r: r.taken_on)
-        days = [r.taken_on for r in readings]
-        label, unit = labels[key]
-        series[key] = LabSeries(key, label, unit, [_graded(key, unit, r, readings, days, starts) for r in readings])
-    return series
+    return raw, labels
 
 
 def _maybe(convert, value: float | None) -> float | None:
@@ -421,8 +435,9 @@ def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
     everything = uow.records.everything(patient_id, ["treatment-courses", "treatment-breaks", "decisions",
                                                       "tumour-markers", "lab-results", "scans"])
     courses = everything["treatment-courses"]
-    series = lab_series(everything["lab-results"], courses)
-    chosen = [k for k in (labs or DEFAULT_LABS) if k in series]
+    by_test, labels = _by_test(everything["lab-results"])
+    chosen = [k for k in (labs or DEFAULT_LABS) if k in labels]
+    series = _graded_series(by_test, labels, courses, chosen)  # only the charts shown are graded
     scans = scan_readings(everything["scans"], courses)
     days = SPANS.get(span, SPANS["1y"])[1]
     # Check-ins are only drawn, never trended here: read just those in the window.
@@ -437,7 +452,7 @@ def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
         worst_grade=[(e.data.submitted_at, max(grade_symptoms(e.data).values(), default=0)) for e in check_ins],
         markers=marker_series(everything["tumour-markers"], courses),
         labs=[series[k] for k in chosen],
-        lab_choices=sorted(((s.key, s.label) for s in series.values()), key=lambda c: c[1]),
+        lab_choices=sorted(((key, label) for key, (label, _) in labels.items()), key=lambda c: c[1]),
         scans=scans,
     )
 
