@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
-from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in
+from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in, symptom_level
 from ..clinical.contacts import Level, Line, Purpose, Routing, route
 from ..clinical.pro_ctcae import composite_grade
 from ..clinical.red_flags import (
@@ -98,6 +98,16 @@ class MonitoringSettings:
 
 
 @dataclass(frozen=True)
+class SelfCareAdvice:
+    """What she can do about one symptom, at that symptom's own level."""
+
+    code: str
+    symptom: str  # its label, as the check-in asked it
+    level: Level
+    text: str
+
+
+@dataclass(frozen=True)
 class CheckInOutcome:
     check_in: Entry
     grades: dict[str, int]
@@ -105,7 +115,7 @@ class CheckInOutcome:
     alerts: list[Alert]
     routing: Routing
     advice: str
-    self_care: list[tuple[str, str]]
+    self_care: list[SelfCareAdvice]  # red first, then amber, then green
     repeated: bool = False  # the same submission was received before
 
 
@@ -220,13 +230,28 @@ def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings:
         on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date(),
                                                  settings.fever_rule_days_after_treatment)
         flags = raised_flags(check_in.red_flags, check_in.temperature_c, on_chemo, settings.fever_at_or_above)
-    level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
-    routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
     grades = grade_symptoms(check_in) if grades is None else grades
+    self_care = symptom_advice(grades, flags, settings.thresholds)
+    level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
+    # The headline never says less than the advice beside it (a team may make severe symptoms red).
+    level = min([level] + [a.level for a in self_care], key=LEVEL_ORDER.__getitem__)
+    routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
+    return CheckInOutcome(entry, grades, flags, alerts, routing, instrument().advice[level.value], self_care, repeated)
+
+
+def symptom_advice(grades: dict[str, int], flags: list[RaisedFlag],
+                   thresholds: AlertThresholds = AlertThresholds()) -> list[SelfCareAdvice]:
+    """Self-care advice for each symptom reported or flagged, at the symptom's own level
+    (clinical/alert_rules.py `symptom_level`), the most urgent first."""
     questions = instrument()
-    self_care = [(questions.symptom(code).label, questions.self_care[code]) for code, grade in grades.items()
-                 if grade >= 1 and code in questions.self_care]
-    return CheckInOutcome(entry, grades, flags, alerts, routing, questions.advice[level.value], self_care, repeated)
+    raised = {flag.code: flag.level for flag in flags}
+    found = []
+    for symptom in questions.symptoms:
+        advice = questions.self_care[symptom.code]
+        level = symptom_level(grades.get(symptom.code), [raised[f] for f in advice.flags if f in raised], thresholds)
+        if level is not None:
+            found.append(SelfCareAdvice(symptom.code, symptom.label, level, advice.at(level.value)))
+    return sorted(found, key=lambda a: LEVEL_ORDER[a.level])
 
 
 def check_in_outcome(uow, actor: Actor, patient_id: UUID, check_in_id: UUID, settings: MonitoringSettings,
