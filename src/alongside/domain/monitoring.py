@@ -18,7 +18,7 @@ from ..clinical.pro_ctcae import composite_grade
 from ..clinical.red_flags import (
     BY_CODE, FEVER_AT_OR_ABOVE_C, FEVER_RULE_DAYS_AFTER_TREATMENT, RaisedFlag, highest_level, raised_flags,
 )
-from .access import Action, authorise
+from .access import Action, authorise, permits
 from .entries import Entry
 from .errors import AccessDenied, Conflict, NotFound
 from .instrument import instrument
@@ -138,7 +138,64 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     findings = evaluate(Scores(grades, dict(model.burden)), previous, baseline, flags, settings.thresholds)
     entry = uow.records.add(patient_id, check_ins, model, entry_id or uuid4())
     alerts = [raise_alert(uow, patient_id, entry.id, finding, now) for finding in findings]
+    if uow.check_in_drafts.delete(patient_id):  # the half-finished copy is done with
+        uow.audit.record(actor, "delete", patient_id, CHECK_IN_DRAFT)
     return _outcome(uow, patient_id, entry, alerts, settings, now, grades=grades, flags=flags)
+
+
+# --- Finishing a check-in later ------------------------------------------------------------------
+
+CHECK_IN_DRAFT = "check-in-draft"  # how drafts are named in the audit log
+DRAFT_FIELDS = {"symptoms", "burden", "red_flags", "temperature_c", "wellbeing", "free_text"}
+
+
+@dataclass(frozen=True)
+class CheckInDraft:
+    """A check-in begun and saved to finish later. One per patient; never graded, never
+    evaluated for alerts, never listed as a check-in; gone once a check-in is submitted."""
+
+    patient_id: UUID
+    answers: dict[str, Any]  # as a submission carries them: symptoms, burden, red_flags, ...
+    saved_at: datetime
+    saved_by: CheckInBy
+    saved_by_id: UUID
+    saved_by_name: str
+
+
+def save_check_in_draft(uow, actor: Actor, patient_id: UUID, data: dict[str, Any],
+                        now: datetime | None = None) -> CheckInDraft:
+    """Keep half-finished answers to finish later, in place of any earlier draft.
+
+    Only someone who may submit her check-in may save one. The answers are checked as a
+    check-in's are, so a temperature of 98.6 is refused now rather than when she sends it; a
+    refused draft saves nothing and leaves the earlier draft as it was."""
+    relationship = authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["check-ins"], what=CHECK_IN_DRAFT)
+    now = now or datetime.now(UTC)
+    answers = {name: value for name, value in data.items() if name in DRAFT_FIELDS}
+    model: CheckIn = validate(CheckIn, {**answers, "submitted_at": now.isoformat()}, now)
+    kept = {name: value for name, value in model.model_dump(mode="json", include=DRAFT_FIELDS, exclude_none=True).items()
+            if value != {}}
+    draft = CheckInDraft(patient_id, kept, now, _submitted_by(relationship), actor.user_id, actor.display_name)
+    uow.check_in_drafts.put(draft)
+    return draft
+
+
+def check_in_draft(uow, actor: Actor, patient_id: UUID) -> CheckInDraft | None:
+    """Her saved, unsent check-in, if there is one.
+
+    It is shown only to those who may finish and send it (her, a carer with check-in rights,
+    her team); to a carer who may only read, nothing is there until it is sent."""
+    check_ins = RECORD_KINDS["check-ins"]
+    relationship = authorise(uow, actor, patient_id, Action.READ, check_ins, what=CHECK_IN_DRAFT)
+    if not permits(relationship, Action.WRITE, check_ins):
+        return None
+    return uow.check_in_drafts.get(patient_id)
+
+
+def discard_check_in_draft(uow, actor: Actor, patient_id: UUID) -> bool:
+    """Throw the saved answers away and start again. True if there was a draft."""
+    authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["check-ins"], what=CHECK_IN_DRAFT)
+    return uow.check_in_drafts.delete(patient_id)
 
 
 def record_earlier_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], entry_id: UUID) -> Entry:
