@@ -335,3 +335,39 @@ def test_weekly_reminders_go_once_a_week_to_patients_whose_check_in_is_due(world
     recipients = sorted(r for rcpts, _ in inbox.messages for r in rcpts)
     assert recipients == ["alice@example.org", "bella@example.org", "bella@example.org"]
     assert all("weekly check-in" in text and "Bella" not in text for _, text in inbox.messages)
+
+
+def test_self_care_advice_follows_each_symptoms_own_level(clocked, lines, world):
+    from alongside.domain.instrument import instrument
+
+    _, _, client_for = clocked
+    advice = instrument().self_care
+    body = client_for(world.alice).post(check_ins(world), json={
+        "symptoms": {"fatigue": {"severity": 1, "interference": 1},      # mild: grade 1
+                     "nausea": {"frequency": 4, "severity": 4},          # severe: grade 3
+                     "rash": {"severity": 0}},                           # none: no advice
+        "red_flags": {"uncontrolled_vomiting": True}}).json()
+    found = {a["code"]: a for a in body["self_care"]}
+    assert set(found) == {"fatigue", "nausea", "vomiting"}
+    assert found["fatigue"] == {"code": "fatigue", "symptom": "Tiredness or lack of energy", "level": "green",
+                                "advice": advice["fatigue"].green}
+    # Nausea is severe (amber) but linked to the red vomiting question, so it is red; vomiting
+    # was not asked about at all and still gets its red advice from the flag.
+    assert found["nausea"]["level"] == "red" and found["nausea"]["advice"] == advice["nausea"].red
+    assert found["vomiting"]["level"] == "red" and found["vomiting"]["advice"] == advice["vomiting"].red
+    assert [a["level"] for a in body["self_care"]] == ["red", "red", "green"]
+    assert body["whom_to_call"]["level"] == "red"
+
+
+def test_a_severe_symptom_alone_gets_its_amber_advice(clocked, lines, world):
+    from alongside.domain.instrument import instrument
+
+    _, _, client_for = clocked
+    body = client_for(world.alice).post(check_ins(world), json={
+        "symptoms": {"hand_foot": {"severity": 3}, "insomnia": {"severity": 2, "interference": 1}}}).json()
+    found = {a["code"]: a for a in body["self_care"]}
+    assert found["hand_foot"]["level"] == "amber"
+    assert found["hand_foot"]["advice"] == instrument().self_care["hand_foot"].amber
+    assert found["insomnia"] == {"code": "insomnia", "symptom": "Trouble sleeping", "level": "green",
+                                 "advice": instrument().self_care["insomnia"].green}
+    assert body["whom_to_call"]["level"] == "amber"

@@ -183,3 +183,24 @@ def test_symptoms_over_time_shows_a_chart_and_its_table(make_client, as_user, wo
     page = client.get(f"/patients/{world.patient_a}/symptoms").text
     assert '<svg' in page and "Line 1: Anastrozole" in page
     assert "<td>2</td>" in page  # composite grade of F2/S2/I2
+
+
+def test_the_result_page_shows_each_symptoms_advice_at_its_own_level(make_client, world):
+    from markupsafe import escape
+
+    from alongside.domain.instrument import instrument
+
+    client = make_client()
+    page_sign_in(client, world.alice)
+    page = client.get(f"/patients/{world.patient_a}/check-in").text
+    sent = client.post(f"/patients/{world.patient_a}/check-in", data={
+        "csrf_token": csrf_of(page), "flag.uncontrolled_pain": "yes",
+        "symptom.pain.frequency": "2", "symptom.pain.severity": "2", "symptom.pain.interference": "1",
+        "symptom.fatigue.severity": "1", "symptom.fatigue.interference": "1"})
+    result = client.get(sent.headers["location"]).text
+    advice = instrument().self_care
+    assert escape(advice["pain"].amber) in result  # moderate pain, but not controlled: amber
+    assert escape(advice["pain"].green) not in result
+    assert escape(advice["fatigue"].green) in result  # mild tiredness: green
+    assert re.search(r'data-symptom="pain">\s*<h3>Pain <span class="badge level-amber">Call today', result)
+    assert result.index('data-symptom="pain"') < result.index('data-symptom="fatigue"')

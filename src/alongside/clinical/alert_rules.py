@@ -76,6 +76,25 @@ def _severe(current: Scores, t: AlertThresholds) -> list[Finding]:
     return found
 
 
+_RANK = {Level.GREEN: 0, Level.AMBER: 1, Level.RED: 2}
+
+
+def symptom_level(grade: int | None, flag_levels: list[Level],
+                  thresholds: AlertThresholds = AlertThresholds()) -> Level | None:
+    """One symptom's own level, which chooses the self-care advice she reads for it.
+
+    A reported symptom (grade 1 or more) is green; at the severe grade it takes the level a
+    severe alert has; a "yes" to a red-flag question about the symptom gives it that flag's
+    level, even when the symptom's own questions were skipped. The highest of these wins, so
+    the advice never says less than the alert. None when there is nothing to advise on."""
+    levels = list(flag_levels)
+    if grade is not None and grade >= 1:
+        levels.append(Level.GREEN)
+    if grade is not None and grade >= thresholds.severe_grade:
+        levels.append(thresholds.severe_level)
+    return max(levels, key=_RANK.__getitem__, default=None)
+
+
 def _worsening(now: dict[str, int], previous: Scores | None, baseline: Scores | None, part: str, points: int,
                t: AlertThresholds) -> list[Finding]:
     if previous is None or baseline is None:

@@ -12,13 +12,13 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
-from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in
+from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in, symptom_level
 from ..clinical.contacts import Level, Line, Purpose, Routing, route
 from ..clinical.pro_ctcae import composite_grade
 from ..clinical.red_flags import (
     BY_CODE, FEVER_AT_OR_ABOVE_C, FEVER_RULE_DAYS_AFTER_TREATMENT, RaisedFlag, highest_level, raised_flags,
 )
-from .access import Action, authorise
+from .access import Action, authorise, permits
 from .entries import Entry
 from .errors import AccessDenied, Conflict, NotFound
 from .instrument import instrument
@@ -98,6 +98,16 @@ class MonitoringSettings:
 
 
 @dataclass(frozen=True)
+class SelfCareAdvice:
+    """What she can do about one symptom, at that symptom's own level."""
+
+    code: str
+    symptom: str  # its label, as the check-in asked it
+    level: Level
+    text: str
+
+
+@dataclass(frozen=True)
 class CheckInOutcome:
     check_in: Entry
     grades: dict[str, int]
@@ -105,7 +115,7 @@ class CheckInOutcome:
     alerts: list[Alert]
     routing: Routing
     advice: str
-    self_care: list[tuple[str, str]]
+    self_care: list[SelfCareAdvice]  # red first, then amber, then green
     repeated: bool = False  # the same submission was received before
 
 
@@ -128,7 +138,64 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     findings = evaluate(Scores(grades, dict(model.burden)), previous, baseline, flags, settings.thresholds)
     entry = uow.records.add(patient_id, check_ins, model, entry_id or uuid4())
     alerts = [raise_alert(uow, patient_id, entry.id, finding, now) for finding in findings]
+    if uow.check_in_drafts.delete(patient_id):  # the half-finished copy is done with
+        uow.audit.record(actor, "delete", patient_id, CHECK_IN_DRAFT)
     return _outcome(uow, patient_id, entry, alerts, settings, now, grades=grades, flags=flags)
+
+
+# --- Finishing a check-in later ------------------------------------------------------------------
+
+CHECK_IN_DRAFT = "check-in-draft"  # how drafts are named in the audit log
+DRAFT_FIELDS = {"symptoms", "burden", "red_flags", "temperature_c", "wellbeing", "free_text"}
+
+
+@dataclass(frozen=True)
+class CheckInDraft:
+    """A check-in begun and saved to finish later. One per patient; never graded, never
+    evaluated for alerts, never listed as a check-in; gone once a check-in is submitted."""
+
+    patient_id: UUID
+    answers: dict[str, Any]  # as a submission carries them: symptoms, burden, red_flags, ...
+    saved_at: datetime
+    saved_by: CheckInBy
+    saved_by_id: UUID
+    saved_by_name: str
+
+
+def save_check_in_draft(uow, actor: Actor, patient_id: UUID, data: dict[str, Any],
+                        now: datetime | None = None) -> CheckInDraft:
+    """Keep half-finished answers to finish later, in place of any earlier draft.
+
+    Only someone who may submit her check-in may save one. The answers are checked as a
+    check-in's are, so a temperature of 98.6 is refused now rather than when she sends it; a
+    refused draft saves nothing and leaves the earlier draft as it was."""
+    relationship = authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["check-ins"], what=CHECK_IN_DRAFT)
+    now = now or datetime.now(UTC)
+    answers = {name: value for name, value in data.items() if name in DRAFT_FIELDS}
+    model: CheckIn = validate(CheckIn, {**answers, "submitted_at": now.isoformat()}, now)
+    kept = {name: value for name, value in model.model_dump(mode="json", include=DRAFT_FIELDS, exclude_none=True).items()
+            if value != {}}
+    draft = CheckInDraft(patient_id, kept, now, _submitted_by(relationship), actor.user_id, actor.display_name)
+    uow.check_in_drafts.put(draft)
+    return draft
+
+
+def check_in_draft(uow, actor: Actor, patient_id: UUID) -> CheckInDraft | None:
+    """Her saved, unsent check-in, if there is one.
+
+    It is shown only to those who may finish and send it (her, a carer with check-in rights,
+    her team); to a carer who may only read, nothing is there until it is sent."""
+    check_ins = RECORD_KINDS["check-ins"]
+    relationship = authorise(uow, actor, patient_id, Action.READ, check_ins, what=CHECK_IN_DRAFT)
+    if not permits(relationship, Action.WRITE, check_ins):
+        return None
+    return uow.check_in_drafts.get(patient_id)
+
+
+def discard_check_in_draft(uow, actor: Actor, patient_id: UUID) -> bool:
+    """Throw the saved answers away and start again. True if there was a draft."""
+    authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["check-ins"], what=CHECK_IN_DRAFT)
+    return uow.check_in_drafts.delete(patient_id)
 
 
 def record_earlier_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], entry_id: UUID) -> Entry:
@@ -220,13 +287,28 @@ def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings:
         on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date(),
                                                  settings.fever_rule_days_after_treatment)
         flags = raised_flags(check_in.red_flags, check_in.temperature_c, on_chemo, settings.fever_at_or_above)
-    level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
-    routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
     grades = grade_symptoms(check_in) if grades is None else grades
+    self_care = symptom_advice(grades, flags, settings.thresholds)
+    level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
+    # The headline never says less than the advice beside it (a team may make severe symptoms red).
+    level = min([level] + [a.level for a in self_care], key=LEVEL_ORDER.__getitem__)
+    routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
+    return CheckInOutcome(entry, grades, flags, alerts, routing, instrument().advice[level.value], self_care, repeated)
+
+
+def symptom_advice(grades: dict[str, int], flags: list[RaisedFlag],
+                   thresholds: AlertThresholds = AlertThresholds()) -> list[SelfCareAdvice]:
+    """Self-care advice for each symptom reported or flagged, at the symptom's own level
+    (clinical/alert_rules.py `symptom_level`), the most urgent first."""
     questions = instrument()
-    self_care = [(questions.symptom(code).label, questions.self_care[code]) for code, grade in grades.items()
-                 if grade >= 1 and code in questions.self_care]
-    return CheckInOutcome(entry, grades, flags, alerts, routing, questions.advice[level.value], self_care, repeated)
+    raised = {flag.code: flag.level for flag in flags}
+    found = []
+    for symptom in questions.symptoms:
+        advice = questions.self_care[symptom.code]
+        level = symptom_level(grades.get(symptom.code), [raised[f] for f in advice.flags if f in raised], thresholds)
+        if level is not None:
+            found.append(SelfCareAdvice(symptom.code, symptom.label, level, advice.at(level.value)))
+    return sorted(found, key=lambda a: LEVEL_ORDER[a.level])
 
 
 def check_in_outcome(uow, actor: Actor, patient_id: UUID, check_in_id: UUID, settings: MonitoringSettings,

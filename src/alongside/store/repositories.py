@@ -13,12 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..clinical.contacts import Level
 from ..domain.accounts import Session
-from ..domain.monitoring import Alert, AlertState
+from ..domain.monitoring import Alert, AlertState, CheckInDraft
 from ..domain.entries import AuditEvent, CaseloadRow, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, RecordModel
-from ..domain.vocab import CarerAccess, Role
+from ..domain.vocab import CarerAccess, CheckInBy, Role
 from . import tables as t
 
 
@@ -613,6 +613,32 @@ class AlertRepository:
             t.AlertRow.created_at >= since,
             t.AlertRow.patient_id.in_(select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id == team_id))))
         return [(created, acknowledged) for created, acknowledged in rows]
+
+
+class CheckInDraftRepository:
+    """One saved, unsent check-in per patient."""
+
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def get(self, patient_id: UUID) -> CheckInDraft | None:
+        row = self.db.get(t.CheckInDraftRow, patient_id)
+        if row is None:
+            return None
+        return CheckInDraft(row.patient_id, row.answers, row.saved_at, CheckInBy(row.saved_by), row.saved_by_id,
+                            row.saved_by_name)
+
+    def put(self, draft: CheckInDraft) -> None:
+        row = self.db.get(t.CheckInDraftRow, draft.patient_id)
+        if row is None:
+            row = t.CheckInDraftRow(patient_id=draft.patient_id)
+            self.db.add(row)
+        _assign(row, {"answers": draft.answers, "saved_at": draft.saved_at, "saved_by": draft.saved_by.value,
+                      "saved_by_id": draft.saved_by_id, "saved_by_name": draft.saved_by_name[:100]})
+        self.db.flush()
+
+    def delete(self, patient_id: UUID) -> bool:
+        return self.db.execute(delete(t.CheckInDraftRow).where(t.CheckInDraftRow.patient_id == patient_id)).rowcount > 0
 
 
 @dataclass(frozen=True)

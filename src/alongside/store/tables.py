@@ -451,6 +451,20 @@ class AppointmentReminderRow(Base):
     target: Mapped[str] = mapped_column(String(254))
 
 
+class CheckInDraftRow(Base):
+    """A check-in begun and saved to finish later: one per patient, replaced on each save and
+    deleted when a check-in is submitted. Never evaluated for alerts, never a check-in."""
+
+    __tablename__ = "check_in_draft"
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    answers: Mapped[dict] = mapped_column(JSON)  # as a submission carries them, validated
+    saved_at: Mapped[datetime]
+    saved_by: Mapped[str] = code()  # patient, carer or clinician (vocab.CheckInBy)
+    # Like the audit trail, no foreign key: who saved it stays known if the account goes.
+    saved_by_id: Mapped[uuid.UUID]
+    saved_by_name: Mapped[str] = mapped_column(String(100))
+
+
 class CareDocumentRow(EntryRow):
     """An uploaded document's description; the file itself lies under the data directory."""
 

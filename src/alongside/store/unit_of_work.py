@@ -32,6 +32,7 @@ class UnitOfWork:
         self.sessions = r.SessionRepository(self.db)
         self.sign_ins = r.SignInRepository(self.db)
         self.alerts = r.AlertRepository(self.db)
+        self.check_in_drafts = r.CheckInDraftRepository(self.db)
         self.notifications = r.NotificationRepository(self.db)
         self.documents = DocumentRepository(self.db)
         return self

@@ -314,7 +314,9 @@ def alert_json(alert) -> dict[str, Any]:
 def outcome_json(outcome) -> dict[str, Any]:
     return {"check_in": entry_json(outcome.check_in), "grades": outcome.grades,
             "alerts": [alert_json(a) for a in outcome.alerts], "whom_to_call": routing_json(outcome.routing),
-            "advice": outcome.advice, "self_care": [{"symptom": s, "advice": a} for s, a in outcome.self_care]}
+            "advice": outcome.advice,
+            "self_care": [{"code": a.code, "symptom": a.symptom, "level": a.level.value, "advice": a.text}
+                          for a in outcome.self_care]}
 
 
 @router.post("/patients/{patient_id}/check-ins", status_code=201, tags=["Check-ins"])

@@ -75,6 +75,19 @@ def parse(form: dict[str, str]) -> dict:
     return data
 
 
+def values_of(answers: dict) -> dict[str, str]:
+    """A saved draft's answers as the form's controls hold them: `parse` the other way round."""
+    values = {f"flag.{code}": "yes" if answer else "no" for code, answer in answers.get("red_flags", {}).items()}
+    for code, answer in answers.get("symptoms", {}).items():
+        values |= {f"symptom.{code}.{attribute}": str(score) for attribute, score in answer.items() if score is not None}
+    values |= {f"burden.{code}": str(score) for code, score in answers.get("burden", {}).items()}
+    if answers.get("temperature_c") is not None:
+        values["temperature_c"] = f"{answers['temperature_c']:g}"
+    if answers.get("free_text"):
+        values["free_text"] = answers["free_text"]
+    return values
+
+
 def _number(text: str):
     try:
         return float(text) if "." in text else int(text)

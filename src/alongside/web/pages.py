@@ -419,39 +419,59 @@ def _account_page(request, patient, users, values, errors, status=200):
 # --- Check-ins, alerts, triage ----------------------------------------------------------------
 
 @router.get("/patients/{patient_id}/check-in", response_class=HTMLResponse)
-def check_in_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+def check_in_form(request: Request, patient_id: UUID, saved: bool = Query(False), current: Visit = Depends(visit),
+                  uow=Depends(unit_of_work)):
     patient = services.read_patient(uow, current.actor, patient_id)
     settings = request.app.state.settings
     on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
                                               settings.monitoring.fever_rule_days_after_treatment)
+    draft = monitoring.check_in_draft(uow, current.actor, patient_id)
     uow.commit()
-    return _check_in_page(request, patient, on_chemo, {}, {})
+    values = check_in_form_view.values_of(draft.answers) if draft else {}
+    return _check_in_page(request, patient, on_chemo, values, {}, draft=draft, saved=saved)
 
 
-def _check_in_page(request, patient, on_chemo, values, errors, status=200):
+def _check_in_page(request, patient, on_chemo, values, errors, status=200, draft=None, saved=False, saving=False):
     from uuid import uuid4
 
     form_id = values.get("form_id") or str(uuid4())
     return render(request, "check_in.html", status, patient=patient, form=check_in_form_view.build(on_chemo, values, errors),
-                  form_id=form_id, errors=errors)
+                  form_id=form_id, errors=errors, draft=draft, saved=saved, saving=saving)
 
 
 @router.post("/patients/{patient_id}/check-in", response_class=HTMLResponse)
 async def submit_check_in(request: Request, patient_id: UUID, current: Visit = Depends(visit),
                           uow=Depends(unit_of_work)):
+    """Send the check-in, or (the "Save and finish later" button) keep it as her draft."""
     form = await posted(request, current)
     settings = request.app.state.settings
+    saving = form.get("action") == "save"
     try:
-        outcome = monitoring.submit_check_in(uow, current.actor, patient_id, check_in_form_view.parse(form),
-                                             _form_id(form), settings.monitoring, settings.clock())
+        if saving:
+            monitoring.save_check_in_draft(uow, current.actor, patient_id, check_in_form_view.parse(form),
+                                           settings.clock())
+        else:
+            outcome = monitoring.submit_check_in(uow, current.actor, patient_id, check_in_form_view.parse(form),
+                                                 _form_id(form), settings.monitoring, settings.clock())
     except InvalidInput as exc:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
         on_chemo = monitoring.on_myelosuppressive_treatment(uow, patient_id, settings.clock().date(),
                                                             settings.monitoring.fever_rule_days_after_treatment)
-        return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422)
+        return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422, saving=saving)
     uow.commit()
+    if saving:
+        return see_other(f"/patients/{patient_id}/check-in?saved=1")
     return see_other(f"/patients/{patient_id}/check-ins/{outcome.check_in.id}")
+
+
+@router.post("/patients/{patient_id}/check-in/draft/delete")
+async def discard_check_in_draft(request: Request, patient_id: UUID, current: Visit = Depends(visit),
+                                 uow=Depends(unit_of_work)):
+    await posted(request, current)
+    monitoring.discard_check_in_draft(uow, current.actor, patient_id)
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/check-in")
 
 
 @router.get("/patients/{patient_id}/check-ins/{check_in_id}", response_class=HTMLResponse)

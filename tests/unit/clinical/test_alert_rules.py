@@ -81,3 +81,29 @@ def test_findings_only_name_items_that_were_answered(grades):
     findings = evaluate(Scores(grades=grades), Scores(grades=grades), Scores(grades=grades), [])
     assert {f.item for f in findings} <= set(grades)
     assert all(f.rule == "severe" for f in findings)  # nothing can worsen against itself
+
+
+# --- One symptom's own level, which chooses its self-care advice ------------------------------
+
+@pytest.mark.parametrize("grade, flags, level", [
+    (None, [], None),                           # skipped, nothing flagged: no advice
+    (0, [], None),                              # "not at all"
+    (1, [], Level.GREEN),                       # mild
+    (2, [], Level.GREEN),                       # moderate
+    (3, [], Level.AMBER),                       # severe: the level of a severe alert
+    (0, [Level.AMBER], Level.AMBER),            # flagged only, e.g. pain not controlled
+    (None, [Level.RED], Level.RED),             # flagged, symptom questions skipped
+    (1, [Level.RED], Level.RED),                # the flag outranks a mild grade
+    (3, [Level.AMBER, Level.RED], Level.RED),   # the highest wins
+])
+def test_symptom_level_row(grade, flags, level):
+    from alongside.clinical.alert_rules import symptom_level
+
+    assert symptom_level(grade, flags) is level
+
+
+def test_symptom_level_follows_a_team_that_makes_severe_symptoms_red():
+    from alongside.clinical.alert_rules import symptom_level
+
+    assert symptom_level(3, [], AlertThresholds(severe_level=Level.RED)) is Level.RED
+    assert symptom_level(2, [], AlertThresholds(severe_grade=2)) is Level.AMBER
