@@ -31,6 +31,7 @@ from alongside.domain.vocab import Role  # noqa: E402
 from alongside.store.database import make_engine, session_factory  # noqa: E402
 from alongside.store.migrate import upgrade  # noqa: E402
 from alongside.store.unit_of_work import UnitOfWork  # noqa: E402
+from alongside.web.app import prepare_process  # noqa: E402
 
 TODAY = date(2026, 11, 20)
 BLOODS = [("Neutrophils", "751-8", "10*9/L", 1.0, 6.0), ("Haemoglobin", "718-7", "g/L", 95, 150),
@@ -92,6 +93,7 @@ def five_year_record(url: str) -> tuple[object, object]:
 def timeline_in_process(url: str, nurse, patient_id, repeat: int) -> dict[str, list[float]]:
     engine = make_engine(url)
     sessions = session_factory(engine)
+    prepare_process()  # as the server does at start-up
 
     def story(span: str):
         with UnitOfWork(sessions) as uow:

@@ -56,6 +56,11 @@ def _registry():
     return PintUcumRegistry()
 
 
+def prepare() -> None:
+    """Read the UCUM definitions now (a server at start-up) rather than on the first result."""
+    _registry()
+
+
 def _quantity(code: str):
     try:
         return _registry().from_ucum(code)
