@@ -96,16 +96,20 @@ def send_reminders(uow, settings: NotifySettings, now: datetime | None = None,
     recorded, so the next pass tries again."""
     now = now or datetime.now(UTC)
     week_of = (now - timedelta(days=now.weekday())).date()
-    sent = 0
-    for patient_id, email in uow.alerts.due_reminders(now - every, week_of):
-        try:
-            send_email(email, reminder_email(settings), settings)
-        except (OSError, RuntimeError, smtplib.SMTPException):
-            continue
-        uow.alerts.record_reminder(patient_id, week_of, now, email)
-        uow.commit()
-        sent += 1
-    return sent
+    return sum(_remind(uow, email, reminder_email(settings), settings,
+                       lambda: uow.alerts.record_reminder(patient_id, week_of, now, email))
+               for patient_id, email in uow.alerts.due_reminders(now - every, week_of))
+
+
+def _remind(uow, email: str, message: EmailMessage, settings: NotifySettings, record) -> bool:
+    """Send one reminder and, only once it has gone, record it (so a failure is retried)."""
+    try:
+        send_email(email, message, settings)
+    except (OSError, RuntimeError, smtplib.SMTPException):
+        return False
+    record()
+    uow.commit()
+    return True
 
 
 def appointment_reminder_email(patient_id: UUID, starts_at: datetime, settings: NotifySettings) -> EmailMessage:
@@ -127,16 +131,9 @@ def send_appointment_reminders(uow, settings: NotifySettings, now: datetime | No
     A failed send is not recorded, so the next pass tries again while it is still ahead."""
     now = now or datetime.now(UTC)
     lead = timedelta(hours=settings.appointment_reminder_hours)
-    sent = 0
-    for appointment_id, patient_id, starts_at, email in uow.alerts.due_appointment_reminders(now, now + lead):
-        try:
-            send_email(email, appointment_reminder_email(patient_id, starts_at, settings), settings)
-        except (OSError, RuntimeError, smtplib.SMTPException):
-            continue
-        uow.alerts.record_appointment_reminder(appointment_id, starts_at, now, email)
-        uow.commit()
-        sent += 1
-    return sent
+    return sum(_remind(uow, email, appointment_reminder_email(patient_id, starts_at, settings), settings,
+                       lambda: uow.alerts.record_appointment_reminder(appointment_id, starts_at, now, email))
+               for appointment_id, patient_id, starts_at, email in uow.alerts.due_appointment_reminders(now, now + lead))
 
 
 def send_due(uow, settings: NotifySettings, now: datetime | None = None) -> tuple[int, int]:
