@@ -13,6 +13,7 @@ same bundle again updates the same entries instead of adding copies.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -63,10 +64,15 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
     return report
 
 
-def import_results(uow, actor: Actor, patient_id: UUID, document: Any) -> ImportReport:
-    """Results sent by a laboratory system into an existing record: one Observation, or a Bundle
-    of them. All or nothing, like the CSV import: one bad result and nothing is written."""
+def import_results(uow, actor: Actor, patient_id: UUID, text: str | bytes, field: str = "body") -> ImportReport:
+    """Results sent by a laboratory system into an existing record, as FHIR JSON: one Observation,
+    or a Bundle of them. All or nothing, like the CSV import: one bad result and nothing is written.
+    Text that is not JSON is refused naming `field`."""
     authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["lab-results"], what="lab-results-import")
+    try:
+        document = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"This is not FHIR JSON: it could not be read as JSON ({exc})", field=field) from None
     if isinstance(document, dict) and document.get("resourceType") == "Observation":
         document = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": document}]}
     if isinstance(document, dict) and isinstance(document.get("entry"), list):

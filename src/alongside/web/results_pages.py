@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -64,11 +63,7 @@ async def import_csv(request: Request, patient_id: UUID, current: Visit = Depend
 
 def _import_fhir(request: Request, uow, current: Visit, patient_id: UUID, body: bytes):
     """A FHIR JSON file from a laboratory system: one Observation or a Bundle of them."""
-    try:
-        document = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidInput("The file is not FHIR JSON: it could not be read as JSON", field="file") from None
-    report = import_results(uow, current.actor, patient_id, document)
+    report = import_results(uow, current.actor, patient_id, body, field="file")
     if not report.written:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
