@@ -178,18 +178,19 @@ def resume_session(uow, token: str | None, policy: SessionPolicy, now: datetime 
     if not token:
         raise NotSignedIn("Please sign in")
     now = now or datetime.now(UTC)
-    session = uow.sessions.get(digest(token))
-    if session is None:
+    found = uow.sessions.get_with_user(digest(token))  # one query: every request asks it
+    if found is None:
         raise NotSignedIn("Please sign in")
+    session, user = found
     if now - session.last_seen_at > policy.idle or now - session.created_at > policy.absolute:
         uow.sessions.end(session.token_digest)
         uow.commit()
         raise NotSignedIn("Your session has ended. Please sign in again")
-    user = uow.users.get(session.user_id)
     if not user.active:
         raise NotSignedIn("This account is switched off")
     if now - session.last_seen_at > timedelta(minutes=1):  # avoid a write on every request
         uow.sessions.touch(session.token_digest, now)
+        uow.commit()  # kept even if the request itself fails
     return session, user
 
 

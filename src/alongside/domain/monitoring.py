@@ -127,8 +127,8 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     check_ins = RECORD_KINDS["check-ins"]
     relationship = authorise(uow, actor, patient_id, Action.WRITE, check_ins, entry_id)
     now = now or datetime.now(UTC)
-    if entry_id and (existing := uow.records.find(patient_id, check_ins, entry_id)):
-        return _outcome(uow, patient_id, existing, uow.alerts.for_check_in(existing.id), settings, now, repeated=True)
+    if entry_id and (earlier := _earlier_submission(uow, patient_id, entry_id, settings, now)):
+        return earlier
     data = {"submitted_at": now.isoformat(), **data, "submitted_by": _submitted_by(relationship)}
     model: CheckIn = validate(CheckIn, data, now)
     treatment = _TreatmentNow.of(uow, patient_id, model.submitted_at.date(), settings.fever_rule_days_after_treatment)
@@ -136,11 +136,23 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     flags = raised_flags(model.red_flags, model.temperature_c, treatment.myelosuppressive, settings.fever_at_or_above)
     previous, baseline = _comparisons(uow, patient_id, model.submitted_at, treatment.started)
     findings = evaluate(Scores(grades, dict(model.burden)), previous, baseline, flags, settings.thresholds)
-    entry = uow.records.add(patient_id, check_ins, model, entry_id or uuid4())
-    alerts = [raise_alert(uow, patient_id, entry.id, finding, now) for finding in findings]
+    entry = uow.records.add_if_absent(patient_id, check_ins, model, entry_id or uuid4())
+    if entry is None:  # sent twice at once, and the other copy was stored first
+        if earlier := _earlier_submission(uow, patient_id, entry_id, settings, now):
+            return earlier
+        raise Conflict("This id is already used by another record's check-in", field="id")
+    alerts = raise_alerts(uow, patient_id, entry.id, findings, now)
     if uow.check_in_drafts.delete(patient_id):  # the half-finished copy is done with
         uow.audit.record(actor, "delete", patient_id, CHECK_IN_DRAFT)
     return _outcome(uow, patient_id, entry, alerts, settings, now, grades=grades, flags=flags)
+
+
+def _earlier_submission(uow, patient_id: UUID, entry_id: UUID, settings: MonitoringSettings,
+                        now: datetime) -> CheckInOutcome | None:
+    existing = uow.records.find(patient_id, RECORD_KINDS["check-ins"], entry_id)
+    if existing is None:
+        return None
+    return _outcome(uow, patient_id, existing, uow.alerts.for_check_in(existing.id), settings, now, repeated=True)
 
 
 # --- Finishing a check-in later ------------------------------------------------------------------
@@ -220,12 +232,15 @@ class _TreatmentNow:
     @classmethod
     def of(cls, uow, patient_id: UUID, on: date, window_days: int = FEVER_RULE_DAYS_AFTER_TREATMENT) -> _TreatmentNow:
         courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
+        started = max((c.data.start_date for c in courses if c.data.is_current), default=None)
+        myelosuppressive = [c for c in courses if c.data.modality in MYELOSUPPRESSIVE and c.data.start_date <= on]
+        if not myelosuppressive:  # breaks and decisions can only shorten a course; none to shorten
+            return cls(myelosuppressive=False, started=started)
         breaks = uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
         stopped = supportive_care_only_since(uow.records.list(patient_id, RECORD_KINDS["decisions"]), courses, on)
-        given = [last_given(c, breaks, stopped, on) for c in courses if c.data.modality in MYELOSUPPRESSIVE]
-        current = [c for c in courses if c.data.is_current]
+        given = [last_given(c, breaks, stopped, on) for c in myelosuppressive]
         return cls(myelosuppressive=any(day is not None and (on - day).days <= window_days for day in given),
-                   started=max((c.data.start_date for c in current), default=None))
+                   started=started)
 
 
 def _submitted_by(relationship: Relationship) -> CheckInBy:
@@ -267,16 +282,20 @@ def _scores(check_in: CheckIn) -> Scores:
     return Scores(grade_symptoms(check_in), dict(check_in.burden))
 
 
-def raise_alert(uow, patient_id: UUID, check_in_id: UUID | None, finding: Finding, now: datetime) -> Alert:
-    alert = Alert(id=uuid4(), version=1, patient_id=patient_id, check_in_id=check_in_id, rule=finding.rule,
-                  level=finding.level, item=finding.item, detail=dict(finding.values), state=AlertState.NEW,
-                  created_at=now)
-    uow.alerts.add(alert)
-    for team in uow.teams.caring_for(patient_id):
-        for channel, target in (("email", team.notify_email), ("webhook", team.webhook_url)):
-            if target and finding.level in (Level.RED, Level.AMBER):
-                uow.notifications.enqueue(alert.id, "new", channel, target, now)
-    return alert
+def raise_alerts(uow, patient_id: UUID, check_in_id: UUID | None, findings: list[Finding],
+                 now: datetime) -> list[Alert]:
+    """Store an alert per finding; red and amber ones are also sent to each team caring for her."""
+    alerts = [Alert(id=uuid4(), version=1, patient_id=patient_id, check_in_id=check_in_id, rule=f.rule, level=f.level,
+                    item=f.item, detail=dict(f.values), state=AlertState.NEW, created_at=now) for f in findings]
+    uow.alerts.add(alerts)
+    urgent = [a for a in alerts if a.level in (Level.RED, Level.AMBER)]
+    teams = uow.teams.caring_for(patient_id) if urgent else []  # read once, not once per alert
+    for alert in urgent:
+        for team in teams:
+            for channel, target in (("email", team.notify_email), ("webhook", team.webhook_url)):
+                if target:
+                    uow.notifications.enqueue(alert.id, "new", channel, target, now)
+    return alerts
 
 
 def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings: MonitoringSettings, now: datetime,
@@ -418,7 +437,7 @@ def raise_missed_check_ins(uow, thresholds: AlertThresholds, now: datetime | Non
     for patient_id, last, since in uow.alerts.monitored_patients_without_open_missed():
         finding = missed_check_in(last, since, now, thresholds)
         if finding:
-            raised.append(raise_alert(uow, patient_id, None, finding, now))
+            raised += raise_alerts(uow, patient_id, None, [finding], now)
     return raised
 
 

@@ -23,7 +23,7 @@ from ..clinical.recist import Lesion, best_overall_response, overall_response, t
 from .access import Action, authorise
 from .entries import Entry
 from .errors import InvalidInput
-from .monitoring import Alert, grade_symptoms, raise_alert
+from .monitoring import Alert, grade_symptoms, raise_alerts
 from .people import Actor
 from .records import (
     RECORD_KINDS, Decision, LabResult, Scan, TreatmentBreak, TreatmentCourse, identify_lab_test, in_canonical_unit,
@@ -180,7 +180,7 @@ def alerts_for_lab_result(uow, patient_id: UUID, entry: Entry[LabResult], thresh
             finding = lab_result_finding(key, reading.term or series[key].label, reading.grade, reading.value,
                                          series[key].unit, reading.taken_on, now.date(), thresholds)
             if finding and (key, reading.taken_on.isoformat()) not in open_alerts:
-                raised.append(raise_alert(uow, patient_id, None, finding, now))
+                raised += raise_alerts(uow, patient_id, None, [finding], now)
                 open_alerts.add((key, reading.taken_on.isoformat()))
     return raised
 

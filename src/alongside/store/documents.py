@@ -10,17 +10,13 @@ from pathlib import Path
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 
 from ..domain.documents import CHUNK, CareDocument, StoredDocument
 from . import tables as t
-from .repositories import _check_version, _flush
+from .repositories import _check_version, _flush, _Repository
 
 
-class DocumentRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
-
+class DocumentRepository(_Repository):
     def add(self, document_id: UUID, patient_id: UUID, data: CareDocument, media_type: str, size: int, sha256: str,
             uploaded_by: str, now: datetime | None = None) -> StoredDocument:
         now = now or datetime.now(UTC)

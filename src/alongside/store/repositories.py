@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import Executable, Table, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,6 +39,31 @@ def _from_row(model: type[RecordModel], row: Any) -> RecordModel:
     return model.model_validate({name: getattr(row, name) for name in model.model_fields}, context={"stored": True})
 
 
+# --- Statements built once ------------------------------------------------------------------------
+# The requests that every check-in makes run statements built at import, with named parameters,
+# on the unit of work's connection. Built per call and sent through the ORM session, each cost
+# about 120 microseconds more (building, its cache key, the session's bookkeeping): half the
+# database time of a check-in (docs/benchmarks.md).
+
+class _Repository:
+    def __init__(self, db: OrmSession):
+        self.db = db
+
+    def _run(self, statement: Executable, params: dict[str, Any] | list[dict[str, Any]] | None = None):
+        return self.db.connection().execute(statement, params)
+
+    def _dialect(self) -> str:
+        return self.db.get_bind().dialect.name
+
+
+@cache
+def _insert_unless_present(table: Table, dialect: str, *columns: str):
+    """INSERT ... ON CONFLICT (columns) DO NOTHING RETURNING the key, in the dialect's own
+    spelling: a row comes back only if this insert wrote it (rowcount is not told reliably)."""
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(columns)).returning(*table.primary_key)
+
+
 def _check_version(row: Any, expected: int, what: str) -> None:
     if row.version != expected:
         raise VersionConflict(f"This {what} was changed by someone else (now version {row.version}, "
@@ -42,10 +71,7 @@ def _check_version(row: Any, expected: int, what: str) -> None:
                               field="version")
 
 
-class PatientRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
-
+class PatientRepository(_Repository):
     def add(self, patient_id: UUID, details: PatientDetails, profile: CancerProfile) -> None:
         now = _now()
         self.db.add(t.PatientRow(id=patient_id, created_at=now, updated_at=now, **_fields(details)))
@@ -160,11 +186,32 @@ def _flush(db: OrmSession, what: str) -> None:
                               field="version") from None
 
 
-class RecordRepository:
-    """All list kinds of a patient's record, through the kind registry."""
+@cache
+def _entries_of_patient(slug: str):
+    record_kind, table = RECORD_KINDS[slug], t.ROW_FOR_KIND[slug].__table__
+    order = table.c[record_kind.order_by]
+    # Newest first for dated kinds; alphabetical for people and contact points.
+    order = order.asc() if record_kind.order_by == "name" else order.desc()
+    return select(table).where(table.c.patient_id == bindparam("patient_id")).order_by(order, table.c.id)
 
-    def __init__(self, db: OrmSession):
-        self.db = db
+
+@cache
+def _entry_by_id(slug: str):
+    table = t.ROW_FOR_KIND[slug].__table__
+    return select(table).where(table.c.id == bindparam("id"), table.c.patient_id == bindparam("patient_id"))
+
+
+_CHECK_IN = t.CheckInRow.__table__
+_CHECK_INS_BEFORE = select(_CHECK_IN).where(_CHECK_IN.c.patient_id == bindparam("patient_id"),
+                                            _CHECK_IN.c.submitted_at < bindparam("before"))
+_LAST_CHECK_IN_BEFORE = _CHECK_INS_BEFORE.order_by(_CHECK_IN.c.submitted_at.desc()).limit(1)
+_FIRST_CHECK_IN_BEFORE = _CHECK_INS_BEFORE.order_by(_CHECK_IN.c.submitted_at).limit(1)
+_FIRST_CHECK_IN_SINCE = (_CHECK_INS_BEFORE.where(_CHECK_IN.c.submitted_at >= bindparam("since"))
+                         .order_by(_CHECK_IN.c.submitted_at).limit(1))
+
+
+class RecordRepository(_Repository):
+    """All list kinds of a patient's record, through the kind registry."""
 
     def _row(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID):
         row = self.db.get(t.ROW_FOR_KIND[record_kind.slug], entry_id)
@@ -175,12 +222,7 @@ class RecordRepository:
                      data=_from_row(record_kind.model, row), created_at=row.created_at, updated_at=row.updated_at)
 
     def list(self, patient_id: UUID, record_kind: RecordKind) -> list[Entry]:
-        row_type = t.ROW_FOR_KIND[record_kind.slug]
-        order = getattr(row_type, record_kind.order_by)
-        # Newest first for dated kinds; alphabetical for people and contact points.
-        order = order.asc() if record_kind.order_by == "name" else order.desc()
-        return self._entries(record_kind, select(row_type.__table__).where(row_type.patient_id == patient_id)
-                             .order_by(order, row_type.id))
+        return self._entries(record_kind, _entries_of_patient(record_kind.slug), {"patient_id": patient_id})
 
     def check_ins_since(self, patient_id: UUID, since: datetime | None) -> list[Entry]:
         """A patient's check-ins from a moment on (all of them when `since` is None), oldest first."""
@@ -190,16 +232,16 @@ class RecordRepository:
             query = query.where(row.submitted_at >= since)
         return self._entries(RECORD_KINDS["check-ins"], query.order_by(row.submitted_at))
 
-    def _entries(self, record_kind: RecordKind, query) -> list[Entry]:
+    def _entries(self, record_kind: RecordKind, query, params: dict[str, Any] | None = None) -> list[Entry]:
         # Plain rows, not ORM objects: a long record reads several times faster, and nothing here
         # is changed through them (writes go through _row, which loads the ORM object).
-        return [self._entry(record_kind, row) for row in self.db.execute(query)]
+        return [self._entry(record_kind, row) for row in self._run(query, params)]
 
     def everything(self, patient_id: UUID, slugs: list[str] | None = None) -> dict[str, list[Entry]]:
         return {slug: self.list(patient_id, RECORD_KINDS[slug]) for slug in (slugs or RECORD_KINDS)}
 
     def find(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID) -> Entry | None:
-        row = self._row(patient_id, record_kind, entry_id)
+        row = self._run(_entry_by_id(record_kind.slug), {"id": entry_id, "patient_id": patient_id}).first()
         return self._entry(record_kind, row) if row is not None else None
 
     def get(self, patient_id: UUID, record_kind: RecordKind, entry_id: UUID) -> Entry:
@@ -210,11 +252,22 @@ class RecordRepository:
     def add(self, patient_id: UUID, record_kind: RecordKind, model: RecordModel, entry_id: UUID,
             created_at: datetime | None = None) -> Entry:
         now = created_at or _now()
-        row = t.ROW_FOR_KIND[record_kind.slug](id=entry_id, patient_id=patient_id, created_at=now, updated_at=now,
-                                               **_fields(model))
-        self.db.add(row)
-        self.db.flush()
-        return self._entry(record_kind, row)
+        values = {"id": entry_id, "version": 1, "patient_id": patient_id, "created_at": now, "updated_at": now,
+                  **_fields(model)}
+        # Core, not the ORM: nothing later in the unit of work changes the new row through an object.
+        self.db.execute(insert(t.ROW_FOR_KIND[record_kind.slug].__table__), [values])
+        return self._entry(record_kind, SimpleNamespace(**values))
+
+    def add_if_absent(self, patient_id: UUID, record_kind: RecordKind, model: RecordModel, entry_id: UUID) -> Entry | None:
+        """Insert unless an entry with this id is already stored (None then). Two copies of one
+        submission sent at once both get past a read-first check; the database settles which
+        one is kept, the second waiting for the first to commit."""
+        now = _now()
+        values = {"id": entry_id, "version": 1, "patient_id": patient_id, "created_at": now, "updated_at": now,
+                  **_fields(model)}
+        table = t.ROW_FOR_KIND[record_kind.slug].__table__
+        written = self._run(_insert_unless_present(table, self._dialect(), "id"), values).first()
+        return self._entry(record_kind, SimpleNamespace(**values)) if written is not None else None
 
     def add_many(self, patient_id: UUID, record_kind: RecordKind, models: list[RecordModel]) -> int:
         """Insert a batch in one statement (imports); the caller's transaction keeps it all or nothing."""
@@ -246,15 +299,12 @@ class RecordRepository:
 
     def check_ins_around(self, patient_id: UUID, before: datetime, since: datetime | None) -> tuple[Entry | None, Entry | None]:
         """The last check-in before `before`, and the first at or after `since` (or the first ever)."""
-        kind, row = RECORD_KINDS["check-ins"], t.CheckInRow
-        earlier = select(row).where(row.patient_id == patient_id, row.submitted_at < before)
-        previous = self.db.scalar(earlier.order_by(row.submitted_at.desc()).limit(1))
+        kind, params = RECORD_KINDS["check-ins"], {"patient_id": patient_id, "before": before, "since": since}
+        previous = self._run(_LAST_CHECK_IN_BEFORE, params).first()
         if previous is None:
             return None, None
-        baseline = None
-        if since is not None:
-            baseline = self.db.scalar(earlier.where(row.submitted_at >= since).order_by(row.submitted_at).limit(1))
-        baseline = baseline or self.db.scalar(earlier.order_by(row.submitted_at).limit(1))
+        baseline = self._run(_FIRST_CHECK_IN_SINCE, params).first() if since is not None else None
+        baseline = baseline or self._run(_FIRST_CHECK_IN_BEFORE, params).first()
         return self._entry(kind, previous), self._entry(kind, baseline)
 
     def children_of(self, patient_id: UUID, course_id: UUID) -> bool:
@@ -262,40 +312,42 @@ class RecordRepository:
                    for row in (t.DoseChangeRow, t.TreatmentBreakRow))
 
 
-class AccessRepository:
-    """Answers the one question the authorisation rule needs: how is this actor related to this patient?"""
+_CARER_ACCESS = select(t.CarerLinkRow.__table__.c.access).where(
+    t.CarerLinkRow.__table__.c.carer_id == bindparam("user_id"),
+    t.CarerLinkRow.__table__.c.patient_id == bindparam("patient_id"))
+_ON_CASELOAD_OF = select(exists().where(
+    t.CaseloadRow.__table__.c.patient_id == bindparam("patient_id"),
+    t.CaseloadRow.__table__.c.team_id == t.TeamMemberRow.__table__.c.team_id,
+    t.TeamMemberRow.__table__.c.user_id == bindparam("user_id")))
 
-    def __init__(self, db: OrmSession):
-        self.db = db
+
+class AccessRepository(_Repository):
+    """Answers the one question the authorisation rule needs: how is this actor related to this patient?"""
 
     def relationship(self, actor: Actor, patient_id: UUID) -> Relationship:
         if actor == SYSTEM:
             return Relationship.OPERATOR
         if actor.role is Role.PATIENT:
             return Relationship.SELF if actor.patient_id == patient_id else Relationship.NONE
+        who = {"user_id": actor.user_id, "patient_id": patient_id}
         if actor.role is Role.CARER:
-            access = self.db.scalar(select(t.CarerLinkRow.access).where(
-                t.CarerLinkRow.carer_id == actor.user_id, t.CarerLinkRow.patient_id == patient_id))
+            access = self._run(_CARER_ACCESS, who).scalar()
             if access is None:
                 return Relationship.NONE
             return Relationship.CARER_CHECK_IN if access == CarerAccess.READ_CHECK_IN else Relationship.CARER_READ
         if actor.role is Role.CLINICIAN:
-            on_caseload = self.db.scalar(select(exists().where(
-                t.CaseloadRow.patient_id == patient_id,
-                t.CaseloadRow.team_id == t.TeamMemberRow.team_id,
-                t.TeamMemberRow.user_id == actor.user_id)))
-            return Relationship.CARE_TEAM if on_caseload else Relationship.NONE
+            return Relationship.CARE_TEAM if self._run(_ON_CASELOAD_OF, who).scalar() else Relationship.NONE
         return Relationship.NONE  # administrators manage accounts, not clinical records
 
 
-class AuditRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
+_ADD_AUDIT_EVENT = insert(t.AuditEventRow.__table__)
 
+
+class AuditRepository(_Repository):
     def record(self, actor: Actor, action: str, patient_id: UUID | None, what: str, record_id: UUID | None = None) -> None:
-        self.db.add(t.AuditEventRow(at=_now(), actor_id=actor.user_id, actor_role=actor.role.value,
-                                    actor_name=actor.display_name[:100], action=action, patient_id=patient_id,
-                                    what=what, record_id=record_id))
+        self._run(_ADD_AUDIT_EVENT, {
+            "at": _now(), "actor_id": actor.user_id, "actor_role": actor.role.value, "actor_name": actor.display_name[:100],
+            "action": action, "patient_id": patient_id, "what": what, "record_id": record_id})
 
     def for_patient(self, patient_id: UUID, limit: int = 200) -> list[AuditEvent]:
         rows = self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.patient_id == patient_id)
@@ -308,10 +360,10 @@ def _user(row: t.UserRow) -> User:
                 patient_id=row.patient_id, active=row.active, created_at=row.created_at)
 
 
-class UserRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
+_USER_BY_ID = select(t.UserRow.__table__).where(t.UserRow.__table__.c.id == bindparam("id"))
 
+
+class UserRepository(_Repository):
     def add(self, user: User, password_hash: str) -> None:
         self.db.add(t.UserRow(id=user.id, email=user.email, display_name=user.display_name, role=user.role.value,
                               patient_id=user.patient_id, active=user.active, password_hash=password_hash,
@@ -319,7 +371,7 @@ class UserRepository:
         self.db.flush()
 
     def get(self, user_id: UUID) -> User:
-        row = self.db.get(t.UserRow, user_id)
+        row = self._run(_USER_BY_ID, {"id": user_id}).first()
         if row is None:
             raise NotFound("No such account")
         return _user(row)
@@ -350,10 +402,12 @@ class UserRepository:
         return [_user(r) for r in self.db.scalars(select(t.UserRow).where(t.UserRow.patient_id == patient_id))]
 
 
-class TeamRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
+_TEAMS_CARING_FOR = (select(t.TeamRow.__table__)
+                     .join(t.CaseloadRow.__table__, t.CaseloadRow.__table__.c.team_id == t.TeamRow.__table__.c.id)
+                     .where(t.CaseloadRow.__table__.c.patient_id == bindparam("patient_id")))
 
+
+class TeamRepository(_Repository):
     def add(self, team: Team) -> None:
         self.db.add(t.TeamRow(id=team.id, name=team.name))
         self.db.flush()
@@ -387,9 +441,7 @@ class TeamRepository:
         return list(self.db.scalars(select(t.CaseloadRow.team_id).where(t.CaseloadRow.patient_id == patient_id)))
 
     def caring_for(self, patient_id: UUID) -> list[TeamSettings]:
-        rows = self.db.scalars(select(t.TeamRow).join(t.CaseloadRow, t.CaseloadRow.team_id == t.TeamRow.id)
-                               .where(t.CaseloadRow.patient_id == patient_id))
-        return [_team_settings(r) for r in rows]
+        return [_team_settings(r) for r in self._run(_TEAMS_CARING_FOR, {"patient_id": patient_id})]
 
     def all_settings(self) -> list[TeamSettings]:
         return [_team_settings(r) for r in self.db.scalars(select(t.TeamRow))]
@@ -418,10 +470,7 @@ def _team_settings(row: t.TeamRow) -> TeamSettings:
                         row.escalate_red_after_minutes if row.escalate_red_after_minutes is not None else 30)
 
 
-class CarerRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
-
+class CarerRepository(_Repository):
     def link(self, carer_id: UUID, patient_id: UUID, access: CarerAccess) -> None:
         self.db.merge(t.CarerLinkRow(carer_id=carer_id, patient_id=patient_id, access=access.value))
         self.db.flush()
@@ -440,10 +489,7 @@ class CarerRepository:
         return list(self.db.scalars(select(t.CarerLinkRow.patient_id).where(t.CarerLinkRow.carer_id == carer_id)))
 
 
-class InvitationRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
-
+class InvitationRepository(_Repository):
     def add(self, token_digest: str, patient_id: UUID, email: str, access: CarerAccess, expires_at: datetime) -> None:
         self.db.add(t.InvitationRow(token_digest=token_digest, patient_id=patient_id, email=email,
                                     access=access.value, expires_at=expires_at))
@@ -460,21 +506,26 @@ class InvitationRepository:
         return row.patient_id, row.email, CarerAccess(row.access)
 
 
-class SessionRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
+_SESSION = t.SessionRow.__table__
+_SESSION_AND_USER = (select(_SESSION.c.token_digest, _SESSION.c.csrf_token, _SESSION.c.created_at.label("session_created_at"),
+                            _SESSION.c.last_seen_at, t.UserRow.__table__)
+                     .join(t.UserRow.__table__, t.UserRow.__table__.c.id == _SESSION.c.user_id)
+                     .where(_SESSION.c.token_digest == bindparam("digest")))
 
+
+class SessionRepository(_Repository):
     def add(self, session: Session) -> None:
         self.db.add(t.SessionRow(token_digest=session.token_digest, user_id=session.user_id,
                                  csrf_token=session.csrf_token, created_at=session.created_at,
                                  last_seen_at=session.last_seen_at))
         self.db.flush()
 
-    def get(self, token_digest: str) -> Session | None:
-        row = self.db.get(t.SessionRow, token_digest)
+    def get_with_user(self, token_digest: str) -> tuple[Session, User] | None:
+        row = self._run(_SESSION_AND_USER, {"digest": token_digest}).first()
         if row is None:
             return None
-        return Session(row.token_digest, row.user_id, row.csrf_token, row.created_at, row.last_seen_at)
+        session = Session(row.token_digest, row.id, row.csrf_token, row.session_created_at, row.last_seen_at)
+        return session, _user(row)
 
     def touch(self, token_digest: str, now: datetime) -> None:
         self.db.execute(update(t.SessionRow).where(t.SessionRow.token_digest == token_digest).values(last_seen_at=now))
@@ -486,10 +537,7 @@ class SessionRepository:
         self.db.execute(delete(t.SessionRow).where(t.SessionRow.user_id == user_id))
 
 
-class SignInRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
-
+class SignInRepository(_Repository):
     def record(self, *, email: str, client: str, at: datetime, succeeded: bool) -> None:
         self.db.add(t.SignInAttemptRow(email=email[:254], client=client[:100], at=at, succeeded=succeeded))
 
@@ -507,15 +555,16 @@ def _alert(row: t.AlertRow, patient_name: str | None = None) -> Alert:
                  escalated_at=row.escalated_at, patient_name=patient_name)
 
 
-class AlertRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
+_ADD_ALERT = insert(t.AlertRow.__table__)
 
-    def add(self, alert: Alert) -> None:
-        self.db.add(t.AlertRow(id=alert.id, patient_id=alert.patient_id, check_in_id=alert.check_in_id, rule=alert.rule,
-                               level=alert.level.value, item=alert.item, detail=alert.detail, state=alert.state.value,
-                               created_at=alert.created_at))
-        self.db.flush()
+
+class AlertRepository(_Repository):
+    def add(self, alerts: list[Alert]) -> None:
+        if alerts:
+            self._run(_ADD_ALERT, [{
+                "id": a.id, "version": a.version, "patient_id": a.patient_id, "check_in_id": a.check_in_id,
+                "rule": a.rule, "level": a.level.value, "item": a.item, "detail": a.detail, "state": a.state.value,
+                "created_at": a.created_at} for a in alerts])
 
     def get(self, alert_id: UUID) -> Alert | None:
         row = self.db.get(t.AlertRow, alert_id)
@@ -615,11 +664,12 @@ class AlertRepository:
         return [(created, acknowledged) for created, acknowledged in rows]
 
 
-class CheckInDraftRepository:
-    """One saved, unsent check-in per patient."""
+_DELETE_DRAFT = delete(t.CheckInDraftRow.__table__).where(
+    t.CheckInDraftRow.__table__.c.patient_id == bindparam("patient_id"))
 
-    def __init__(self, db: OrmSession):
-        self.db = db
+
+class CheckInDraftRepository(_Repository):
+    """One saved, unsent check-in per patient."""
 
     def get(self, patient_id: UUID) -> CheckInDraft | None:
         row = self.db.get(t.CheckInDraftRow, patient_id)
@@ -638,7 +688,7 @@ class CheckInDraftRepository:
         self.db.flush()
 
     def delete(self, patient_id: UUID) -> bool:
-        return self.db.execute(delete(t.CheckInDraftRow).where(t.CheckInDraftRow.patient_id == patient_id)).rowcount > 0
+        return self._run(_DELETE_DRAFT, {"patient_id": patient_id}).rowcount > 0
 
 
 @dataclass(frozen=True)
@@ -651,18 +701,16 @@ class PendingNotification:
     attempts: int
 
 
-class NotificationRepository:
-    def __init__(self, db: OrmSession):
-        self.db = db
+_NOTIFICATION_KEY = ("alert_id", "purpose", "channel", "target")
 
-    def enqueue(self, alert_id: UUID, purpose: str, channel: str, target: str, now: datetime) -> None:
-        exists_already = self.db.scalar(select(t.NotificationRow.id).where(
-            t.NotificationRow.alert_id == alert_id, t.NotificationRow.purpose == purpose,
-            t.NotificationRow.channel == channel, t.NotificationRow.target == target))
-        if exists_already is None:
-            self.db.add(t.NotificationRow(id=uuid4(), alert_id=alert_id, purpose=purpose, channel=channel, target=target,
-                                          status="pending", attempts=0, created_at=now))
-            self.db.flush()
+
+class NotificationRepository(_Repository):
+    def enqueue(self, alert_id: UUID, purpose: str, channel: str, target: str, now: datetime) -> bool:
+        """Once per alert, purpose, channel and target: the outbox's unique key keeps out a second.
+        True if this call queued it."""
+        once = _insert_unless_present(t.NotificationRow.__table__, self._dialect(), *_NOTIFICATION_KEY)
+        return self._run(once, {"id": uuid4(), "alert_id": alert_id, "purpose": purpose, "channel": channel,
+                                "target": target, "status": "pending", "attempts": 0, "created_at": now}).first() is not None
 
     def due(self, max_attempts: int, limit: int = 100) -> list[PendingNotification]:
         rows = self.db.execute(select(t.NotificationRow, t.AlertRow).join(t.AlertRow, t.AlertRow.id == t.NotificationRow.alert_id)
