@@ -7,7 +7,7 @@ import json
 from typing import Any, Callable
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..domain.errors import DomainError, InvalidInput
 from ..fhir import rest
 from ..fhir.outcome import outcome_for
-from .context import Visit, unit_of_work, visit
+from ..store.unit_of_work import UnitOfWork
+from .context import Visit, with_unit_of_work
 
 FHIR_JSON = "application/fhir+json"
 
@@ -57,23 +58,25 @@ def metadata(request: Request):
 
 
 @router.get("/Patient/{patient_id}/$everything")
-def everything(patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def everything(patient_id: UUID, current: Visit, uow: UnitOfWork):
     bundle = rest.everything(uow, current.actor, patient_id)
     uow.commit()
     return fhir_response(bundle)
 
 
 @router.get("/Patient/{patient_id}")
-def read_patient(patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def read_patient(patient_id: UUID, current: Visit, uow: UnitOfWork):
     resource = rest.read_patient_resource(uow, current.actor, patient_id)
     uow.commit()
     return fhir_response(resource)
 
 
 def _search_route(resource_type: str) -> None:
-    def search(request: Request, patient: str | None = Query(None, max_length=80),
-               subject: str | None = Query(None, max_length=80), date: list[str] = Query([], max_length=4),
-               current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+    @with_unit_of_work
+    def search(request: Request, current: Visit, uow: UnitOfWork, patient: str | None = Query(None, max_length=80),
+               subject: str | None = Query(None, max_length=80), date: list[str] = Query([], max_length=4)):
         bundle = rest.search(uow, current.actor, resource_type, patient or subject, date, _base(request))
         uow.commit()
         return fhir_response(bundle)

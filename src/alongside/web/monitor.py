@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..domain import monitoring
 from ..notify import send_appointment_reminders, send_due, send_reminders
+from ..store.database import held_alone
 from ..store.unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -17,6 +18,13 @@ log = logging.getLogger("alongside.monitor")
 
 
 def run_once(sessions: sessionmaker, settings: Settings) -> str:
+    """One pass, unless another monitor (a second server, cron) is in the middle of one: two
+    passes at once could both send the same queued email."""
+    with held_alone(sessions.kw["bind"], "monitor") as alone:
+        return _pass(sessions, settings) if alone else "skipped: another monitor is running a pass"
+
+
+def _pass(sessions: sessionmaker, settings: Settings) -> str:
     now = settings.clock()
     with UnitOfWork(sessions) as uow:
         escalated = monitoring.escalate_overdue(uow, now)

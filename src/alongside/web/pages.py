@@ -12,9 +12,8 @@ from urllib.parse import quote, urlparse
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
 from ..domain import accounts, appointments, monitoring, planning, services
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound
@@ -22,8 +21,9 @@ from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser,
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
 from ..clinical.contacts import Level
 from ..domain.vocab import Role
+from ..store.unit_of_work import UnitOfWork
 from .api import set_session_cookie
-from .context import SESSION_COOKIE, Visit, check_csrf, client_address, unit_of_work, visit
+from .context import SESSION_COOKIE, Visit, client_address, with_unit_of_work
 from . import check_in_form as check_in_form_view
 from ..reports import charts
 from .forms import build_form, parse_form, submitted_values
@@ -40,20 +40,6 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-async def posted(request: Request, current: Visit) -> dict[str, str]:
-    """The submitted form, after its CSRF token is checked against the session."""
-    form, _ = await posted_with_files(request, current)
-    return form
-
-
-async def posted_with_files(request: Request, current: Visit) -> tuple[dict[str, str], dict[str, UploadFile]]:
-    """A submitted form's fields and uploaded files, after its CSRF token is checked."""
-    data = await request.form()
-    form = {k: v for k, v in data.items() if isinstance(v, str)}
-    check_csrf(current, form.get("csrf_token"))
-    return form, {k: v for k, v in data.items() if isinstance(v, UploadFile)}
 
 
 def _zone(request: Request) -> ZoneInfo:
@@ -79,8 +65,8 @@ def sign_in_page(request: Request, next: str = Query("/", max_length=500)):
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
-async def sign_in(request: Request, uow=Depends(unit_of_work)):
-    form = await request.form()
+@with_unit_of_work
+def sign_in(request: Request, uow: UnitOfWork, form: dict[str, str]):
     expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
     given = str(form.get("csrf_token") or "")
     email, target = str(form.get("email") or ""), _safe_next(str(form.get("next") or "/"))
@@ -101,8 +87,8 @@ async def sign_in(request: Request, uow=Depends(unit_of_work)):
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    await posted(request, current)
+@with_unit_of_work
+def sign_out(request: Request, current: Visit, uow: UnitOfWork):
     accounts.sign_out(uow, request.cookies.get(SESSION_COOKIE))
     uow.commit()
     response = see_other("/sign-in")
@@ -111,7 +97,8 @@ async def sign_out(request: Request, current: Visit = Depends(visit), uow=Depend
 
 
 @router.get("/")
-def start(current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def start(current: Visit, uow: UnitOfWork):
     """Each role lands on its own first page."""
     user = current.user
     if user.role is Role.PATIENT and user.patient_id:
@@ -125,7 +112,8 @@ def start(current: Visit = Depends(visit), uow=Depends(unit_of_work)):
 
 
 @router.get("/carer", response_class=HTMLResponse)
-def carer_start(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def carer_start(request: Request, current: Visit, uow: UnitOfWork):
     people = [services.read_patient(uow, current.actor, pid) for pid in uow.carers.patients_of(current.user.id)]
     uow.commit()
     return render(request, "carer_start.html", people=people)
@@ -134,8 +122,9 @@ def carer_start(request: Request, current: Visit = Depends(visit), uow=Depends(u
 # --- The clinician's caseload -----------------------------------------------------------------
 
 @router.get("/caseload", response_class=HTMLResponse)
-def caseload(request: Request, q: str = Query("", max_length=100), page: int = Query(1, ge=1, le=100000),
-             current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def caseload(request: Request, current: Visit, uow: UnitOfWork, q: str = Query("", max_length=100),
+             page: int = Query(1, ge=1, le=100000)):
     size = services.CASELOAD_PAGE_SIZE
     result = services.caseload(uow, current.actor, q, (page - 1) * size, size)
     uow.commit()
@@ -143,13 +132,14 @@ def caseload(request: Request, q: str = Query("", max_length=100), page: int = Q
 
 
 @router.get("/patients/new", response_class=HTMLResponse)
-def new_patient_form(request: Request, current: Visit = Depends(visit)):
+@with_unit_of_work
+def new_patient_form(request: Request, current: Visit):
     return _details_form(request, {}, {})
 
 
 @router.post("/patients/new", response_class=HTMLResponse)
-async def new_patient(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def new_patient(request: Request, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         details = validate(PatientDetails, parse_form(PatientDetails, form, _zone(request)))
         patient = services.register_patient(uow, current.actor, details)
@@ -173,7 +163,8 @@ def _by_field(exc: InvalidInput) -> dict[str, str]:
 # --- One patient's record ---------------------------------------------------------------------
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
-def patient_home(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def patient_home(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     home = services.patient_home(uow, current.actor, patient_id)
     settings = request.app.state.settings
     now = settings.clock()
@@ -190,7 +181,8 @@ def patient_home(request: Request, patient_id: UUID, current: Visit = Depends(vi
 
 
 @router.get("/patients/{patient_id}/treatments", response_class=HTMLResponse)
-def treatment_history(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def treatment_history(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     lines = services.treatment_history(uow, current.actor, patient_id)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -198,15 +190,16 @@ def treatment_history(request: Request, patient_id: UUID, current: Visit = Depen
 
 
 @router.get("/patients/{patient_id}/details/edit", response_class=HTMLResponse)
-def edit_details_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def edit_details_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return _details_form(request, patient.details.model_dump(), {}, patient=patient)
 
 
 @router.post("/patients/{patient_id}/details/edit", response_class=HTMLResponse)
-async def edit_details(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def edit_details(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         details = validate(PatientDetails, parse_form(PatientDetails, form, _zone(request)))
         services.update_patient(uow, current.actor, patient_id, details, _version(form))
@@ -218,15 +211,16 @@ async def edit_details(request: Request, patient_id: UUID, current: Visit = Depe
 
 
 @router.get("/patients/{patient_id}/cancer-profile/edit", response_class=HTMLResponse)
-def edit_profile_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def edit_profile_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return _profile_form(request, patient, patient.profile.model_dump(), {})
 
 
 @router.post("/patients/{patient_id}/cancer-profile/edit", response_class=HTMLResponse)
-async def edit_profile(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def edit_profile(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         profile = validate(CancerProfile, parse_form(CancerProfile, form, _zone(request)))
         services.update_cancer_profile(uow, current.actor, patient_id, profile, _version(form))
@@ -253,7 +247,8 @@ def _version(form: dict[str, str]) -> int:
 # --- Entries of every kind --------------------------------------------------------------------
 
 @router.get("/patients/{patient_id}/record/{slug}", response_class=HTMLResponse)
-def entries(request: Request, patient_id: UUID, slug: str, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def entries(request: Request, patient_id: UUID, slug: str, current: Visit, uow: UnitOfWork):
     if slug == "appointments":
         return _appointments(request, patient_id, current, uow)
     items = services.list_entries(uow, current.actor, patient_id, slug)
@@ -286,8 +281,8 @@ def _writers(record_kind) -> set[str]:
 
 
 @router.get("/patients/{patient_id}/record/{slug}/new", response_class=HTMLResponse)
-def new_entry_form(request: Request, patient_id: UUID, slug: str, current: Visit = Depends(visit),
-                   uow=Depends(unit_of_work)):
+@with_unit_of_work
+def new_entry_form(request: Request, patient_id: UUID, slug: str, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     if kind(slug).submitted_only:
@@ -296,9 +291,8 @@ def new_entry_form(request: Request, patient_id: UUID, slug: str, current: Visit
 
 
 @router.post("/patients/{patient_id}/record/{slug}/new", response_class=HTMLResponse)
-async def new_entry(request: Request, patient_id: UUID, slug: str, current: Visit = Depends(visit),
-                    uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def new_entry(request: Request, patient_id: UUID, slug: str, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     record_kind = kind(slug)
     try:
         settings = request.app.state.settings
@@ -313,8 +307,8 @@ async def new_entry(request: Request, patient_id: UUID, slug: str, current: Visi
 
 
 @router.get("/patients/{patient_id}/record/{slug}/{entry_id}/edit", response_class=HTMLResponse)
-def edit_entry_form(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit = Depends(visit),
-                    uow=Depends(unit_of_work)):
+@with_unit_of_work
+def edit_entry_form(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit, uow: UnitOfWork):
     entry = services.read_entry(uow, current.actor, patient_id, slug, entry_id)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -322,9 +316,9 @@ def edit_entry_form(request: Request, patient_id: UUID, slug: str, entry_id: UUI
 
 
 @router.post("/patients/{patient_id}/record/{slug}/{entry_id}/edit", response_class=HTMLResponse)
-async def edit_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit = Depends(visit),
-                     uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def edit_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit, uow: UnitOfWork,
+               form: dict[str, str]):
     record_kind = kind(slug)
     try:
         services.update_entry(uow, current.actor, patient_id, slug, entry_id,
@@ -339,9 +333,9 @@ async def edit_entry(request: Request, patient_id: UUID, slug: str, entry_id: UU
 
 
 @router.post("/patients/{patient_id}/record/{slug}/{entry_id}/delete")
-async def delete_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit = Depends(visit),
-                       uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def delete_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit, uow: UnitOfWork,
+                 form: dict[str, str]):
     services.delete_entry(uow, current.actor, patient_id, slug, entry_id, _version(form))
     uow.commit()
     return see_other(f"/patients/{patient_id}/record/{slug}")
@@ -380,7 +374,8 @@ def _form_id(form: dict[str, str]) -> UUID | None:
 
 
 @router.get("/patients/{patient_id}/access-log", response_class=HTMLResponse)
-def access_log(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def access_log(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     events = services.access_log(uow, current.actor, patient_id)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -388,7 +383,8 @@ def access_log(request: Request, patient_id: UUID, current: Visit = Depends(visi
 
 
 @router.get("/patients/{patient_id}/account", response_class=HTMLResponse)
-def patient_account(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def patient_account(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     users = accounts.patient_accounts(uow, current.actor, patient_id)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -396,9 +392,8 @@ def patient_account(request: Request, patient_id: UUID, current: Visit = Depends
 
 
 @router.post("/patients/{patient_id}/account", response_class=HTMLResponse)
-async def open_patient_account(request: Request, patient_id: UUID, current: Visit = Depends(visit),
-                               uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def open_patient_account(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         new = validate(PatientSignIn, parse_form(PatientSignIn, form, _zone(request)))
         accounts.open_patient_account(uow, current.actor, patient_id, new)
@@ -419,8 +414,8 @@ def _account_page(request, patient, users, values, errors, status=200):
 # --- Check-ins, alerts, triage ----------------------------------------------------------------
 
 @router.get("/patients/{patient_id}/check-in", response_class=HTMLResponse)
-def check_in_form(request: Request, patient_id: UUID, saved: bool = Query(False), current: Visit = Depends(visit),
-                  uow=Depends(unit_of_work)):
+@with_unit_of_work
+def check_in_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, saved: bool = Query(False)):
     patient = services.read_patient(uow, current.actor, patient_id)
     settings = request.app.state.settings
     on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
@@ -440,10 +435,9 @@ def _check_in_page(request, patient, on_chemo, values, errors, status=200, draft
 
 
 @router.post("/patients/{patient_id}/check-in", response_class=HTMLResponse)
-async def submit_check_in(request: Request, patient_id: UUID, current: Visit = Depends(visit),
-                          uow=Depends(unit_of_work)):
+@with_unit_of_work
+def submit_check_in(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     """Send the check-in, or (the "Save and finish later" button) keep it as her draft."""
-    form = await posted(request, current)
     settings = request.app.state.settings
     saving = form.get("action") == "save"
     try:
@@ -466,17 +460,16 @@ async def submit_check_in(request: Request, patient_id: UUID, current: Visit = D
 
 
 @router.post("/patients/{patient_id}/check-in/draft/delete")
-async def discard_check_in_draft(request: Request, patient_id: UUID, current: Visit = Depends(visit),
-                                 uow=Depends(unit_of_work)):
-    await posted(request, current)
+@with_unit_of_work
+def discard_check_in_draft(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     monitoring.discard_check_in_draft(uow, current.actor, patient_id)
     uow.commit()
     return see_other(f"/patients/{patient_id}/check-in")
 
 
 @router.get("/patients/{patient_id}/check-ins/{check_in_id}", response_class=HTMLResponse)
-def check_in_result(request: Request, patient_id: UUID, check_in_id: UUID, current: Visit = Depends(visit),
-                    uow=Depends(unit_of_work)):
+@with_unit_of_work
+def check_in_result(request: Request, patient_id: UUID, check_in_id: UUID, current: Visit, uow: UnitOfWork):
     settings = request.app.state.settings
     outcome = monitoring.check_in_outcome(uow, current.actor, patient_id, check_in_id, settings.monitoring,
                                           settings.clock())
@@ -486,8 +479,9 @@ def check_in_result(request: Request, patient_id: UUID, check_in_id: UUID, curre
 
 
 @router.get("/patients/{patient_id}/symptoms", response_class=HTMLResponse)
-def symptom_history(request: Request, patient_id: UUID, months: int = Query(6, ge=1, le=120),
-                    current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def symptom_history(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork,
+                    months: int = Query(6, ge=1, le=120)):
     history = monitoring.symptom_history(uow, current.actor, patient_id)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -500,7 +494,8 @@ def symptom_history(request: Request, patient_id: UUID, months: int = Query(6, g
 
 
 @router.get("/triage", response_class=HTMLResponse)
-def triage(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def triage(request: Request, current: Visit, uow: UnitOfWork):
     alerts = monitoring.triage_inbox(uow, current.actor)
     report = monitoring.acknowledgement_times(uow, current.actor, now=request.app.state.settings.clock())
     uow.commit()
@@ -508,7 +503,8 @@ def triage(request: Request, current: Visit = Depends(visit), uow=Depends(unit_o
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-def alert_page(request: Request, alert_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def alert_page(request: Request, alert_id: UUID, current: Visit, uow: UnitOfWork):
     alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
     patient = uow.patients.get(alert.patient_id)
     uow.commit()
@@ -516,9 +512,8 @@ def alert_page(request: Request, alert_id: UUID, current: Visit = Depends(visit)
 
 
 @router.post("/alerts/{alert_id}/{action}")
-async def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit = Depends(visit),
-                       uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     now = request.app.state.settings.clock()
     if action == "acknowledge":
         monitoring.acknowledge_alert(uow, current.actor, alert_id, _version(form), now)
@@ -533,7 +528,8 @@ async def act_on_alert(request: Request, alert_id: UUID, action: str, current: V
 # --- Carers -----------------------------------------------------------------------------------
 
 @router.get("/patients/{patient_id}/carers", response_class=HTMLResponse)
-def carers(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def carers(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     links = accounts.list_carers(uow, current.actor, patient_id)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -546,8 +542,8 @@ def _carers_page(request, patient, links, values, errors, link=None, status=200)
 
 
 @router.post("/patients/{patient_id}/carers", response_class=HTMLResponse)
-async def invite_carer(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def invite_carer(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         invitation = validate(CarerInvitation, parse_form(CarerInvitation, form, _zone(request)))
         token = accounts.invite_carer(uow, current.actor, patient_id, invitation, request.app.state.settings.policy)
@@ -561,9 +557,8 @@ async def invite_carer(request: Request, patient_id: UUID, current: Visit = Depe
 
 
 @router.post("/patients/{patient_id}/carers/{carer_id}/remove")
-async def remove_carer(request: Request, patient_id: UUID, carer_id: UUID, current: Visit = Depends(visit),
-                       uow=Depends(unit_of_work)):
-    await posted(request, current)
+@with_unit_of_work
+def remove_carer(request: Request, patient_id: UUID, carer_id: UUID, current: Visit, uow: UnitOfWork):
     accounts.remove_carer(uow, current.actor, patient_id, carer_id)
     uow.commit()
     return see_other(f"/patients/{patient_id}/carers")
@@ -584,8 +579,8 @@ def _invitation_form(request, token, values, errors, status=200):
 
 
 @router.post("/invitations/{token}", response_class=HTMLResponse)
-async def accept_invitation(request: Request, token: str, uow=Depends(unit_of_work)):
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+@with_unit_of_work
+def accept_invitation(request: Request, token: str, uow: UnitOfWork, form: dict[str, str]):
     expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
     if not expected or not secrets.compare_digest(form.get("csrf_token", ""), expected):
         return _invitation_form(request, token, submitted_values(form), {"form": "This page had expired. Please try again."}, 400)
@@ -603,7 +598,8 @@ async def accept_invitation(request: Request, token: str, uow=Depends(unit_of_wo
 # --- Administration ---------------------------------------------------------------------------
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def admin_users(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def admin_users(request: Request, current: Visit, uow: UnitOfWork):
     return _admin_page(request, uow, current, {}, {})
 
 
@@ -617,8 +613,8 @@ def _admin_page(request, uow, current, values, errors, status=200):
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
-async def admin_create_user(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def admin_create_user(request: Request, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         accounts.create_user(uow, current.actor, validate(NewUser, parse_form(NewUser, form, _zone(request))))
     except InvalidInput as exc:
@@ -633,16 +629,16 @@ async def admin_create_user(request: Request, current: Visit = Depends(visit), u
 
 
 @router.post("/admin/users/{user_id}/active")
-async def admin_set_active(request: Request, user_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def admin_set_active(request: Request, user_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     accounts.set_user_active(uow, current.actor, user_id, form.get("active") == "true")
     uow.commit()
     return see_other("/admin/users")
 
 
 @router.post("/admin/teams")
-async def admin_create_team(request: Request, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def admin_create_team(request: Request, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     accounts.create_team(uow, current.actor, validate(NewTeam, parse_form(NewTeam, form, _zone(request))))
     uow.commit()
     return see_other("/admin/users")

@@ -7,19 +7,21 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import Field
+from starlette.datastructures import UploadFile
 
 from ..domain import content, documents, planning, services
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.records import RECORD_KINDS, RecordModel, TreatmentBreak, validate
 from ..reports.clinic_summary import render_clinic_summary
 from ..store.documents import LocalFileStore
+from ..store.unit_of_work import UnitOfWork
 from .api import entry_json
-from .context import Visit, api_visit, check_csrf, unit_of_work, visit
+from .context import Visit, with_unit_of_work
 from .forms import build_form, parse_form, submitted_values
-from .pages import _by_field, _form_id, _new_id, _version, _zone, posted, render, see_other
+from .pages import _by_field, _form_id, _new_id, _version, _zone, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,7 +29,8 @@ router = APIRouter(include_in_schema=False)
 # --- The decision summary ----------------------------------------------------------------------
 
 @router.get("/patients/{patient_id}/decision-summary", response_class=HTMLResponse)
-def decision_summary(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def decision_summary(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     summary = planning.decision_summary(uow, current.actor, patient_id, request.app.state.settings.clock().date())
     uow.commit()
     return render(request, "decision_summary.html", summary=summary, patient=summary.patient,
@@ -46,15 +49,16 @@ def _break_form(request, uow, patient, values, errors, status=200):
 
 
 @router.get("/patients/{patient_id}/treatment-breaks/new", response_class=HTMLResponse)
-def new_break_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def new_break_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return _break_form(request, uow, patient, {}, {})
 
 
 @router.post("/patients/{patient_id}/treatment-breaks/new", response_class=HTMLResponse)
-async def start_break(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def start_break(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         planning.start_treatment_break(uow, current.actor, patient_id,
                                        parse_form(TreatmentBreak, form, _zone(request)), _form_id(form))
@@ -77,8 +81,8 @@ def _end_form(request, patient, entry, values, errors, status=200):
 
 
 @router.get("/patients/{patient_id}/treatment-breaks/{entry_id}/end", response_class=HTMLResponse)
-def end_break_form(request: Request, patient_id: UUID, entry_id: UUID, current: Visit = Depends(visit),
-                   uow=Depends(unit_of_work)):
+@with_unit_of_work
+def end_break_form(request: Request, patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork):
     entry = services.read_entry(uow, current.actor, patient_id, "treatment-breaks", entry_id)
     patient = uow.patients.get(patient_id)
     uow.commit()
@@ -86,9 +90,9 @@ def end_break_form(request: Request, patient_id: UUID, entry_id: UUID, current: 
 
 
 @router.post("/patients/{patient_id}/treatment-breaks/{entry_id}/end", response_class=HTMLResponse)
-async def end_break(request: Request, patient_id: UUID, entry_id: UUID, current: Visit = Depends(visit),
-                    uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def end_break(request: Request, patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork,
+              form: dict[str, str]):
     try:
         end = validate(BreakEnd, parse_form(BreakEnd, form, _zone(request)))
         planning.end_treatment_break(uow, current.actor, patient_id, entry_id, end.end_date, _version(form))
@@ -110,15 +114,16 @@ def _stop_form(request, patient, values, errors, status=200):
 
 
 @router.get("/patients/{patient_id}/stop-treatment", response_class=HTMLResponse)
-def stop_treatment_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def stop_treatment_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return _stop_form(request, patient, {}, {})
 
 
 @router.post("/patients/{patient_id}/stop-treatment", response_class=HTMLResponse)
-async def stop_treatment(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def stop_treatment(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     try:
         planning.stop_anticancer_treatment(uow, current.actor, patient_id,
                                            parse_form(planning.StopAnticancerTreatment, form, _zone(request)),
@@ -148,41 +153,38 @@ def _documents_page(request, uow, current, patient_id, values, errors, status=20
 
 
 @router.get("/patients/{patient_id}/documents", response_class=HTMLResponse)
-def care_documents(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def care_documents(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     page = _documents_page(request, uow, current, patient_id, {}, {})
     uow.commit()
     return page
 
 
 @router.post("/patients/{patient_id}/documents/upload", response_class=HTMLResponse)
-async def upload_document(request: Request, patient_id: UUID, current: Visit = Depends(visit),
-                          uow=Depends(unit_of_work)):
-    form = await request.form()  # python-multipart spools a large file to disk, not to memory
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(current, fields.get("csrf_token"))
-    upload = form.get("file")
+@with_unit_of_work
+def upload_document(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str],
+                    files: dict[str, UploadFile]):
+    upload = files.get("file")  # python-multipart spools a large file to disk, not to memory
     settings = request.app.state.settings
     try:
-        if upload is None or isinstance(upload, str) or not upload.filename:
+        if upload is None or not upload.filename:
             documents.authorise_upload(uow, current.actor, patient_id)
             raise InvalidInput("Choose a file to upload", field="file")
         documents.upload_care_document(uow, current.actor, patient_id,
-                                       parse_form(documents.CareDocument, fields, _zone(request)), upload.file,
+                                       parse_form(documents.CareDocument, form, _zone(request)), upload.file,
                                        _files(request), settings.max_upload_bytes, settings.clock())
     except InvalidInput as exc:
         uow.rollback()
-        page = _documents_page(request, uow, current, patient_id, submitted_values(fields), _by_field(exc), 422)
+        page = _documents_page(request, uow, current, patient_id, submitted_values(form), _by_field(exc), 422)
         uow.commit()
         return page
-    finally:
-        await form.close()
     uow.commit()
     return see_other(f"/patients/{patient_id}/documents")
 
 
 @router.get("/patients/{patient_id}/documents/{document_id}")
-def download_document(request: Request, patient_id: UUID, document_id: UUID, current: Visit = Depends(visit),
-                      uow=Depends(unit_of_work)):
+@with_unit_of_work
+def download_document(request: Request, patient_id: UUID, document_id: UUID, current: Visit, uow: UnitOfWork):
     try:
         document, content = documents.open_care_document(uow, current.actor, patient_id, document_id, _files(request))
     except FileNotFoundError:
@@ -194,9 +196,9 @@ def download_document(request: Request, patient_id: UUID, document_id: UUID, cur
 
 
 @router.post("/patients/{patient_id}/documents/{document_id}/delete")
-async def delete_document(request: Request, patient_id: UUID, document_id: UUID, current: Visit = Depends(visit),
-                          uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def delete_document(request: Request, patient_id: UUID, document_id: UUID, current: Visit, uow: UnitOfWork,
+                    form: dict[str, str]):
     documents.remove_care_document(uow, current.actor, patient_id, document_id, _version(form), _files(request))
     uow.commit()
     return see_other(f"/patients/{patient_id}/documents")
@@ -205,7 +207,8 @@ async def delete_document(request: Request, patient_id: UUID, document_id: UUID,
 # --- The clinic summary as a PDF ----------------------------------------------------------------
 
 @router.get("/patients/{patient_id}/clinic-summary.pdf")
-def clinic_summary_pdf(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def clinic_summary_pdf(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     settings = request.app.state.settings
     now = settings.clock()
     summary = planning.clinic_summary(uow, current.actor, patient_id, now.date())
@@ -231,16 +234,16 @@ def _preparation_page(request, uow, current, patient_id, values, errors, status=
 
 
 @router.get("/patients/{patient_id}/appointment-preparation", response_class=HTMLResponse)
-def appointment_preparation(request: Request, patient_id: UUID, current: Visit = Depends(visit),
-                            uow=Depends(unit_of_work)):
+@with_unit_of_work
+def appointment_preparation(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     page = _preparation_page(request, uow, current, patient_id, {}, {})
     uow.commit()
     return page
 
 
 @router.post("/patients/{patient_id}/questions/new", response_class=HTMLResponse)
-async def add_question(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def add_question(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
     data = {k: form[k] for k in ("text", "kind") if form.get(k, "").strip()}
     try:
         planning.add_question(uow, current.actor, patient_id, data, request.app.state.settings.clock().date(),
@@ -255,9 +258,9 @@ async def add_question(request: Request, patient_id: UUID, current: Visit = Depe
 
 
 @router.post("/patients/{patient_id}/questions/{entry_id}/remove")
-async def remove_question(request: Request, patient_id: UUID, entry_id: UUID, current: Visit = Depends(visit),
-                          uow=Depends(unit_of_work)):
-    form = await posted(request, current)
+@with_unit_of_work
+def remove_question(request: Request, patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork,
+                    form: dict[str, str]):
     planning.remove_question(uow, current.actor, patient_id, entry_id, _version(form))
     uow.commit()
     return see_other(f"/patients/{patient_id}/appointment-preparation#questions")
@@ -270,8 +273,8 @@ def _support(request: Request):
 
 
 @router.get("/patients/{patient_id}/access-to-treatments", response_class=HTMLResponse)
-def access_to_treatments(request: Request, patient_id: UUID, current: Visit = Depends(visit),
-                         uow=Depends(unit_of_work)):
+@with_unit_of_work
+def access_to_treatments(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     view = planning.access_to_treatments(uow, current.actor, patient_id, _support(request))
     may_write = uow.access.relationship(current.actor, patient_id).value == "care_team"
     uow.commit()
@@ -284,9 +287,10 @@ api_router = APIRouter(prefix="/api/v1", tags=["Planning"])
 
 
 @api_router.post("/patients/{patient_id}/treatment-breaks/{entry_id}/end")
-def api_end_break(patient_id: UUID, entry_id: UUID, body: dict = Body(..., examples=[{"end_date": "2026-11-20",
-                                                                                          "version": 1}]),
-                  current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def api_end_break(patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork,
+                  body: dict = Body(..., examples=[{"end_date": "2026-11-20",
+                                                                                          "version": 1}])):
     """End a treatment break on a date (`end_date`), naming the version you read (`version`)."""
     entry = planning.end_treatment_break(uow, current.actor, patient_id, entry_id, body.get("end_date"),
                                          body.get("version"))
@@ -295,10 +299,11 @@ def api_end_break(patient_id: UUID, entry_id: UUID, body: dict = Body(..., examp
 
 
 @api_router.post("/patients/{patient_id}/stop-anticancer-treatment", status_code=201)
-def api_stop_treatment(patient_id: UUID, body: dict = Body(..., examples=[{
+@with_unit_of_work
+def api_stop_treatment(patient_id: UUID, current: Visit, uow: UnitOfWork,
+                       body: dict = Body(..., examples=[{
         "stops_on": "2026-11-20", "decided_on": "2026-11-20", "participants": "She, her son and Dr Rao",
-        "options_discussed": "Another line of treatment, or supportive care only"}]),
-        current: Visit = Depends(api_visit), uow=Depends(unit_of_work)):
+        "options_discussed": "Another line of treatment, or supportive care only"}])):
     """Record a decision to stop anticancer treatment; current anticancer courses end on `stops_on`."""
     fields = {k: v for k, v in body.items() if k != "id"}
     outcome = planning.stop_anticancer_treatment(uow, current.actor, patient_id, fields, _uuid_or_none(body.get("id")))

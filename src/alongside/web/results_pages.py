@@ -5,23 +5,27 @@ from __future__ import annotations
 import io
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ..domain import results, services
 from ..domain.errors import InvalidInput
 from ..fhir.importer import import_results
 from ..reports import timeline as timeline_charts
-from .context import Visit, unit_of_work, visit
-from .pages import posted_with_files, render, see_other
+from starlette.datastructures import UploadFile
+
+from ..store.unit_of_work import UnitOfWork
+from .context import Visit, with_unit_of_work
+from .pages import render, see_other
 
 router = APIRouter(include_in_schema=False)
 MAX_CSV_BYTES = 1_000_000  # the request body cap; larger files go through `alongside labs import`
 
 
 @router.get("/patients/{patient_id}/timeline", response_class=HTMLResponse)
-def timeline(request: Request, patient_id: UUID, span: str = Query("1y", pattern="^(3m|1y|all)$"),
-             labs: list[str] = Query([]), current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def timeline(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork,
+             span: str = Query("1y", pattern="^(3m|1y|all)$"), labs: list[str] = Query([])):
     today = request.app.state.settings.clock().date()
     story = results.timeline(uow, current.actor, patient_id, today, span, labs or None)
     patient = uow.patients.get(patient_id)
@@ -31,15 +35,17 @@ def timeline(request: Request, patient_id: UUID, span: str = Query("1y", pattern
 
 
 @router.get("/patients/{patient_id}/lab-results/import", response_class=HTMLResponse)
-def import_form(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
+@with_unit_of_work
+def import_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return render(request, "lab_import.html", patient=patient, columns=results.CSV_COLUMNS, errors=[])
 
 
 @router.post("/patients/{patient_id}/lab-results/import", response_class=HTMLResponse)
-async def import_csv(request: Request, patient_id: UUID, current: Visit = Depends(visit), uow=Depends(unit_of_work)):
-    form, files = await posted_with_files(request, current)
+@with_unit_of_work
+def import_csv(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork,
+               files: dict[str, UploadFile]):
     upload = files.get("file")
     settings = request.app.state.settings
     try:
