@@ -234,10 +234,12 @@ def _write_json(document: dict, out: Path | None) -> None:
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
-          insecure_cookies: bool = typer.Option(False, help="Allow session cookies over plain HTTP (local use only)")) -> None:
+          insecure_cookies: bool = typer.Option(False, help="Allow session cookies over plain HTTP (local use only)"),
+          workers: int = typer.Option(1, min=1, max=64, help="Processes serving requests (one per core suits PostgreSQL)"),
+          ) -> None:
     """Serve Alongside (migrating the database first)."""
     upgrade(make_engine())
-    _serve(host, port, cookie_secure=not insecure_cookies)
+    _serve(host, port, cookie_secure=not insecure_cookies, workers=workers)
 
 
 @app.command()
@@ -257,7 +259,9 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
         _serve(host, port, cookie_secure=False)
 
 
-def _serve(host: str, port: int, cookie_secure: bool) -> None:
+def _serve(host: str, port: int, cookie_secure: bool, workers: int = 1) -> None:
+    import threading
+
     import uvicorn
 
     from .web.app import create_app
@@ -265,27 +269,46 @@ def _serve(host: str, port: int, cookie_secure: bool) -> None:
 
     settings = Settings.from_environment()
     settings = Settings.from_environment(cookie_secure=cookie_secure and settings.cookie_secure)
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+        return
+    # Each worker process builds the app from the environment. The monitor runs once, in this
+    # process, rather than in every worker: two monitors could send the same email twice.
+    os.environ["ALONGSIDE_COOKIE_SECURE"] = "true" if settings.cookie_secure else "false"
+    os.environ["ALONGSIDE_MONITOR_INTERVAL"] = "0"
+    if settings.monitor_interval > 0:
+        threading.Thread(target=_monitor, args=(settings, False, settings.monitor_interval), daemon=True,
+                         name="monitor").start()
+    uvicorn.run("alongside.web.app:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info")
 
 
 @app.command()
 def monitor(once: bool = typer.Option(False, help="Run one pass and exit (for cron)")) -> None:
     """Escalate unacknowledged red alerts, raise missed check-ins, and send queued notifications."""
-    import time
-
-    from .web.monitor import run_once
     from .web.settings import Settings
 
     settings = Settings.from_environment()
+    _monitor(settings, once, max(settings.monitor_interval, 5))
+
+
+def _monitor(settings, once: bool, interval: float) -> None:
+    import time
+
+    from .web.monitor import run_once
+
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = session_factory(engine)
     while True:
-        summary = run_once(sessions, settings)
-        typer.echo(summary)
+        try:
+            typer.echo(run_once(sessions, settings))
+        except Exception as exc:  # a pass that fails (the database restarting) must not end the loop
+            if once:
+                raise
+            typer.secho(f"monitor pass failed: {type(exc).__name__}: {exc}", err=True, fg="red")
         if once:
             return
-        time.sleep(max(settings.monitor_interval, 5))
+        time.sleep(interval)
 
 
 def _password() -> str:

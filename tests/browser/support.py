@@ -89,6 +89,15 @@ class ServerDidNotStart(RuntimeError):
 def serve(database_url: str, log_path: Path | None = None, **extra_env: str) -> Iterator[str]:
     """Run the app with uvicorn on a free local port; yield its base URL; stop it afterwards.
     What the server prints goes to log_path if given (kept for reading after a failure)."""
+    with serving(database_url, log_path, **extra_env) as (base, _):
+        yield base
+
+
+@contextmanager
+def serving(database_url: str, log_path: Path | None = None, workers: int = 1,
+            **extra_env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As `serve`, yielding the process too. With several workers it runs `alongside serve
+    --workers N`, as an operator would."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ALONGSIDE_DATABASE_URL": database_url, "ALONGSIDE_COOKIE_SECURE": "false",
@@ -96,13 +105,16 @@ def serve(database_url: str, log_path: Path | None = None, **extra_env: str) -> 
     if log_path:
         log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "alongside.web.app:app", "--host", "127.0.0.1",
-                                "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", "uvicorn", "alongside.web.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        command = [sys.executable, "-m", "alongside.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                   "--insecure-cookies", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
             if process.poll() is not None:
-                raise ServerDidNotStart(f"uvicorn exited with {process.returncode}:\n{_read(log)}")
+                raise ServerDidNotStart(f"the server exited with {process.returncode}:\n{_read(log)}")
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
@@ -111,7 +123,7 @@ def serve(database_url: str, log_path: Path | None = None, **extra_env: str) -> 
             if time.monotonic() > deadline:
                 raise ServerDidNotStart(f"/healthz did not answer 200 within {SERVER_START_SECONDS} s:\n{_read(log)}")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

@@ -3,11 +3,13 @@ call, the team's inbox, escalation, missed check-ins and notifications over real
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import socket
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -17,14 +19,14 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from alongside.domain import monitoring
-from alongside.domain.people import SYSTEM
+from alongside.domain import accounts, monitoring
 from alongside.notify import NotifySettings, send_due
 from alongside.store import tables as t
+from alongside.store.database import session_factory
 from alongside.web.app import create_app
+from alongside.web.monitor import run_once
 from alongside.web.settings import Settings
 
-from ..factories import sample
 from .conftest import sign_in
 
 SATURDAY_NIGHT = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
@@ -102,6 +104,39 @@ def test_a_retried_submission_creates_no_second_check_in_and_no_second_alert(clo
     assert count(engine, t.AlertRow) == 1
 
 
+def test_the_same_submission_sent_twice_at_once_is_stored_once(world, new_uow, engine):
+    """The second copy reads before the first commits, so it finds nothing and goes on to store;
+    the database keeps the first, and the second answers with the first's outcome."""
+    with new_uow() as uow:
+        alice = accounts.actor_for(uow.users.get(world.alice.user_id))
+    check_ins_before, alerts_before = count(engine, t.CheckInRow), count(engine, t.AlertRow)
+    key, answers, settings = uuid.uuid4(), {"red_flags": {"limb_weakness": True}}, monitoring.MonitoringSettings()
+    outcomes, failures = [], []
+
+    def submit_again():
+        try:
+            with new_uow() as uow:
+                outcomes.append(monitoring.submit_check_in(uow, alice, world.patient_a, answers, key, settings,
+                                                           WEDNESDAY_MORNING))
+                uow.commit()
+        except Exception as error:  # reported below, with the test's own assertion
+            failures.append(error)
+
+    with new_uow() as uow:
+        first = monitoring.submit_check_in(uow, alice, world.patient_a, answers, key, settings, WEDNESDAY_MORNING)
+        second = threading.Thread(target=submit_again)
+        second.start()
+        second.join(timeout=0.5)  # it reaches the insert and waits there for this transaction
+        uow.commit()
+    second.join(timeout=30)
+    assert not failures, failures
+    assert [o.repeated for o in outcomes] == [True]
+    assert outcomes[0].check_in.id == first.check_in.id == key
+    assert [a.id for a in outcomes[0].alerts] == [a.id for a in first.alerts]
+    assert count(engine, t.CheckInRow) == check_ins_before + 1
+    assert count(engine, t.AlertRow) == alerts_before + len(first.alerts) == alerts_before + 1
+
+
 @pytest.mark.parametrize("body, field", [
     ({"symptoms": {"pain": {"frequency": 5}}}, "symptoms.pain.frequency"),
     ({"symptoms": {"pain": {"frequency": -1}}}, "symptoms.pain.frequency"),
@@ -126,7 +161,7 @@ def test_carers_submit_only_with_check_in_rights_and_are_marked_as_carer(clocked
     _, _, client_for = clocked
     assert client_for(world.carer).post(check_ins(world), json={"burden": {"pain": 3}}).status_code == 403
     alice = client_for(world.alice)
-    alice.delete(f"/api/v1/session")  # nothing else changes; the patient then upgrades the carer's access
+    alice.delete("/api/v1/session")  # nothing else changes; the patient then upgrades the carer's access
     alice = client_for(world.alice)
     link = alice.post(f"/api/v1/patients/{world.patient_a}/carer-invitations",
                       json={"email": world.carer.email, "access": "read_check_in"}).json()["link"]
@@ -311,6 +346,39 @@ def test_a_failing_smtp_server_is_retried_and_recorded(clocked, lines, world, ne
         assert send_due(uow, unreachable) == (0, 1)
         (row,) = uow.notifications.all()
         assert row.status == "failed" and row.attempts == 1 and row.last_error
+
+
+class _SlowInbox(_Inbox):
+    """Takes a second over each message, as a busy mail server might."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(1)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_monitors_at_once_send_each_queued_email_once(clocked, lines, world, engine, as_user):
+    """A second monitor (cron beside the server, a second server) finds the first mid-pass and
+    skips its turn, rather than sending what the first has not yet marked as sent."""
+    as_user(world.admin).put(f"/api/v1/teams/{world.team_id}/settings", json={"notify_email": "team@example.org"})
+    _, _, client_for = clocked
+    client_for(world.alice).post(check_ins(world), json={"red_flags": {"limb_weakness": True}})
+    inbox, port = _SlowInbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = Settings(database_url=str(engine.url), clock=lambda: SATURDAY_NIGHT,
+                        notify=NotifySettings(smtp_host="127.0.0.1", smtp_port=port))
+    sessions, summaries = session_factory(engine), []
+    try:
+        first = threading.Thread(target=lambda: summaries.append(run_once(sessions, settings)))
+        first.start()
+        time.sleep(0.3)  # the first is now waiting on the slow mail server
+        summaries.append(run_once(sessions, settings))
+        first.join(timeout=30)
+    finally:
+        controller.stop()
+    assert summaries[0].startswith("skipped") and "sent 1" in summaries[1]
+    assert [text for recipients, text in inbox.messages if recipients == ["team@example.org"]] != []
+    assert len(inbox.messages) == len({text for _, text in inbox.messages})  # the alert email, any reminder: once each
 
 
 def test_weekly_reminders_go_once_a_week_to_patients_whose_check_in_is_due(world, new_uow):

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from alongside.domain import accounts, monitoring, services
 from alongside.domain.errors import NotFound, VersionConflict
 from alongside.domain.records import RECORD_KINDS
+from alongside.store.database import held_alone
 from alongside.store.tables import ROW_FOR_KIND, Base
 
 from ..factories import sample
@@ -124,3 +125,11 @@ def test_a_retried_create_with_the_same_id_adds_one_entry(new_uow, world):
 def _actor(new_uow, person):
     with new_uow() as uow:
         return accounts.actor_for(uow.users.get(person.user_id))
+
+
+def test_a_lock_held_alone_is_refused_to_a_second_holder_until_let_go(engine):
+    with held_alone(engine, "monitor") as first:
+        with held_alone(engine, "monitor") as second, held_alone(engine, "another") as other:
+            assert (first, second, other) == (True, False, True)
+    with held_alone(engine, "monitor") as again:
+        assert again

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "alongside"
@@ -35,21 +38,100 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # SQLite has one writer at a time, and every request writes (the audit log). Requests of
-        # this process queue on a lock instead of in SQLite's busy handler, which sleeps in steps
-        # of up to 100 ms and would turn a short queue into long waits. A plain Lock, because a
-        # request may enter its unit of work on one worker thread and leave it on another.
-        _WRITER_LOCKS[engine] = threading.Lock()
+        database = engine.url.database
+        on_disk = database and database != ":memory:" and not database.startswith("file::memory:")
+        _WRITER_LOCKS[engine] = WriterLock(Path(f"{database}.writer-lock") if on_disk else None)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+class WriterLock:
+    """One writer at a time on a SQLite database, queued rather than left to SQLite.
+
+    Every request writes (the audit log, at least), and SQLite takes one writer at a time. Its
+    own busy handler sleeps in steps of up to 100 ms, which turns a short queue into long waits.
+    Threads of this process queue on a Lock (a plain one: a request may enter its unit of work
+    on one worker thread and leave it on another); processes serving the same file (several
+    uvicorn workers) then queue on an flock of a file beside it, which the kernel hands on in
+    turn without sleeping."""
+
+    def __init__(self, path: Path | None):
+        self._threads = threading.Lock()
+        self._path = path
+        self._file: int | None = None
+        self._opened_by: int | None = None
+
+    def acquire(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._path is not None:
+                if self._opened_by != os.getpid():  # a forked child needs its own open file to lock
+                    self._file, self._opened_by = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
 
 _WRITER_LOCKS: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def writer_lock(engine: Engine) -> threading.Lock | None:
+def writer_lock(engine: Engine) -> WriterLock | None:
     """The lock a unit of work holds on SQLite (None on PostgreSQL, which has row locks)."""
     return _WRITER_LOCKS.get(engine)
+
+
+@contextmanager
+def held_alone(engine: Engine, name: str) -> Iterator[bool]:
+    """Whether this caller, alone among every process using the database, holds the lock `name`
+    for the block. It never waits: a caller that finds it taken gets False and should skip its turn.
+
+    PostgreSQL: a session advisory lock. SQLite: an flock of a file beside the database. Both are
+    let go if the holder dies, so a crashed monitor never blocks the next one."""
+    if engine.dialect.name == "postgresql":
+        # Keyed by schema too: databases that share a server by schema (the tests do) lock apart.
+        key = text("SELECT hashtext('alongside:' || :name || ':' || current_schema())")
+        with engine.connect() as connection:
+            number = connection.scalar(key, {"name": name})
+            held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:number)"), {"number": number}))
+            connection.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    connection.execute(text("SELECT pg_advisory_unlock(:number)"), {"number": number})
+                    connection.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        lock = _IN_MEMORY_LOCKS.setdefault((id(engine), name), threading.Lock())
+        held = lock.acquire(blocking=False)
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()
+        return
+    descriptor = os.open(f"{database}.{name}-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = True
+        except BlockingIOError:
+            held = False
+        yield held  # closing the file below lets the lock go
+    finally:
+        os.close(descriptor)
+
+
+_IN_MEMORY_LOCKS: dict[tuple[int, str], threading.Lock] = {}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -11,8 +11,8 @@ from .database import writer_lock
 
 class UnitOfWork:
     def __init__(self, sessions: sessionmaker, serialise: bool = False):
-        """`serialise`: on SQLite, wait for other serialised units of work of this process first
-        (the web app's requests; see database.writer_lock)."""
+        """`serialise`: on SQLite, wait for the other serialised units of work first (the web
+        app's requests, in this process and in other workers; see database.WriterLock)."""
         self._sessions = sessions
         self._serialise = serialise
 
