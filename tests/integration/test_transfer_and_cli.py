@@ -15,7 +15,6 @@ from alongside.domain.people import SYSTEM
 from alongside.domain.transfer import export_record, import_record
 from alongside.domain.errors import AlreadyExists, InvalidInput
 from alongside.store.database import make_engine, session_factory
-from alongside.store.migrate import upgrade
 from alongside.store.unit_of_work import UnitOfWork
 
 from ..conftest import POSTGRES_URL, _with_search_path

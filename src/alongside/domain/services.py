@@ -14,7 +14,7 @@ from ..clinical.alert_rules import AlertThresholds
 from . import results
 from .access import Action, authorise
 from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
-from .errors import AccessDenied, InvalidInput, NotAllowedHere, NotFound
+from .errors import AccessDenied, InvalidInput, NotAllowedHere
 from .people import Actor, Relationship
 from .records import RECORD_KINDS, CancerProfile, LabResult, PatientDetails, RecordKind, Scan, kind, validate
 from .treatment_plan import check_break_fits, check_course_fits

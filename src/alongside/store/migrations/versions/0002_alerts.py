@@ -8,7 +8,6 @@ Create Date: 2026-11-25 04:06:06.458094
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 
 revision = '0002'
 down_revision = '0001'
