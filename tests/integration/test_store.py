@@ -133,3 +133,23 @@ def test_a_lock_held_alone_is_refused_to_a_second_holder_until_let_go(engine):
             assert (first, second, other) == (True, False, True)
     with held_alone(engine, "monitor") as again:
         assert again
+
+
+@pytest.mark.parametrize("since_day, baseline_day", [
+    (None, 1),  # no current treatment: the first check-in ever
+    (10, 15),  # the first check-in since the current treatment began
+    (25, 1),  # none since it began (before this one): the first ever again
+])
+def test_a_check_in_is_compared_with_the_last_before_it_and_its_baseline(new_uow, world, since_day, baseline_day):
+    nurse = _actor(new_uow, world.nurse)
+    day = lambda n: datetime(2026, 3, n, 9, 0, tzinfo=UTC)  # noqa: E731
+    with new_uow() as uow:
+        for n in (1, 8, 15, 22, 29):
+            monitoring.submit_check_in(uow, nurse, world.patient_a, {"submitted_at": day(n).isoformat()}, None,
+                                       monitoring.MonitoringSettings(), now=day(30))
+        uow.commit()
+    with new_uow() as uow:
+        previous, baseline = uow.records.check_ins_around(world.patient_a, day(23),
+                                                          day(since_day) if since_day else None)
+        assert (previous.data.submitted_at, baseline.data.submitted_at) == (day(22), day(baseline_day))
+        assert uow.records.check_ins_around(world.patient_a, day(1), day(1)) == (None, None)  # nothing before

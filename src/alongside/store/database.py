@@ -38,54 +38,85 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _take_turn_before_writing)
         database = engine.url.database
         on_disk = database and database != ":memory:" and not database.startswith("file::memory:")
-        _WRITER_LOCKS[engine] = WriterLock(Path(f"{database}.writer-lock") if on_disk else None)
+        _WRITER_QUEUES[engine] = WriterQueue(Path(f"{database}.writer-lock") if on_disk else None)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
 
 
-class WriterLock:
+class WriterQueue:
     """One writer at a time on a SQLite database, queued rather than left to SQLite.
 
     Every request writes (the audit log, at least), and SQLite takes one writer at a time. Its
     own busy handler sleeps in steps of up to 100 ms, which turns a short queue into long waits.
-    Threads of this process queue on a Lock (a plain one: a request may enter its unit of work
-    on one worker thread and leave it on another); processes serving the same file (several
-    uvicorn workers) then queue on an flock of a file beside it, which the kernel hands on in
-    turn without sleeping."""
+
+    - Within a process, the web app's units of work go one at a time, whole, on a plain Lock
+      (`threads`; plain, because a request may enter its unit of work on one worker thread and
+      leave it on another). Python runs one thread at a time anyway: letting requests' reads
+      overlap only set more threads fighting over the interpreter, and check-ins got slower.
+    - Across processes serving the same file (several workers), a unit of work queues on an
+      flock of a file beside the database only from its first write to the end of its
+      transaction (its `WriterTurn`), so one process reads while another writes. The kernel
+      hands the flock on in turn, without sleeping."""
 
     def __init__(self, path: Path | None):
-        self._threads = threading.Lock()
+        self.threads = threading.Lock()
         self._path = path
         self._file: int | None = None
         self._opened_by: int | None = None
 
-    def acquire(self) -> None:
-        self._threads.acquire()
-        try:
-            if self._path is not None:
-                if self._opened_by != os.getpid():  # a forked child needs its own open file to lock
-                    self._file, self._opened_by = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
-                fcntl.flock(self._file, fcntl.LOCK_EX)
-        except BaseException:
-            self._threads.release()
-            raise
+    def turn(self) -> WriterTurn | None:
+        """A unit of work's place among the processes' writers (none for a database in memory)."""
+        return WriterTurn(self) if self._path is not None else None
 
-    def release(self) -> None:
-        try:
-            if self._file is not None:
-                fcntl.flock(self._file, fcntl.LOCK_UN)
-        finally:
-            self._threads.release()
+    def lock_file(self) -> None:
+        if self._opened_by != os.getpid():  # a forked child needs its own open file to lock
+            self._file, self._opened_by = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def unlock_file(self) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
 
 
-_WRITER_LOCKS: WeakKeyDictionary = WeakKeyDictionary()
+class WriterTurn:
+    """A unit of work's place among the processes writing to one SQLite file: taken just before
+    its first write, given back when its transaction ends. Reads before it need no turn: the
+    SQLite driver starts the transaction at the first write, and until then each read stands
+    alone."""
+
+    def __init__(self, queue: WriterQueue):
+        self._queue = queue
+        self.taken = False
+
+    def take(self) -> None:
+        if not self.taken:
+            self._queue.lock_file()
+            self.taken = True
+
+    def give_back(self) -> None:
+        if self.taken:
+            self.taken = False
+            self._queue.unlock_file()
 
 
-def writer_lock(engine: Engine) -> WriterLock | None:
-    """The lock a unit of work holds on SQLite (None on PostgreSQL, which has row locks)."""
-    return _WRITER_LOCKS.get(engine)
+TURN = "alongside.writer_turn"  # where a connection's info holds the turn of the unit of work using it
+READS = ("SELECT", "PRAGMA")
+
+
+def _take_turn_before_writing(connection, cursor, statement: str, parameters, context, executemany) -> None:
+    turn = connection.info.get(TURN)
+    if turn is not None and not turn.taken and not statement.lstrip()[:6].upper().startswith(READS):
+        turn.take()
+
+
+_WRITER_QUEUES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def writer_queue(engine: Engine) -> WriterQueue | None:
+    """The queue a serialised unit of work joins on SQLite (None on PostgreSQL, which has row locks)."""
+    return _WRITER_QUEUES.get(engine)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Executable, Table, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Executable, Table, bindparam, delete, exists, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -201,13 +201,22 @@ def _entry_by_id(slug: str):
     return select(table).where(table.c.id == bindparam("id"), table.c.patient_id == bindparam("patient_id"))
 
 
-_CHECK_IN = t.CheckInRow.__table__
-_CHECK_INS_BEFORE = select(_CHECK_IN).where(_CHECK_IN.c.patient_id == bindparam("patient_id"),
-                                            _CHECK_IN.c.submitted_at < bindparam("before"))
-_LAST_CHECK_IN_BEFORE = _CHECK_INS_BEFORE.order_by(_CHECK_IN.c.submitted_at.desc()).limit(1)
-_FIRST_CHECK_IN_BEFORE = _CHECK_INS_BEFORE.order_by(_CHECK_IN.c.submitted_at).limit(1)
-_FIRST_CHECK_IN_SINCE = (_CHECK_INS_BEFORE.where(_CHECK_IN.c.submitted_at >= bindparam("since"))
-                         .order_by(_CHECK_IN.c.submitted_at).limit(1))
+def _check_ins_around():
+    """In one query, the rows a check-in is compared with, each labelled: the last before it
+    ('previous'), the first since its treatment began ('baseline'), the first ever ('first')."""
+    row = t.CheckInRow.__table__
+    before = (row.c.patient_id == bindparam("patient_id"), row.c.submitted_at < bindparam("before"))
+
+    def one(label: str, order, *where):
+        found = select(row).where(*before, *where).order_by(order).limit(1).subquery()
+        return select(literal(label).label("which"), found)
+
+    return union_all(one("previous", row.c.submitted_at.desc()),
+                     one("baseline", row.c.submitted_at, row.c.submitted_at >= bindparam("since")),
+                     one("first", row.c.submitted_at))
+
+
+_CHECK_INS_AROUND = _check_ins_around()
 
 
 class RecordRepository(_Repository):
@@ -299,13 +308,12 @@ class RecordRepository(_Repository):
 
     def check_ins_around(self, patient_id: UUID, before: datetime, since: datetime | None) -> tuple[Entry | None, Entry | None]:
         """The last check-in before `before`, and the first at or after `since` (or the first ever)."""
-        kind, params = RECORD_KINDS["check-ins"], {"patient_id": patient_id, "before": before, "since": since}
-        previous = self._run(_LAST_CHECK_IN_BEFORE, params).first()
-        if previous is None:
+        kind = RECORD_KINDS["check-ins"]
+        found = {row.which: row for row in self._run(_CHECK_INS_AROUND,
+                                                      {"patient_id": patient_id, "before": before, "since": since})}
+        if "previous" not in found:
             return None, None
-        baseline = self._run(_FIRST_CHECK_IN_SINCE, params).first() if since is not None else None
-        baseline = baseline or self._run(_FIRST_CHECK_IN_BEFORE, params).first()
-        return self._entry(kind, previous), self._entry(kind, baseline)
+        return self._entry(kind, found["previous"]), self._entry(kind, found.get("baseline", found["first"]))
 
     def children_of(self, patient_id: UUID, course_id: UUID) -> bool:
         return any(self.db.scalar(select(exists().where(row.patient_id == patient_id, row.course_id == course_id)))
@@ -344,12 +352,28 @@ _ADD_AUDIT_EVENT = insert(t.AuditEventRow.__table__)
 
 
 class AuditRepository(_Repository):
+    """Events are written with the unit of work's commit, in its transaction, so a request's
+    reads come before its first write: on SQLite the queue of writers is joined only then."""
+
+    def __init__(self, db: OrmSession):
+        super().__init__(db)
+        self._pending: list[dict[str, Any]] = []
+
     def record(self, actor: Actor, action: str, patient_id: UUID | None, what: str, record_id: UUID | None = None) -> None:
-        self._run(_ADD_AUDIT_EVENT, {
+        self._pending.append({
             "at": _now(), "actor_id": actor.user_id, "actor_role": actor.role.value, "actor_name": actor.display_name[:100],
             "action": action, "patient_id": patient_id, "what": what, "record_id": record_id})
 
+    def flush(self) -> None:
+        if self._pending:
+            events, self._pending = self._pending, []
+            self._run(_ADD_AUDIT_EVENT, events)
+
+    def discard(self) -> None:
+        self._pending = []
+
     def for_patient(self, patient_id: UUID, limit: int = 200) -> list[AuditEvent]:
+        self.flush()  # this request's own look is part of the log it reads
         rows = self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.patient_id == patient_id)
                                .order_by(t.AuditEventRow.id.desc()).limit(limit))
         return [AuditEvent(r.at, r.actor_name, r.actor_role, r.action, r.what, r.record_id) for r in rows]

@@ -6,21 +6,33 @@ from sqlalchemy.orm import sessionmaker
 
 from . import repositories as r
 from .documents import DocumentRepository
-from .database import writer_lock
+from .database import TURN, writer_queue
 
 
 class UnitOfWork:
     def __init__(self, sessions: sessionmaker, serialise: bool = False):
-        """`serialise`: on SQLite, wait for the other serialised units of work first (the web
-        app's requests, in this process and in other workers; see database.WriterLock)."""
+        """`serialise`: on SQLite, queue behind the other serialised units of work (the web
+        app's requests, in this process and, from the first write, in other workers; see
+        database.WriterQueue)."""
         self._sessions = sessions
         self._serialise = serialise
 
     def __enter__(self) -> UnitOfWork:
-        self._lock = writer_lock(self._sessions.kw["bind"]) if self._serialise else None
-        if self._lock:
-            self._lock.acquire()
-        self.db = self._sessions()
+        engine = self._sessions.kw["bind"]
+        self._queue = writer_queue(engine) if self._serialise else None
+        self._turn, self._connection = None, None
+        if self._queue:
+            self._queue.threads.acquire()
+            self._turn = self._queue.turn()
+        try:
+            if self._turn:
+                # One connection for the whole unit of work, so each of its writes finds the turn.
+                self._connection = engine.connect()
+                self._connection.info[TURN] = self._turn
+            self.db = self._sessions(bind=self._connection) if self._connection else self._sessions()
+        except BaseException:
+            self._leave_queue()
+            raise
         self.patients = r.PatientRepository(self.db)
         self.records = r.RecordRepository(self.db)
         self.access = r.AccessRepository(self.db)
@@ -41,12 +53,28 @@ class UnitOfWork:
         try:
             self.db.rollback()  # whatever was not committed is undone, whole
             self.db.close()
+            if self._connection is not None:
+                del self._connection.info[TURN]  # the connection goes back to the pool without it
+                self._connection.close()
         finally:
-            if self._lock:
-                self._lock.release()
+            self._leave_queue()
+
+    def _leave_queue(self) -> None:
+        try:
+            if self._turn:
+                self._turn.give_back()
+        finally:
+            if self._queue:
+                self._queue.threads.release()
 
     def commit(self) -> None:
+        self.audit.flush()
         self.db.commit()
+        if self._turn:
+            self._turn.give_back()  # the next writer may go while this request writes its answer
 
     def rollback(self) -> None:
+        self.audit.discard()
         self.db.rollback()
+        if self._turn:
+            self._turn.give_back()

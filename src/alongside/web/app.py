@@ -50,7 +50,10 @@ async def lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_environment()
+    # FastAPI's own OpenTelemetry is off: it would report paths, patient ids in them, to any
+    # collector configured in the process. Nothing about a request leaves the service.
     app = FastAPI(title="Alongside", version=__version__, docs_url="/api/docs", redoc_url=None, lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
                   openapi_url="/api/v1/openapi.json",
                   description="The shared record and monitoring loop for people living with secondary breast cancer.")
     app.state.settings = settings

@@ -33,6 +33,10 @@ class SecurityMiddleware:
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
         self.hsts = hsts
+        # Encoded once: every response carries them.
+        secure = dict(HEADERS, **({"strict-transport-security": "max-age=31536000"} if hsts else {}))
+        self._static_headers = [(k.encode(), v.encode()) for k, v in secure.items()]
+        self._headers = self._static_headers + [(k.encode(), v.encode()) for k, v in NO_STORE.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,12 +61,8 @@ class SecurityMiddleware:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                extra = dict(HEADERS, **({} if scope["path"].startswith("/static/") else NO_STORE))
-                if self.hsts:
-                    extra["strict-transport-security"] = "max-age=31536000"
-                headers += [(k.encode(), v.encode()) for k, v in extra.items()]
-                message = dict(message, headers=headers)
+                extra = self._static_headers if scope["path"].startswith("/static/") else self._headers
+                message = dict(message, headers=[*message.get("headers", []), *extra])
             await send(message)
 
         try:
