@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -13,7 +15,8 @@ from sqlalchemy import inspect, text
 from alongside.domain import accounts, monitoring, services
 from alongside.domain.errors import NotFound, VersionConflict
 from alongside.domain.records import RECORD_KINDS
-from alongside.store.database import held_alone
+from alongside.store.database import held_alone, session_factory
+from alongside.store.unit_of_work import UnitOfWork
 from alongside.store.tables import ROW_FOR_KIND, Base
 
 from ..factories import sample
@@ -153,3 +156,30 @@ def test_a_check_in_is_compared_with_the_last_before_it_and_its_baseline(new_uow
                                                           day(since_day) if since_day else None)
         assert (previous.data.submitted_at, baseline.data.submitted_at) == (day(22), day(baseline_day))
         assert uow.records.check_ins_around(world.patient_a, day(1), day(1)) == (None, None)  # nothing before
+
+
+def _another_worker_could_write(database: str) -> bool:
+    """Whether another process could take the writer's flock now (it opens the file as we do)."""
+    descriptor = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+
+
+def test_sqlite_writers_of_other_workers_wait_from_the_first_write_to_the_commit(engine, backend, world):
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has row locks")
+    nurse = _actor(lambda: UnitOfWork(session_factory(engine)), world.nurse)
+    with UnitOfWork(session_factory(engine), serialise=True) as uow:
+        services.list_entries(uow, nurse, world.patient_a, "treatment-courses")  # reads, and an audit event
+        assert _another_worker_could_write(engine.url.database)
+        services.add_entry(uow, nurse, world.patient_a, "goals", sample("goals"))
+        assert not _another_worker_could_write(engine.url.database)
+        uow.commit()
+        assert _another_worker_could_write(engine.url.database)
+    with UnitOfWork(session_factory(engine)) as uow:
+        assert [e.what for e in uow.audit.for_patient(world.patient_a)[:2]] == ["goals", "treatment-courses"]
