@@ -392,10 +392,10 @@ def _section(name, loaded, local, http, loads, args) -> str:
                  for path, v in http.items()]
     local_rows = [[what, f"{percentile(v, 0.5):.1f}", f"{percentile(v, 0.95):.1f}"] for what, v in local.items()]
     load_rows = []
-    for workers, load in loads.items():
-        ci, hz = load["check-ins"], load["healthz"]
+    for workers, result in loads.items():
+        ci, hz = result["check-ins"], result["healthz"]
         processes = f"{workers} worker{'s' if workers > 1 else ''}"
-        low, high = load["range"]
+        low, high = result["range"]
         load_rows += [[f"POST check-in, {processes}", f"{ci['per_second']:.0f}", f"{low:.0f}-{high:.0f}",
                        f"{ci['p50']:.1f}", f"{ci['p95']:.1f}", f"{ci['per_second'] / hz['per_second']:.2f}"],
                       [f"GET /healthz, {processes} (baseline)", f"{hz['per_second']:.0f}", "", f"{hz['p50']:.1f}",

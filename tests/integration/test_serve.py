@@ -39,7 +39,7 @@ def _signed_in(base: str, person) -> httpx.Client:
     return client
 
 
-def test_two_workers_answer_and_the_one_monitor_emails_each_alert_once(database_url, engine, world, new_uow):
+def test_two_workers_answer_and_the_one_monitor_emails_each_alert_once(database_url, engine, world):
     inbox, smtp_port = _Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()

@@ -39,11 +39,21 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "before_cursor_execute", _take_turn_before_writing)
-        database = engine.url.database
-        on_disk = database and database != ":memory:" and not database.startswith("file::memory:")
-        _WRITER_QUEUES[engine] = WriterQueue(Path(f"{database}.writer-lock") if on_disk else None)
+        _WRITER_QUEUES[engine] = WriterQueue(_lock_file(engine, "writer"))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+def _lock_file(engine: Engine, name: str) -> Path | None:
+    """The file beside a SQLite database that its processes flock as `name`; None in memory."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return Path(f"{database}.{name}-lock")
+
+
+def _open_lock_file(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
 
 class WriterQueue:
@@ -73,7 +83,7 @@ class WriterQueue:
 
     def lock_file(self) -> None:
         if self._opened_by != os.getpid():  # a forked child needs its own open file to lock
-            self._file, self._opened_by = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+            self._file, self._opened_by = _open_lock_file(self._path), os.getpid()
         fcntl.flock(self._file, fcntl.LOCK_EX)
 
     def unlock_file(self) -> None:
@@ -140,8 +150,8 @@ def held_alone(engine: Engine, name: str) -> Iterator[bool]:
                     connection.execute(text("SELECT pg_advisory_unlock(:number)"), {"number": number})
                     connection.commit()
         return
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
+    path = _lock_file(engine, name)
+    if path is None:
         lock = _IN_MEMORY_LOCKS.setdefault((id(engine), name), threading.Lock())
         held = lock.acquire(blocking=False)
         try:
@@ -150,7 +160,7 @@ def held_alone(engine: Engine, name: str) -> Iterator[bool]:
             if held:
                 lock.release()
         return
-    descriptor = os.open(f"{database}.{name}-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = _open_lock_file(path)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
