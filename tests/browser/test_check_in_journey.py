@@ -56,9 +56,14 @@ def test_saturday_night_back_pain_with_weak_legs_reaches_the_24_hour_line_and_th
     first.get_by_role("button", name="Acknowledge").click()
     expect(page.locator(".alert").first).to_contain_text("Acknowledged by Jo Pearce")
     page.locator(".alert").first.get_by_role("link", name="Open and resolve").click()
-    page.fill("#notes", "Spoke to Helen; admitted via the acute oncology unit for an MRI of the spine.")
+    page.fill("#f-notes", "Spoke to Helen; admitted via the acute oncology unit for an MRI of the spine. "
+                          "MRI-ref:" + "X" * 400)  # one very long word, as a pasted reference would be
+    page.get_by_label("Admitted to hospital").check()
     page.get_by_role("button", name="Resolve").click()
-    expect(page.locator("main")).to_contain_text("resolved by Jo Pearce")
+    expect(page.locator("main")).to_contain_text("What was done")
+    expect(page.locator("main")).to_contain_text("Admitted to hospital")
+    expect(page.locator("main")).not_to_contain_text("Acknowledged, acknowledged by")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # the long word wraps
     page.goto(server + "/triage")
     expect(page.locator("main")).not_to_contain_text("weak or numb arms or legs")
     desk.close()

@@ -221,11 +221,58 @@ def test_the_inbox_puts_red_first_and_the_team_acknowledges_then_resolves(clocke
     assert acknowledged.status_code == 200 and acknowledged.json()["acknowledged_by"] == "Nina Nurse"
     assert nurse.post(f"/api/v1/alerts/{red['id']}/acknowledge", json={"version": red["version"]}).status_code == 409
     resolved = nurse.post(f"/api/v1/alerts/{red['id']}/resolve",
-                          json={"version": acknowledged.json()["version"], "notes": "Sent to A&E; CTPA booked"})
+                          json={"version": acknowledged.json()["version"], "outcome": "sent_to_acute_oncology",
+                                "notes": "Sent to A&E; CTPA booked"})
     assert resolved.json()["state"] == "resolved" and resolved.json()["notes"] == "Sent to A&E; CTPA booked"
+    assert resolved.json()["outcome"] == "sent_to_acute_oncology"
     assert [a["level"] for a in nurse.get("/api/v1/alerts").json()] == ["amber"]
     report = nurse.get("/api/v1/reports/acknowledgement-times").json()
     assert report[0]["alerts"] == 2 and report[0]["acknowledged"] == 1
+
+
+def test_a_red_or_amber_alert_is_not_resolved_without_an_outcome(clocked, lines, world):
+    _, _, client_for = clocked
+    alice = client_for(world.alice)
+    red = alice.post(check_ins(world), json={"red_flags": {"bleeding": True}}).json()["alerts"][0]
+    amber = alice.post(check_ins(world), json={"red_flags": {"uncontrolled_pain": True}}).json()["alerts"][0]
+    nurse = client_for(world.nurse)
+    for alert in (red, amber):
+        for body in ({"version": 1}, {"version": 1, "notes": "   "}, {"version": 1, "outcome": None}):
+            refused = nurse.post(f"/api/v1/alerts/{alert['id']}/resolve", json=body)
+            assert refused.status_code == 422, body
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["field"] == "outcome" and "needs an outcome" in refused.json()["detail"]
+    unknown = nurse.post(f"/api/v1/alerts/{red['id']}/resolve", json={"version": 1, "outcome": "sorted"})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "outcome"
+    too_long = nurse.post(f"/api/v1/alerts/{red['id']}/resolve",
+                          json={"version": 1, "outcome": "called_back", "notes": "x" * 2001})
+    assert too_long.status_code == 422 and too_long.json()["field"] == "notes"
+    assert [a["state"] for a in nurse.get(f"/api/v1/patients/{world.patient_a}/alerts").json()] == ["new", "new"]
+    resolved = nurse.post(f"/api/v1/alerts/{red['id']}/resolve",
+                          json={"version": 1, "outcome": "admitted", "notes": "x" * 2000})
+    assert resolved.status_code == 200
+    assert (resolved.json()["outcome"], resolved.json()["outcome_label"]) == ("admitted", "Admitted to hospital")
+
+
+def test_a_green_alert_may_be_resolved_without_an_outcome(world, new_uow):
+    from alongside.clinical.alert_rules import Finding
+    from alongside.clinical.contacts import Level
+    from alongside.domain.errors import InvalidInput
+
+    now = datetime.now(UTC)
+    with new_uow() as uow:
+        nurse = accounts.actor_for(uow.users.get(world.nurse.user_id))
+        green, amber = monitoring.raise_alerts(uow, world.patient_a, None, [
+            Finding("missed", Level.GREEN, "check_in", {"days": 10, "last": None}),
+            Finding("severe", Level.AMBER, "pain", {"score": 9})], now)
+        done = monitoring.resolve_alert(uow, nurse, green.id, green.version, None, now)
+        assert done.state is monitoring.AlertState.RESOLVED and done.outcome is None
+        with pytest.raises(InvalidInput) as refused:
+            monitoring.resolve_alert(uow, nurse, amber.id, amber.version, "Rang her", now)
+        assert refused.value.field == "outcome"
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.alerts.get(green.id).outcome is None and uow.alerts.get(amber.id).state is monitoring.AlertState.NEW
 
 
 def test_outsiders_cannot_see_or_act_on_an_alert(clocked, lines, world):

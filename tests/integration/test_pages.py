@@ -170,9 +170,24 @@ def test_the_nurse_works_the_triage_inbox_through_the_pages(make_client, as_user
     assert client.post(f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf_of(inbox), "version": "1",
                                                                 "next": "/triage"}).headers["location"] == "/triage"
     page = client.get(f"/alerts/{alert_id}").text
-    assert "acknowledged by Nina Nurse" in page
-    client.post(f"/alerts/{alert_id}/resolve", data={"csrf_token": csrf_of(page), "version": "2", "notes": "Seen in ED"})
+    assert "Acknowledged, acknowledged by" not in page
+    assert re.search(r"<dt>Acknowledged</dt><dd>By Nina Nurse, \w{3} \d+ \w{3} \d{4}, \d\d:\d\d</dd>", page)
+    assert 'type="radio"' in page and 'value="sent_to_acute_oncology"' in page
+    refused = client.post(f"/alerts/{alert_id}/resolve",
+                          data={"csrf_token": csrf_of(page), "version": "2", "notes": "Seen in ED " + "x" * 300})
+    assert refused.status_code == 422
+    assert "Choose what was done" in refused.text and "Seen in ED " + "x" * 300 + "</textarea>" in refused.text
+    assert "No open alerts" not in client.get("/triage").text
+    done = client.post(f"/alerts/{alert_id}/resolve", data={"csrf_token": csrf_of(page), "version": "2",
+                                                           "outcome": "seen_in_clinic", "notes": "Seen in ED " + "x" * 300})
+    assert done.status_code == 303
     assert "No open alerts" in client.get("/triage").text
+    resolved = client.get(f"/alerts/{alert_id}").text
+    assert "<dt>What was done</dt><dd>Seen in clinic</dd>" in resolved
+    assert '<dd class="notes">Seen in ED ' in resolved and '<div class="narrow alert-page">' in resolved
+    assert "resolved: seen in clinic" in client.get(f"/patients/{world.patient_a}").text
+    css = client.get("/static/style.css").text
+    assert re.search(r"\.notes[^{]*\{[^}]*overflow-wrap: anywhere", css)
 
 
 def test_symptoms_over_time_shows_a_chart_and_its_table(make_client, as_user, world):

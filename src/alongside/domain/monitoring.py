@@ -20,12 +20,12 @@ from ..clinical.red_flags import (
 )
 from .access import Action, authorise, permits
 from .entries import Entry
-from .errors import AccessDenied, Conflict, NotFound
+from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .instrument import instrument
 from .people import Actor, Relationship
 from .records import RECORD_KINDS, CheckIn, validate
 from .treatment_plan import last_given, supportive_care_only_since
-from .vocab import CheckInBy, Modality, Role
+from .vocab import AlertOutcome, CheckInBy, Modality, Role
 
 # Treatments during which a fever may be neutropenic sepsis (UKONS: systemic anti-cancer
 # treatment that lowers white cells). A break from them pauses the rule.
@@ -58,6 +58,14 @@ class Alert:
     notes: str | None = None
     escalated_at: datetime | None = None
     patient_name: str | None = None
+    outcome: AlertOutcome | None = None  # what the team did, chosen when resolving
+
+    @property
+    def state_text(self) -> str:
+        """Its state in plain words, with what was done once it is resolved."""
+        if self.state is AlertState.RESOLVED:
+            return f"resolved: {self.outcome.label.lower()}" if self.outcome else "resolved"
+        return "not yet acknowledged" if self.state is AlertState.NEW else "acknowledged"
 
     @property
     def summary(self) -> str:
@@ -387,22 +395,47 @@ def patient_alerts(uow, actor: Actor, patient_id: UUID) -> list[Alert]:
 def acknowledge_alert(uow, actor: Actor, alert_id: UUID, version: int, now: datetime | None = None) -> Alert:
     alert = _alert_for_team(uow, actor, alert_id)
     if alert.state is not AlertState.NEW:
-        raise Conflict(f"This alert was already {alert.state.value} by {alert.acknowledged_by}", field="state")
+        by = alert.resolved_by if alert.state is AlertState.RESOLVED else alert.acknowledged_by
+        raise Conflict(f"This alert was already {alert.state.value} by {by}", field="state")
     return uow.alerts.update(alert_id, version, state=AlertState.ACKNOWLEDGED, acknowledged_at=now or datetime.now(UTC),
                              acknowledged_by=actor.display_name)
 
 
+# Red and amber alerts cannot be closed with nothing said: what was done is part of the record
+# the next clinician reads. Notes are kept to what a person reads at a glance.
+OUTCOME_REQUIRED = {Level.RED, Level.AMBER}
+NOTES_MAX_CHARS = 2000
+
+
 def resolve_alert(uow, actor: Actor, alert_id: UUID, version: int, notes: str | None,
-                  now: datetime | None = None) -> Alert:
+                  now: datetime | None = None, outcome: AlertOutcome | str | None = None) -> Alert:
+    """Close an alert with what was done: a coded outcome (required for red and amber alerts,
+    optional for green) and notes of at most NOTES_MAX_CHARS characters."""
     alert = _alert_for_team(uow, actor, alert_id)
     if alert.state is AlertState.RESOLVED:
         raise Conflict(f"This alert was already resolved by {alert.resolved_by}", field="state")
+    outcome = _alert_outcome(outcome, alert.level)
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_MAX_CHARS:
+        raise InvalidInput(f"Notes can be at most {NOTES_MAX_CHARS} characters (these are {len(notes)})",
+                           field="notes")
     now = now or datetime.now(UTC)
     changes: dict[str, Any] = {"state": AlertState.RESOLVED, "resolved_at": now, "resolved_by": actor.display_name,
-                               "notes": (notes or "").strip()[:5000] or None}
+                               "notes": notes or None, "outcome": outcome}
     if alert.state is AlertState.NEW:  # resolving also acknowledges
         changes |= {"acknowledged_at": now, "acknowledged_by": actor.display_name}
     return uow.alerts.update(alert_id, version, **changes)
+
+
+def _alert_outcome(outcome: AlertOutcome | str | None, level: Level) -> AlertOutcome | None:
+    if outcome in (None, ""):
+        if level in OUTCOME_REQUIRED:
+            raise InvalidInput(f"Choose what was done: a {level.value} alert needs an outcome", field="outcome")
+        return None
+    try:
+        return AlertOutcome(outcome)
+    except ValueError:
+        raise InvalidInput("Choose one of: " + ", ".join(o.value for o in AlertOutcome), field="outcome") from None
 
 
 def _alert_for_team(uow, actor: Actor, alert_id: UUID) -> Alert:

@@ -284,3 +284,14 @@ class CareDocumentKind(Vocab):
 class QuestionKind(Vocab):
     QUESTION = "question", "A question to ask"
     TOPIC = "topic", "Something I want to talk about"
+
+
+class AlertOutcome(Vocab):
+    """What the team did about an alert, chosen when it is resolved (required for red and amber)."""
+
+    CALLED_BACK = "called_back", "Called back"
+    SELF_CARE = "advised_self_care", "Advised self-care"
+    SEEN_IN_CLINIC = "seen_in_clinic", "Seen in clinic"
+    ACUTE_ONCOLOGY = "sent_to_acute_oncology", "Sent to acute oncology"
+    ADMITTED = "admitted", "Admitted to hospital"
+    NO_ACTION = "no_action_needed", "No action needed"

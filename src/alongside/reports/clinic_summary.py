@@ -197,7 +197,7 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
     story.append(_p("Alerts", H2))
     story.append(_table(["Raised", "Level", "What", "State"],
                         [[f"{a.created_at.astimezone(ZoneInfo(zone)):%-d %b %Y %H:%M}", a.level.value.upper(), a.summary,
-                          a.state.value] for a in s.alerts], [0.17, 0.08, 0.6, 0.15])
+                          a.state_text] for a in s.alerts], [0.17, 0.08, 0.6, 0.15])
                  if s.alerts else _p("None.", SMALL))
 
     story.append(KeepTogether([_p("Tumour markers", H2), *_charts(s.markers)]))

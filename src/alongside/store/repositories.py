@@ -22,7 +22,7 @@ from ..domain.entries import AuditEvent, CaseloadRow, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, RecordModel
-from ..domain.vocab import CarerAccess, CheckInBy, Role
+from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, Role
 from . import tables as t
 
 
@@ -576,7 +576,8 @@ def _alert(row: t.AlertRow, patient_name: str | None = None) -> Alert:
                  level=Level(row.level), item=row.item, detail=row.detail, state=AlertState(row.state),
                  created_at=row.created_at, acknowledged_at=row.acknowledged_at, acknowledged_by=row.acknowledged_by,
                  resolved_at=row.resolved_at, resolved_by=row.resolved_by, notes=row.notes,
-                 escalated_at=row.escalated_at, patient_name=patient_name)
+                 escalated_at=row.escalated_at, patient_name=patient_name,
+                 outcome=AlertOutcome(row.outcome) if row.outcome else None)
 
 
 _ADD_ALERT = insert(t.AlertRow.__table__)

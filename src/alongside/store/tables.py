@@ -409,6 +409,7 @@ class AlertRow(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = code()  # vocab.AlertOutcome: what was done, set when resolved
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_alert_state_level_created", "state", "level", "created_at"),)
 

@@ -15,6 +15,7 @@ from ..domain.errors import InvalidInput
 from ..domain.entries import Entry, Patient
 from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind
+from ..domain.vocab import AlertOutcome
 from ..fhir.importer import import_results
 from ..store.unit_of_work import UnitOfWork
 from .context import SESSION_COOKIE, Visit, client_address, with_unit_of_work
@@ -313,6 +314,8 @@ def alert_json(alert) -> dict[str, Any]:
             "acknowledged_by": alert.acknowledged_by,
             "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
             "resolved_by": alert.resolved_by, "notes": alert.notes,
+            "outcome": alert.outcome.value if alert.outcome else None,
+            "outcome_label": alert.outcome.label if alert.outcome else None,
             "escalated_at": alert.escalated_at.isoformat() if alert.escalated_at else None}
 
 
@@ -358,7 +361,8 @@ def patient_alerts(patient_id: UUID, current: Visit, uow: UnitOfWork):
 
 class AlertAction(BaseModel):
     version: int
-    notes: str | None = Field(None, max_length=5000)
+    notes: str | None = Field(None, max_length=monitoring.NOTES_MAX_CHARS)
+    outcome: AlertOutcome | None = Field(None, description="What was done; required to resolve a red or amber alert")
 
 
 @router.get("/alerts", tags=["Alerts"])
@@ -381,7 +385,7 @@ def acknowledge_alert(request: Request, alert_id: UUID, body: AlertAction, curre
 @with_unit_of_work
 def resolve_alert(request: Request, alert_id: UUID, body: AlertAction, current: Visit, uow: UnitOfWork):
     alert = monitoring.resolve_alert(uow, current.actor, alert_id, body.version, body.notes,
-                                     request.app.state.settings.clock())
+                                     request.app.state.settings.clock(), body.outcome)
     uow.commit()
     return alert_json(alert)
 

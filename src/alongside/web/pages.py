@@ -20,7 +20,7 @@ from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
 from ..clinical.contacts import Level
-from ..domain.vocab import Role
+from ..domain.vocab import AlertOutcome, Role
 from ..store.unit_of_work import UnitOfWork
 from .api import set_session_cookie
 from .context import SESSION_COOKIE, Visit, client_address, with_unit_of_work
@@ -508,7 +508,13 @@ def alert_page(request: Request, alert_id: UUID, current: Visit, uow: UnitOfWork
     alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
     patient = uow.patients.get(alert.patient_id)
     uow.commit()
-    return render(request, "alert.html", alert=alert, check_in=check_in, patient=patient)
+    return _alert_page(request, alert, check_in, patient)
+
+
+def _alert_page(request, alert, check_in, patient, values=None, errors=None, status=200) -> HTMLResponse:
+    return render(request, "alert.html", status, alert=alert, check_in=check_in, patient=patient,
+                  outcomes=list(AlertOutcome), outcome_required=alert.level in monitoring.OUTCOME_REQUIRED,
+                  notes_max=monitoring.NOTES_MAX_CHARS, values=values or {}, errors=errors or {})
 
 
 @router.post("/alerts/{alert_id}/{action}")
@@ -518,7 +524,15 @@ def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit, 
     if action == "acknowledge":
         monitoring.acknowledge_alert(uow, current.actor, alert_id, _version(form), now)
     elif action == "resolve":
-        monitoring.resolve_alert(uow, current.actor, alert_id, _version(form), form.get("notes"), now)
+        try:
+            monitoring.resolve_alert(uow, current.actor, alert_id, _version(form), form.get("notes"), now,
+                                     form.get("outcome"))
+        except InvalidInput as exc:  # shown again with the message, keeping what was typed
+            uow.rollback()
+            alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
+            patient = uow.patients.get(alert.patient_id)
+            uow.commit()
+            return _alert_page(request, alert, check_in, patient, submitted_values(form), _by_field(exc), 422)
     else:
         raise NotFound("No such action")
     uow.commit()
