@@ -3,11 +3,15 @@ severe ones, CSV import (all or nothing, idempotent), scans with RECIST, and the
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, select
 
+from alongside.domain.records import RECORD_KINDS, Scan
 from alongside.store import tables as t
 
 from .conftest import NOW
@@ -206,6 +210,73 @@ def test_recist_response_is_worked_out_against_the_lines_baseline_scan(world, cl
         assert response.status_code == 201, response.text
     story = nurse.get(f"{url}/timeline", params={"span": "all"}).json()
     assert [(s["target_sum_mm"], s["recist"]) for s in story["scans"]] == [(60, None), (41, "PR"), (49, "SD")]
+
+
+def scan_column(page_text: str) -> list[str]:
+    """The RECIST 1.1 column of the timeline's scan table, newest first, as words."""
+    table = page_text.split('id="t-scans"', 1)[1]
+    rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
+    return [re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", re.findall(r"<td>(.*?)</td>", row, re.S)[-1])))
+            for row in rows]
+
+
+def test_the_baseline_scan_says_baseline_not_not_measured(world, client_for):
+    nurse = client_for(world.nurse)
+    url = f"/api/v1/patients/{world.patient_a}"
+    start_second_line(nurse, world, "Paclitaxel", 200)
+    for days, lesions in ((210, "Liver: 40\nLung: 20"), (120, "Liver: 30\nLung: 11")):
+        response = nurse.post(f"{url}/scans", json={"performed_on": ago(days), "modality": "ct",
+                                                    "target_lesions": lesions, "non_target": "none"})
+        assert response.status_code == 201, response.text
+    page = nurse.get(f"/patients/{world.patient_a}/timeline", params={"span": "all"})
+    assert page.status_code == 200
+    assert scan_column(page.text) == ["PR (lesions add up to 41 mm)", "baseline for line 2 (lesions add up to 60 mm)"]
+
+
+def test_a_scan_naming_a_lesion_the_baseline_does_not_have_is_refused_naming_the_field(world, client_for, engine):
+    nurse = client_for(world.nurse)
+    url = f"/api/v1/patients/{world.patient_a}/scans"
+    start_second_line(nurse, world, "Paclitaxel", 200)
+    assert nurse.post(url, json={"performed_on": ago(210), "modality": "ct",
+                                 "target_lesions": "Liver segment 6: 40\nLung: 20"}).status_code == 201
+    refused = nurse.post(url, json={"performed_on": ago(120), "modality": "ct",
+                                    "target_lesions": "Liver segment 7: 30\nLung: 11"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    message = problem_fields(refused)["target_lesions"]
+    assert "Liver segment 7 is not a target lesion" in message and "Liver segment 6" in message
+    assert len(nurse.get(url).json()) == 1  # nothing half-saved
+    same_in_other_case = nurse.post(url, json={"performed_on": ago(120), "modality": "ct",
+                                               "target_lesions": "liver SEGMENT  6: 30\nlung: 11", "non_target": "none"})
+    assert same_in_other_case.status_code == 201, same_in_other_case.text
+    story = nurse.get(f"/api/v1/patients/{world.patient_a}/timeline", params={"span": "all"}).json()
+    assert [s["recist"] for s in story["scans"]] == [None, "PR"]
+
+
+def test_a_stored_scan_whose_lesions_are_not_the_baselines_cannot_be_assessed_and_the_pages_still_show(
+        world, client_for, new_uow):
+    nurse = client_for(world.nurse)
+    url = f"/api/v1/patients/{world.patient_a}"
+    start_second_line(nurse, world, "Paclitaxel", 200)
+    for days, lesions in ((210, "Liver: 40\nLung: 20"), (120, "Liver: 50\nLung: 25")):
+        assert nurse.post(f"{url}/scans", json={"performed_on": ago(days), "modality": "ct", "target_lesions": lesions,
+                                                "non_target": "none", "impression": "stable"}).status_code == 201
+    with new_uow() as uow:  # as old data was saved, before lesions were checked against the baseline
+        uow.records.add(world.patient_a, RECORD_KINDS["scans"],
+                        Scan(performed_on=TODAY - timedelta(days=10), modality="ct",
+                             target_lesions="liver segment 7: 30\nLung: 11", non_target="none"), uuid4())
+        uow.commit()
+    page = nurse.get(f"/patients/{world.patient_a}/timeline", params={"span": "all"})
+    assert page.status_code == 200
+    column = scan_column(page.text)
+    assert column[0].startswith("cannot be assessed: liver segment 7 is not a target lesion of the baseline scan")
+    assert column[1].startswith("PD")  # the other scans are still read
+    assert nurse.get(f"{url}/timeline", params={"span": "all"}).status_code == 200
+    for client in (nurse, client_for(world.alice)):
+        summary = client.get(f"/patients/{world.patient_a}/decision-summary")
+        assert summary.status_code == 200
+        assert "impression not recorded; RECIST 1.1: cannot be assessed: liver segment 7 is not a target lesion" \
+            in unescape(summary.text)
 
 
 # --- The timeline -----------------------------------------------------------------------------------------

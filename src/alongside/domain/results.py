@@ -292,21 +292,83 @@ class ScanReading:
     entry: Entry[Scan]
     line: int | None  # the line of treatment it was read against
     target_sum_mm: float | None
-    recist: str | None  # the overall response at this scan, when lesions were measured
+    recist: str | None  # the overall response at this scan, when lesions were measured and compared
+    baseline_for: tuple[int, ...] = ()  # the lines of treatment whose baseline scan this is
+    cannot_assess: str | None = None  # why its measured lesions could not be compared with the baseline
+
+    @property
+    def recist_words(self) -> str:
+        """The RECIST 1.1 reading in words: the response, 'baseline', or why there is none."""
+        words = []
+        if self.baseline_for:
+            words.append("baseline for line " + " and ".join(str(n) for n in self.baseline_for))
+        if self.recist:
+            words.append(self.recist if not self.baseline_for else f"{self.recist} against line {self.line}")
+        elif self.cannot_assess and not self.baseline_for:  # a new baseline is meant to differ
+            words.append(f"cannot be assessed: {self.cannot_assess}")
+        if not words:
+            words.append("not measured" if self.target_sum_mm is None else
+                         "measured, with no baseline scan of this line to compare it with")
+        return "; ".join(words)
+
+
+class LesionMismatch(ValueError):
+    """A scan's target lesions are not the lesions of its baseline scan."""
+
+
+def lesion_key(site: str) -> str:
+    """Two names are the same lesion when they differ only in case or spacing ('Liver  segment 6'
+    is 'liver segment 6'); anything more is a different lesion, which RECIST cannot compare."""
+    return " ".join(site.split()).casefold()
+
+
+def matched_lesions(baseline: list[Lesion], current: list[Lesion], baseline_on: date) -> list[Lesion]:
+    """`current` restated as the baseline's lesions, in the baseline's names, ready for
+    `target_response`. A baseline lesion the scan does not list is not measured (so the target
+    response is NE, RECIST 1.1 section 4.3.1). A lesion that is not the baseline's raises
+    LesionMismatch naming it: RECIST compares the same lesions, and a sum over others means nothing."""
+    left = {}  # key -> the baseline's lesions of that name not yet matched
+    for lesion in baseline:
+        left.setdefault(lesion_key(lesion.site), []).append(lesion)
+    matched, unknown = [], []
+    for lesion in current:
+        same = left.get(lesion_key(lesion.site))
+        if same:
+            matched.append(Lesion(same.pop(0).site, lesion.nodal, lesion.diameter_mm))
+        else:
+            unknown.append(lesion.site)
+    if unknown:
+        names = ", ".join(lesion.site for lesion in baseline)
+        raise LesionMismatch(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a target lesion of the "
+                             f"baseline scan of {baseline_on:%-d %b %Y} ({names})")
+    return matched + [Lesion(lesion.site, lesion.nodal, None) for rest in left.values() for lesion in rest]
 
 
 def scan_readings(scans: list[Entry[Scan]], courses: list[Entry[TreatmentCourse]]) -> list[ScanReading]:
     """Each scan with its RECIST 1.1 response, measured against the baseline scan of the line
-    of treatment it falls in (the last measured scan on or before the line started)."""
+    of treatment it falls in (the last measured scan on or before the line started).
+
+    A scan that cannot be compared (stored with lesions that are not the baseline's, before
+    lesions were checked on saving) says why, and never stops the others being read."""
     lines = sorted((c.data for c in courses if c.data.line_of_treatment), key=lambda c: c.start_date)
     ordered = sorted(scans, key=lambda s: s.data.performed_on)
+    baselines: dict[UUID, list[int]] = defaultdict(list)
+    for line in lines:
+        base = _baseline_scan(line, ordered)
+        if base and line.line_of_treatment not in baselines[base.id]:
+            baselines[base.id].append(line.line_of_treatment)
     readings = []
     for scan in ordered:
         line = _line_on(lines, scan.data.performed_on)
-        lesions = _lesions(scan.data)
+        lesions, recist, reason = [], None, None
+        try:
+            lesions = _lesions(scan.data)
+            recist = _response(scan, line, ordered) if line and lesions else None
+        except ValueError as exc:  # LesionMismatch, or stored lesions RECIST cannot read
+            reason = str(exc)
         total = sum(l.diameter_mm or 0 for l in lesions) if lesions else None
-        readings.append(ScanReading(scan, line.line_of_treatment if line else None, total,
-                                    _response(scan, line, ordered) if line and lesions else None))
+        readings.append(ScanReading(scan, line.line_of_treatment if line else None, total, recist,
+                                    tuple(baselines.get(scan.id, ())), reason))
     return readings
 
 
@@ -319,18 +381,58 @@ def _lesions(scan: Scan) -> list[Lesion]:
     return [Lesion(m.site, m.nodal, m.diameter_mm) for m in measured_lesions(scan.target_lesions)]
 
 
-def _response(scan: Entry[Scan], line: TreatmentCourse, ordered: list[Entry[Scan]]) -> str | None:
+def _baseline_scan(line: TreatmentCourse, ordered: list[Entry[Scan]]) -> Entry[Scan] | None:
     baseline = [s for s in ordered if s.data.performed_on <= line.start_date and s.data.target_lesions]
-    if not baseline:
+    return baseline[-1] if baseline else None
+
+
+def _response(scan: Entry[Scan], line: TreatmentCourse, ordered: list[Entry[Scan]]) -> str | None:
+    baseline = _baseline_scan(line, ordered)
+    if baseline is None:
         return None
-    base = _lesions(baseline[-1].data)
-    since = [s for s in ordered if baseline[-1].data.performed_on <= s.data.performed_on <= scan.data.performed_on
-             and s.data.target_lesions]
-    earlier = [sum(l.diameter_mm or 0 for l in _lesions(s.data)) for s in since if s is not scan]
-    target = target_response(base, min(earlier), _lesions(scan.data))
+    base = _lesions(baseline.data)
+    on = baseline.data.performed_on
+    current = matched_lesions(base, _lesions(scan.data), on)
+    # The nadir is the smallest sum of the same lesions, all measured: a scan that could not be
+    # compared, or left a lesion unmeasured, says nothing about the smallest size.
+    earlier = [sum(l.diameter_mm for l in base)]
+    for other in ordered:
+        if other is scan or other is baseline or not other.data.target_lesions \
+                or not on < other.data.performed_on <= scan.data.performed_on:
+            continue
+        try:
+            same = matched_lesions(base, _lesions(other.data), on)
+        except ValueError:
+            continue
+        if all(l.diameter_mm is not None for l in same):
+            earlier.append(sum(l.diameter_mm for l in same))
+    target = target_response(base, min(earlier), current)
     non_target = scan.data.non_target.value if scan.data.non_target else "NE"
     new = scan.data.new_lesions.value if scan.data.new_lesions else "no"
     return overall_response(target, non_target, new)
+
+
+def check_scan_lesions(scan: Scan, scans: list[Entry[Scan]], courses: list[Entry[TreatmentCourse]],
+                       scan_id: UUID | None) -> None:
+    """A scan during a line of treatment measures the lesions of that line's baseline scan
+    (case and spacing aside), or it cannot be read with RECIST: refuse any other lesion, naming
+    the field. After a line has stopped, a scan may measure new lesions as the next line's baseline."""
+    if not scan.target_lesions:
+        return
+    lines = sorted((c.data for c in courses if c.data.line_of_treatment), key=lambda c: c.start_date)
+    day = scan.performed_on
+    line = next((c for c in reversed(lines) if c.start_date < day and (c.end_date is None or day <= c.end_date)), None)
+    baseline = _baseline_scan(line, sorted((s for s in scans if s.id != scan_id),
+                                           key=lambda s: s.data.performed_on)) if line else None
+    if baseline is None:
+        return
+    try:
+        matched_lesions(_lesions(baseline.data), _lesions(scan), baseline.data.performed_on)
+    except LesionMismatch as exc:
+        still = "" if line.end_date else (f" If this scan is the baseline for a new line of treatment, give line "
+                                          f"{line.line_of_treatment} ({line.name}) its stop date first.")
+        raise InvalidInput(f"{exc}. Measure the same lesions as the baseline, named as they are there.{still}",
+                           field="target_lesions") from None
 
 
 def best_response_of_line(readings: list[ScanReading], line: int) -> str | None:
@@ -491,4 +593,8 @@ def _moments(scans: list[ScanReading], decisions: list[Entry[Decision]]) -> list
 def _scan_words(reading: ScanReading) -> str:
     scan = reading.entry.data
     words = scan.modality.label + (f": {scan.impression.label.lower()}" if scan.impression else "")
-    return words + (f" (RECIST {reading.recist})" if reading.recist else "")
+    if reading.recist:
+        return words + f" (RECIST {reading.recist})"
+    if reading.baseline_for:
+        return words + " (RECIST baseline)"
+    return words + (" (RECIST: cannot be assessed)" if reading.cannot_assess else "")

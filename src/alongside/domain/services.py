@@ -136,7 +136,8 @@ def _check_against_record(uow, patient_id: UUID, model: Any) -> None:
                                "Check the date, or correct the date of diagnosis in the cancer profile.",
                                field="performed_on")
 def check_plan(uow, patient_id: UUID, record_kind: RecordKind, model: Any, entry_id: UUID | None) -> None:
-    """Lines of treatment do not overlap; a break lies within its treatment (treatment_plan.py)."""
+    """Lines of treatment do not overlap; a break lies within its treatment (treatment_plan.py); a
+    scan measures its baseline's lesions (results.check_scan_lesions)."""
     courses = RECORD_KINDS["treatment-courses"]
     if record_kind.slug == "treatment-courses":
         check_course_fits(model, uow.records.list(patient_id, courses), entry_id)
@@ -152,6 +153,9 @@ def check_plan(uow, patient_id: UUID, record_kind: RecordKind, model: Any, entry
     elif record_kind.slug == "treatment-breaks":
         course = uow.records.get(patient_id, courses, model.course_id)
         check_break_fits(model, course.data, uow.records.list(patient_id, record_kind), entry_id)
+    elif record_kind.slug == "scans":  # the same lesions as the baseline, or RECIST cannot compare them
+        results.check_scan_lesions(model, uow.records.list(patient_id, record_kind),
+                                   uow.records.list(patient_id, courses), entry_id)
 
 
 # --- Views made of several kinds ----------------------------------------------------------------
