@@ -268,13 +268,31 @@ def test_the_summary_gathers_what_the_team_weighs(client_for, world, on_chemo):
         assert "Liver (Two lesions): since 20 June 2026" in text
         assert "ECOG 1" in text
         assert "PIK3CA (somatic): Change found" in text
-        assert re.search(r"1 Anastrozole 1 March 2024 to 30 June 2026 2 years 4 months Responding \(shrinking\) "
+        assert re.search(r"1 Anastrozole 1 March 2024 to 30 June 2026 2 years 4 months "
+                         r"15 June 2026: Progressing \(growing or spreading\) 1 March 2025: Responding \(shrinking\) "
                          r"Cancer grew or spread", text), text
-        assert re.search(r"2 Capecitabine 1 July 2026 to now 5 months so far No scan response recorded Still being given",
-                         text)
+        assert re.search(r"2 Capecitabine 1 July 2026 to now 5 months so far No scan during this line "
+                         r"No scan response recorded Still being given", text)
         assert "Tiredness or lack of energy: grade 3 of 3" in text and "Pain: 6/10" in text
         assert "Walking the dog every day." in text
         assert "HER2 status not recorded" not in text
+
+
+def test_the_summary_shows_the_latest_scan_beside_the_best_each_dated(client_for, world, on_chemo):
+    """Issue 12: progression on the latest scan was hidden behind "best response: responding"."""
+    nurse = on_chemo["nurse"]
+    for body in ({"performed_on": "2026-06-20", "modality": "ct", "target_lesions": "Liver: 40\nLung: 20",
+                  "non_target": "none", "impression": "stable"},
+                 {"performed_on": "2026-09-01", "modality": "ct", "target_lesions": "Liver: 25\nLung: 12",
+                  "non_target": "none", "new_lesions": "no", "impression": "responding"},
+                 {"performed_on": "2026-11-20", "modality": "ct", "target_lesions": "Liver: 30\nLung: 12",
+                  "non_target": "none", "new_lesions": "yes", "impression": "progressing"}):
+        assert nurse.post(api(world, "scans"), json=body).status_code == 201
+    for client in (nurse, client_for(world.alice)):
+        text = text_of(client.get(f"/patients/{world.patient_a}/decision-summary").text)
+        assert ("2 Capecitabine 1 July 2026 to now 5 months so far "
+                "20 November 2026: Progressing (growing or spreading); RECIST 1.1: PD "
+                "1 September 2026: Responding (shrinking); RECIST 1.1: PR Still being given") in text, text
 
 
 # --- Advance care plan documents ---------------------------------------------------------------------

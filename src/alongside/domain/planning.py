@@ -24,7 +24,7 @@ from .monitoring import grade_symptoms
 from .instrument import instrument
 from .people import Actor
 from .records import RECORD_KINDS, Decision, LongText, PastDate, RecordModel, ShortText, validate
-from . import services
+from . import results, services
 from .treatment_plan import is_anticancer, supportive_care_only_since
 from .vocab import (
     AccessRoute, Her2Status, MenopausalStatus, QuestionKind, ReceptorStatus, ReferralService, ReferralStatus, ScanImpression,
@@ -140,6 +140,21 @@ class SiteOfSpread:
 
 
 @dataclass(frozen=True)
+class ScanAssessment:
+    """One scan as the summary shows it: its date, the radiologist's impression and, where
+    lesions were measured, its RECIST 1.1 reading in words (results.ScanReading.recist_words)."""
+
+    on: date
+    impression: str | None
+    recist: str | None
+
+    @property
+    def words(self) -> str:
+        said = self.impression or "impression not recorded"
+        return said + (f"; RECIST 1.1: {self.recist}" if self.recist else "")
+
+
+@dataclass(frozen=True)
 class PreviousLine:
     line: int
     treatments: list[str]
@@ -148,6 +163,10 @@ class PreviousLine:
     days: int
     best_response: str | None  # the best scan impression during the line, if any scan had one
     stop_reasons: list[str]
+    # The latest scan during the line, and the one with the best impression: shown together, each
+    # dated, so a good response months ago never stands in for progression on the latest scan.
+    latest_scan: ScanAssessment | None = None
+    best_scan: ScanAssessment | None = None
 
     @property
     def duration(self) -> str:
@@ -231,7 +250,8 @@ def _decision_summary(uow, patient_id: UUID, today: date) -> DecisionSummary:
                 + (f", {g.data.variant}" if g.data.variant else "")
                 + (f" ({g.data.reported_on:%-d %b %Y})" if g.data.reported_on else "")
                 for g in records["genomic-results"]]
-    lines = _lines(records["treatment-courses"], records["scans"], today)
+    lines = _lines(records["treatment-courses"], records["scans"], today,
+                   results.scan_readings(records["scans"], records["treatment-courses"]))
     symptoms = _last_symptoms(records["check-ins"])
     stopped = supportive_care_only_since(records["decisions"], records["treatment-courses"], today)
     missing = [f.missing for f in [*receptors, metastatic_since, performance, menopausal]
@@ -253,7 +273,9 @@ def _fact(label: str, value, unknown, missing: str) -> Fact:
     return Fact(label, None if value == unknown else value.label, missing)
 
 
-def _lines(courses: list[Entry], scans: list[Entry], today: date) -> list[PreviousLine]:
+def _lines(courses: list[Entry], scans: list[Entry], today: date,
+           readings: list[results.ScanReading] = ()) -> list[PreviousLine]:
+    by_id = {r.entry.id: r for r in readings}
     grouped: dict[int, list[Entry]] = {}
     for course in courses:
         if course.data.line_of_treatment:
@@ -263,12 +285,23 @@ def _lines(courses: list[Entry], scans: list[Entry], today: date) -> list[Previo
         start = min(c.data.start_date for c in members)
         ends = [c.data.end_date for c in members]
         end = None if None in ends else max(ends)
-        during = [s.data.impression for s in scans if start <= s.data.performed_on <= (end or today)]
-        best = best_response(during)
+        scanned = sorted((s for s in scans if start <= s.data.performed_on <= (end or today)),
+                         key=lambda s: s.data.performed_on)
+        best = best_response([s.data.impression for s in scanned])
+        best_scan = next((s for s in scanned if best and s.data.impression == best), None)
         reasons = sorted({c.data.stop_reason.label for c in members if c.data.stop_reason})
         lines.append(PreviousLine(number, [c.data.name for c in sorted(members, key=lambda c: c.data.start_date)],
-                                  start, end, ((end or today) - start).days, best.label if best else None, reasons))
+                                  start, end, ((end or today) - start).days, best.label if best else None, reasons,
+                                  _assessed(scanned[-1], by_id) if scanned else None,
+                                  _assessed(best_scan, by_id) if best_scan else None))
     return sorted(lines, key=lambda line: -line.line)
+
+
+def _assessed(scan: Entry, readings: dict) -> ScanAssessment:
+    reading = readings.get(scan.id)
+    measured = reading is not None and (reading.target_sum_mm is not None or reading.cannot_assess)
+    return ScanAssessment(scan.data.performed_on, scan.data.impression.label if scan.data.impression else None,
+                          reading.recist_words if measured else None)
 
 
 def _last_symptoms(check_ins: list[Entry]) -> CurrentSymptoms | None:
