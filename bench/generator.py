@@ -115,9 +115,10 @@ def _results(rng, rows, pid, start, today) -> None:
         at = datetime.combine(start + timedelta(days=7 * week + 1), time(10), UTC)
         symptoms = {code: {a: rng.choice((0, 0, 1, 1, 2, 3)) for a in attributes} for code, attributes in SYMPTOMS.items()}
         rows[t.CheckInRow].append(_entry(pid, at, submitted_at=at, submitted_by="patient", symptoms=symptoms,
-                                         burden={"pain": rng.randint(0, 8), "tiredness": rng.randint(0, 8)},
+                                         burden={"pain": rng.randint(0, 8), "tiredness": rng.randint(0, 8),
+                                                 "wellbeing": rng.randint(1, 6)},  # how unwell, 10 worst
                                          red_flags={}, temperature_c=round(rng.uniform(36.2, 37.3), 1),
-                                         wellbeing=rng.randint(3, 9), free_text=None))
+                                         wellbeing=None, free_text=None))
     for visit in range(days // 21):
         taken = start + timedelta(days=21 * visit + 2)
         at = datetime.combine(taken, time(12), UTC)

@@ -68,7 +68,7 @@ def five_year_record(url: str) -> tuple[object, object]:
             "symptoms": {"fatigue": {"severity": rng.randint(0, 3), "interference": rng.randint(0, 3)},
                          "pain": {"frequency": rng.randint(0, 3), "severity": rng.randint(0, 3),
                                   "interference": rng.randint(0, 2)}},
-            "burden": {"pain": rng.randint(0, 8), "tiredness": rng.randint(0, 8)}, "wellbeing": rng.randint(3, 9)})
+            "burden": {"pain": rng.randint(0, 8), "tiredness": rng.randint(0, 8), "wellbeing": rng.randint(1, 6)}})
             for w in range(5 * 52)])
         uow.records.add_many(patient.id, kinds["lab-results"], [validate(LabResult, {
             "taken_on": (start + timedelta(days=14 * f)).isoformat(), "test": name, "loinc": loinc, "unit": unit,

@@ -35,7 +35,7 @@ SAMPLES: dict[str, dict] = {
     "access-requests": {"drug": "Example-mab", "route": "individual_funding_request", "status": "submitted",
                         "requested_on": "2025-01-07"},
     "questions": {"kind": "question", "text": "Can I have my treatment closer to home?", "added_on": "2025-01-07"},
-    "check-ins": {"submitted_at": "2025-01-08T09:00:00+00:00", "wellbeing": 7, "burden": {"pain": 2},
+    "check-ins": {"submitted_at": "2025-01-08T09:00:00+00:00", "burden": {"pain": 2, "wellbeing": 3},
                   "symptoms": {"pain": {"frequency": 1, "severity": 1, "interference": 0}},
                   "red_flags": {"new_back_pain": False}},
     "lab-results": {"taken_on": "2025-01-09", "test": "Neutrophils", "loinc": "751-8", "value": 1.2, "unit": "10*9/L",

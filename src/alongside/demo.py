@@ -221,16 +221,15 @@ def _blood_tests(today: date, line_two: int) -> list[tuple[str, dict]]:
 
 def _check_ins(today: date) -> list[dict]:
     """Three weekly check-ins: hand-foot soreness building on capecitabine, the last one severe."""
-    def week(days_ago: int, hands: int, tiredness: int, wellbeing: int, note: str | None = None) -> dict:
+    def week(days_ago: int, hands: int, tiredness: int, unwell: int, note: str | None = None) -> dict:
         answers = {"submitted_at": f"{_ago(today, days_ago)}T10:12:00+00:00",
                    "symptoms": {"hand_foot": {"severity": hands}, "fatigue": {"severity": 1, "interference": 1},
                                 "pain": {"frequency": 1, "severity": 1, "interference": 0}},
-                   "burden": {"tiredness": tiredness, "pain": 2, "anxiety": 3},
-                   "red_flags": {"feeling_unwell_on_chemo": False, "new_back_pain": False}, "temperature_c": 36.8,
-                   "wellbeing": wellbeing}
+                   "burden": {"tiredness": tiredness, "pain": 2, "anxiety": 3, "wellbeing": unwell},
+                   "red_flags": {"feeling_unwell_on_chemo": False, "new_back_pain": False}, "temperature_c": 36.8}
         return answers | ({"free_text": note} if note else {})
 
-    return [week(20, 1, 3, 7), week(13, 2, 4, 6), week(6, 3, 4, 6, "Sore hands and feet this cycle; hard to hold a cup.")]
+    return [week(20, 1, 3, 3), week(13, 2, 4, 4), week(6, 3, 4, 4, "Sore hands and feet this cycle; hard to hold a cup.")]
 
 
 def _treatment_events(today: date, courses: dict[str, UUID]) -> list[tuple[str, dict]]:

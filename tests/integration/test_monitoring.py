@@ -482,7 +482,8 @@ def test_a_severe_symptom_alone_gets_its_amber_advice(clocked, lines, world):
         "symptoms": {"hand_foot": {"severity": 3}, "insomnia": {"severity": 2, "interference": 1}}}).json()
     found = {a["code"]: a for a in body["self_care"]}
     assert found["hand_foot"]["level"] == "amber"
-    assert found["hand_foot"]["advice"] == instrument().self_care["hand_foot"].amber
+    # Saturday night: the call in the advice is to the 24-hour line shown beside it, not "your team today".
+    assert found["hand_foot"]["advice"] == instrument().self_care["hand_foot"].amber.format(Call="Call 24-hour line now")
     assert found["insomnia"] == {"code": "insomnia", "symptom": "Trouble sleeping", "level": "green",
                                  "advice": instrument().self_care["insomnia"].green}
     assert body["whom_to_call"]["level"] == "amber"

@@ -274,6 +274,8 @@ def test_the_summary_gathers_what_the_team_weighs(client_for, world, on_chemo):
         assert re.search(r"2 Capecitabine 1 July 2026 to now 5 months so far No scan during this line "
                          r"No scan response recorded Still being given", text)
         assert "Tiredness or lack of energy: grade 3 of 3" in text and "Pain: 6/10" in text
+        # the old "wellbeing 5" (0 worst - 10 best), read on the one scale: unwell 10 - 5
+        assert "unwell 5/10 (0 = well, 10 = as unwell as could be)" in text
         assert "Walking the dog every day." in text
         assert "HER2 status not recorded" not in text
 
@@ -483,9 +485,9 @@ def test_she_prepares_for_her_appointment_and_the_team_sees_the_same(client_for,
     for body in ({"taken_on": "2026-10-20", "test": "Haemoglobin", "value": 120, "unit": "g/L"},
                  {"taken_on": "2026-11-18", "test": "Neutrophils", "value": 1.4, "unit": "10*9/L", "reference_low": 2.0}):
         assert nurse.post(api(world, "lab-results"), json=body).status_code == 201
-    assert alice.post(api(world, "check-ins"), json={"wellbeing": 7, "submitted_at": "2026-11-10T09:00:00+00:00"}
-                      ).status_code == 201
-    assert alice.post(api(world, "check-ins"), json={"wellbeing": 4, "red_flags": {"uncontrolled_pain": True},
+    assert alice.post(api(world, "check-ins"), json={"burden": {"wellbeing": 3},
+                                                     "submitted_at": "2026-11-10T09:00:00+00:00"}).status_code == 201
+    assert alice.post(api(world, "check-ins"), json={"burden": {"wellbeing": 6}, "red_flags": {"uncontrolled_pain": True},
                                                      "submitted_at": "2026-11-24T09:00:00+00:00"}).status_code == 201
 
     page = f"/patients/{world.patient_a}/appointment-preparation"
@@ -501,7 +503,8 @@ def test_she_prepares_for_her_appointment_and_the_team_sees_the_same(client_for,
     assert "Next: Oncology clinic with Dr Rao" in text
     assert "Neutrophils 1.4 10*9/L (18 Nov 2026) — outside the normal range" in text
     assert "Haemoglobin" not in text  # before the last appointment
-    assert "Wellbeing went from 7/10 to 4/10" in text and "Uncontrolled pain" in text
+    assert "How unwell you felt overall went from 3/10 to 6/10 (0 = well, 10 = as unwell as could be)" in text
+    assert "Uncontrolled pain" in text
     assert re.search(r"Questions Can I go to Spain in May\? Remove.*Are there clinical trials", text)
     assert re.search(r"What you want to talk about How tired I feel", text)
 

@@ -5,7 +5,10 @@ JAMA 2017; PRO-TECT, Basch et al., JAMA 2022): an alert for a severe symptom, or
 worsened, goes to a nurse. Defaults:
 - severe: PRO-CTCAE composite grade 3 (the top grade; Basch et al., Clinical Trials 2021), or a
   0-10 burden item of 7 or more (the "severe" band of ESAS scores, Selby et al., J Pain Symptom
-  Manage 2010);
+  Manage 2010), or any single answer of "very severe" whatever the composite grade (the trials
+  above alerted on single severe item responses, not on composite grades; a composite can grade
+  "rarely / very severe / not at all" as 2, and a care companion must not stay silent about a
+  symptom she called very severe);
 - worsening: 2 or more points higher than both the previous report and the person's own
   baseline (the first report after a treatment starts), so a steady high score alerts once as
   severe and a single bad week is not compared against a flattering baseline only;
@@ -31,6 +34,7 @@ from .red_flags import RaisedFlag
 class AlertThresholds:
     severe_grade: int = 3
     severe_burden: int = 7
+    very_severe_answer: int | None = 4  # a severity answer at or above this alerts on its own (None: off)
     worsening_grade_points: int = 2
     worsening_burden_points: int = 2
     check_in_every: timedelta = timedelta(days=7)
@@ -49,6 +53,9 @@ class Scores:
 
     grades: dict[str, int] = field(default_factory=dict)  # PRO-CTCAE composite grade 0-3 by symptom
     burden: dict[str, int] = field(default_factory=dict)  # 0-10 items by name
+    # Parts of a symptom's question left blank: the grade rests on the rest (clinical/pro_ctcae.py).
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    severity: dict[str, int] = field(default_factory=dict)  # each symptom's severity answer, where given
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,14 @@ def evaluate(current: Scores, previous: Scores | None, baseline: Scores | None, 
 
 
 def _severe(current: Scores, t: AlertThresholds) -> list[Finding]:
-    found = [Finding("severe", t.severe_level, item, {"grade": grade, "threshold": t.severe_grade})
+    found = [Finding("severe", t.severe_level, item, {"grade": grade, "threshold": t.severe_grade}
+                     | ({"missing": list(current.missing[item])} if item in current.missing else {}))
              for item, grade in current.grades.items() if grade >= t.severe_grade]
+    if t.very_severe_answer is not None:
+        graded_severe = {f.item for f in found}
+        found += [Finding("severe", t.severe_level, item, {"severity": score, "threshold": t.very_severe_answer})
+                  for item, score in current.severity.items()
+                  if score >= t.very_severe_answer and item not in graded_severe]
     found += [Finding("severe", t.severe_level, item, {"score": score, "threshold": t.severe_burden})
               for item, score in current.burden.items() if score >= t.severe_burden]
     return found

@@ -15,6 +15,9 @@ one, otherwise severity) is 0, the later attributes are not asked and the grade 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 SCORES = range(5)
 
 # Frequency, severity and interference: GRADE_FSI[frequency][severity][interference].
@@ -62,3 +65,55 @@ def composite_grade(frequency: int | None = None, severity: int | None = None, i
     if s is not None:
         return GRADE_S[s]
     return GRADE_I[i]
+
+
+# --- Answers with parts skipped -------------------------------------------------------------------
+#
+# The published algorithm assumes every attribute asked was answered. People skip questions, and a
+# skipped part must never hide what the answered parts say: "very severe" breathlessness with the
+# interference question left blank is still very severe. Alongside's rule (our choice, documented
+# in docs/clinical-rules.md, built from the published tables):
+# - every part answered: the published table, exactly;
+# - the first part answered 0 and the rest 0 or blank: grade 0 (the algorithm stops there);
+# - the first part 0 but a later part above 0 (the page shows every question, so people do
+#   answer this way): the 0 is set aside as contradicted and the later parts are graded as below;
+# - some parts blank: the table for the parts answered, and never lower than any answered part
+#   graded on its own by its one-attribute table (GRADE_F, GRADE_S, GRADE_I).
+# The grade then says which parts were missing, so the team knows it rests on fewer answers.
+
+SINGLE = {"frequency": GRADE_F, "severity": GRADE_S, "interference": GRADE_I}
+
+
+@dataclass(frozen=True)
+class SymptomGrade:
+    grade: int
+    missing: tuple[str, ...] = ()  # attributes asked but left blank (and graded without)
+    contradicted: bool = False  # the first part was 0 while a later part was not
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.contradicted
+
+
+def grade_answers(asked: Sequence[str], answers: Mapping[str, int | None]) -> SymptomGrade | None:
+    """The grade of one symptom from the parts answered; None when nothing was answered.
+
+    `asked` lists the symptom's attributes in the order asked (frequency, severity, interference)."""
+    given = {a: answers[a] for a in asked if answers.get(a) is not None}
+    if not given:
+        return None
+    first = asked[0]
+    later = {a: v for a, v in given.items() if a != first}
+    if given.get(first) == 0:
+        if not any(later.values()):
+            return SymptomGrade(0)
+        return SymptomGrade(_partial(later), missing=tuple(a for a in asked if a != first and a not in given),
+                            contradicted=True)
+    missing = tuple(a for a in asked if a not in given)
+    if not missing:
+        return SymptomGrade(composite_grade(**given))
+    return SymptomGrade(_partial(given), missing=missing)
+
+
+def _partial(given: Mapping[str, int]) -> int:
+    return max([composite_grade(**given)] + [SINGLE[a][v] for a, v in given.items()])

@@ -73,6 +73,9 @@ RED_FLAGS: tuple[RedFlag, ...] = (
             Level.RED, "Uncontrolled vomiting"),
 )
 BY_CODE = {flag.code: flag for flag in RED_FLAGS}
+# Flags raised by the temperature rather than by a question, as the team reads them.
+TEMPERATURE_FLAGS = {"temperature_on_chemo": "a high or low temperature during chemotherapy",
+                     "fever": "a raised temperature"}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..clinical.red_flags import BY_CODE
+from string import Formatter
+
+from ..clinical.red_flags import BY_CODE, TEMPERATURE_FLAGS
 
 Attribute = Literal["frequency", "severity", "interference"]
 AdviceLevel = Literal["red", "amber", "green"]
@@ -57,6 +59,7 @@ class Instrument(_Strict):
     burden: Burden
     advice: dict[AdviceLevel, str]
     self_care: dict[str, SelfCare]
+    flag_advice: dict[str, str]
 
     @model_validator(mode="after")
     def _consistent(self) -> Instrument:
@@ -78,10 +81,30 @@ class Instrument(_Strict):
         flags = {flag for advice in self.self_care.values() for flag in advice.flags}
         if flags - set(BY_CODE):
             raise ValueError(f"self-care advice names unknown red flags: {sorted(flags - set(BY_CODE))}")
+        # An urgent answer about no symptom asked gets advice of its own, or she would read none.
+        unlinked = (set(BY_CODE) | set(TEMPERATURE_FLAGS)) - flags
+        if unlinked - set(self.flag_advice):
+            raise ValueError(f"red flags with no advice: {sorted(unlinked - set(self.flag_advice))}")
+        if set(self.flag_advice) - unlinked:
+            raise ValueError(f"advice for unknown or linked red flags: {sorted(set(self.flag_advice) - unlinked)}")
+        self._words_follow_routing()
         return self
+
+    def _words_follow_routing(self) -> None:
+        """Every call to action that depends on the hour is the {Call} placeholder, filled in from
+        the routing, so no text says "call your team today" beside a 24-hour number at night."""
+        texts = list(self.advice.values()) + list(self.flag_advice.values()) + [
+            advice.at(level) for advice in self.self_care.values() for level in ADVICE_LEVELS]
+        for text in texts:
+            if "team today" in text.lower() or set(_placeholders(text)) - {"Call"}:
+                raise ValueError(f"write the call as {{Call}}, and use no other placeholder: {text[:60]}...")
 
     def symptom(self, code: str) -> Symptom | None:
         return next((s for s in self.symptoms if s.code == code), None)
+
+
+def _placeholders(text: str) -> list[str]:
+    return [name for _, name, _, _ in Formatter().parse(text) if name is not None]
 
 
 @cache

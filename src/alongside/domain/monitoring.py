@@ -6,7 +6,8 @@ Every rule is in `clinical/`; this module gathers the facts those rules need fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -14,9 +15,10 @@ from uuid import UUID, uuid4
 
 from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in, symptom_level
 from ..clinical.contacts import Level, Line, Purpose, Routing, route
-from ..clinical.pro_ctcae import composite_grade
+from ..clinical.pro_ctcae import SymptomGrade, grade_answers
 from ..clinical.red_flags import (
-    BY_CODE, FEVER_AT_OR_ABOVE_C, FEVER_RULE_DAYS_AFTER_TREATMENT, RaisedFlag, highest_level, raised_flags,
+    BY_CODE, FEVER_AT_OR_ABOVE_C, FEVER_RULE_DAYS_AFTER_TREATMENT, TEMPERATURE_FLAGS, RaisedFlag, check_temperature,
+    highest_level, questions_for, raised_flags,
 )
 from .access import Action, authorise, permits
 from .entries import Entry
@@ -74,10 +76,13 @@ class Alert:
         d = self.detail
         if self.rule == "red_flag":
             answer = "" if d.get("answer") == "yes" else f" ({d.get('answer')})"
-            return f"{d.get('concern', name)}: {name}{answer}"
+            unsent = " (answered in a check-in not yet sent)" if d.get("unsent") and not self.check_in_id else ""
+            return f"{d.get('concern', name)}: {name}{answer}{unsent}"
         if self.rule == "severe":
-            value = f"grade {d['grade']}" if "grade" in d else f"{d['score']}/10"
-            return f"Severe: {name.lower()}, {value}"
+            value = (f"grade {d['grade']}" if "grade" in d else "answered very severe" if "severity" in d
+                     else f"{d['score']}/10")
+            unanswered = f" ({' and '.join(d['missing'])} not answered)" if d.get("missing") else ""
+            return f"Severe: {name.lower()}, {value}{unanswered}"
         if self.rule == "worsening":
             return f"Worse: {name.lower()} {d['previous']} to {d['now']} (baseline {d['baseline']})"
         if self.rule == "missed":
@@ -125,6 +130,7 @@ class CheckInOutcome:
     advice: str
     self_care: list[SelfCareAdvice]  # red first, then amber, then green
     repeated: bool = False  # the same submission was received before
+    unanswered: Unanswered | None = None
 
 
 def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], entry_id: UUID | None,
@@ -138,21 +144,37 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     if entry_id and (earlier := _earlier_submission(uow, patient_id, entry_id, settings, now)):
         return earlier
     data = {"submitted_at": now.isoformat(), **data, "submitted_by": _submitted_by(relationship)}
-    model: CheckIn = validate(CheckIn, data, now)
+    model: CheckIn = _validated_or_urgent(uow, patient_id, data, settings, now)
+    if not answered_anything(model):
+        raise InvalidInput(NOTHING_ANSWERED, field="answers")
     treatment = _TreatmentNow.of(uow, patient_id, model.submitted_at.date(), settings.fever_rule_days_after_treatment)
-    grades = grade_symptoms(model)
+    graded = symptom_grades(model)
+    grades = {code: g.grade for code, g in graded.items()}
     flags = raised_flags(model.red_flags, model.temperature_c, treatment.myelosuppressive, settings.fever_at_or_above)
     previous, baseline = _comparisons(uow, patient_id, model.submitted_at, treatment.started)
-    findings = evaluate(Scores(grades, dict(model.burden)), previous, baseline, flags, settings.thresholds)
+    missing = {code: g.missing for code, g in graded.items() if g.missing}
+    severity = {code: a.severity for code, a in model.symptoms.items() if a.severity is not None}
+    findings = evaluate(Scores(grades, dict(model.burden), missing, severity), previous, baseline, flags, settings.thresholds)
     entry = uow.records.add_if_absent(patient_id, check_ins, model, entry_id or uuid4())
     if entry is None:  # sent twice at once, and the other copy was stored first
         if earlier := _earlier_submission(uow, patient_id, entry_id, settings, now):
             return earlier
         raise Conflict("This id is already used by another record's check-in", field="id")
-    alerts = raise_alerts(uow, patient_id, entry.id, findings, now)
+    alerts = _link_unsent(uow, patient_id, entry.id, findings, now)
+    alerts += raise_alerts(uow, patient_id, entry.id, [f for f in findings if not _already_raised(f, alerts)], now)
     if uow.check_in_drafts.delete(patient_id):  # the half-finished copy is done with
         uow.audit.record(actor, "delete", patient_id, CHECK_IN_DRAFT)
-    return _outcome(uow, patient_id, entry, alerts, settings, now, grades=grades, flags=flags)
+    return _outcome(uow, patient_id, entry, alerts, settings, now, graded=graded, flags=flags,
+                    on_chemo=treatment.myelosuppressive)
+
+
+NOTHING_ANSWERED = ("Nothing was answered, so nothing has been sent. Answer at least one question, or write "
+                    "to your team in the box at the end. If something is worrying you now, call your team.")
+
+
+def answered_anything(check_in: CheckIn) -> bool:
+    return bool(check_in.symptoms or check_in.burden or check_in.red_flags or check_in.temperature_c is not None
+                or check_in.free_text)
 
 
 def _earlier_submission(uow, patient_id: UUID, entry_id: UUID, settings: MonitoringSettings,
@@ -180,42 +202,164 @@ class CheckInDraft:
     saved_by: CheckInBy
     saved_by_id: UUID
     saved_by_name: str
+    urgent: UrgentNotice | None = None  # its urgent answers, and whom to call about them now
 
 
 def save_check_in_draft(uow, actor: Actor, patient_id: UUID, data: dict[str, Any],
-                        now: datetime | None = None) -> CheckInDraft:
+                        now: datetime | None = None, settings: MonitoringSettings | None = None) -> CheckInDraft:
     """Keep half-finished answers to finish later, in place of any earlier draft.
 
     Only someone who may submit her check-in may save one. The answers are checked as a
     check-in's are, so a temperature of 98.6 is refused now rather than when she sends it; a
-    refused draft saves nothing and leaves the earlier draft as it was."""
+    refused draft saves nothing and leaves the earlier draft as it was. Urgent answers in it are
+    acted on at once, saved or refused: the team is alerted and the draft says whom to call."""
+    settings = settings or MonitoringSettings()
     relationship = authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["check-ins"], what=CHECK_IN_DRAFT)
     now = now or datetime.now(UTC)
     answers = {name: value for name, value in data.items() if name in DRAFT_FIELDS}
-    model: CheckIn = validate(CheckIn, {**answers, "submitted_at": now.isoformat()}, now)
+    model: CheckIn = _validated_or_urgent(uow, patient_id, {**answers, "submitted_at": now.isoformat()},
+                                          settings, now)
     kept = {name: value for name, value in model.model_dump(mode="json", include=DRAFT_FIELDS, exclude_none=True).items()
             if value != {}}
     draft = CheckInDraft(patient_id, kept, now, _submitted_by(relationship), actor.user_id, actor.display_name)
     uow.check_in_drafts.put(draft)
-    return draft
+    # Saving is not sending, but a "yes" to an urgent question cannot wait for her to come back.
+    urgent = act_on_urgent_answers(uow, patient_id, _urgent_flags(uow, patient_id, answers, settings, now),
+                                   settings, now)
+    return replace(draft, urgent=urgent)
 
 
-def check_in_draft(uow, actor: Actor, patient_id: UUID) -> CheckInDraft | None:
+def check_in_draft(uow, actor: Actor, patient_id: UUID, settings: MonitoringSettings | None = None,
+                   now: datetime | None = None) -> CheckInDraft | None:
     """Her saved, unsent check-in, if there is one.
 
     It is shown only to those who may finish and send it (her, a carer with check-in rights,
-    her team); to a carer who may only read, nothing is there until it is sent."""
+    her team); to a carer who may only read, nothing is there until it is sent. Given the
+    settings, it carries whom to call about any urgent answer in it."""
     check_ins = RECORD_KINDS["check-ins"]
     relationship = authorise(uow, actor, patient_id, Action.READ, check_ins, what=CHECK_IN_DRAFT)
     if not permits(relationship, Action.WRITE, check_ins):
         return None
-    return uow.check_in_drafts.get(patient_id)
+    draft = uow.check_in_drafts.get(patient_id)
+    if draft is None or settings is None:
+        return draft
+    now = now or datetime.now(UTC)
+    flags = _urgent_flags(uow, patient_id, draft.answers, settings, now)
+    return replace(draft, urgent=_notice(uow, patient_id, flags, [], settings, now) if flags else None)
 
 
 def discard_check_in_draft(uow, actor: Actor, patient_id: UUID) -> bool:
     """Throw the saved answers away and start again. True if there was a draft."""
     authorise(uow, actor, patient_id, Action.WRITE, RECORD_KINDS["check-ins"], what=CHECK_IN_DRAFT)
     return uow.check_in_drafts.delete(patient_id)
+
+
+# --- Urgent answers come first -------------------------------------------------------------------
+#
+# A "yes" to an urgent question is acted on before anything else in the check-in is checked: a
+# mistyped temperature must not stand between her and "call now", nor between the answer and her
+# team. And saving a check-in to finish later must not sit on a red flag.
+
+UNSENT_WITHIN = timedelta(hours=24)  # an alert from unsent answers stands for the check-in sent after
+
+
+@dataclass(frozen=True)
+class UrgentNotice:
+    """Urgent answers acted on before the check-in was sent: the team was alerted, she is told whom to call."""
+
+    flags: list[RaisedFlag]
+    alerts: list[Alert]  # raised now; answers already alerted on are not raised twice
+    routing: Routing
+    advice: str
+    answers: list[str]  # the urgent answers in her words ("weak or numb arms or legs")
+
+
+class UrgentAnswersNotSent(InvalidInput):
+    """The check-in needs correcting before it can be sent, but its urgent answers were acted on.
+
+    The alerts are in the unit of work: the handler commits them and shows `notice`."""
+
+    def __init__(self, cause: InvalidInput, notice: UrgentNotice) -> None:
+        super().__init__(cause.detail, field=cause.field, errors=cause.errors)
+        self.notice = notice
+
+
+def _validated_or_urgent(uow, patient_id: UUID, data: dict[str, Any], settings: MonitoringSettings,
+                         now: datetime) -> CheckIn:
+    try:
+        return validate(CheckIn, data, now)
+    except InvalidInput as refused:
+        urgent = act_on_urgent_answers(uow, patient_id, _urgent_flags(uow, patient_id, data, settings, now),
+                                       settings, now)
+        if urgent is None:
+            raise
+        raise UrgentAnswersNotSent(refused, urgent) from None
+
+
+def _urgent_flags(uow, patient_id: UUID, data: dict[str, Any], settings: MonitoringSettings,
+                  now: datetime) -> list[RaisedFlag]:
+    """The red flags in answers as given, read leniently: a "yes" counts even when other answers,
+    the temperature among them, are not yet valid (an implausible temperature is left out)."""
+    answers = {code: value for code, value in (data.get("red_flags") or {}).items() if value is True}
+    temperature = data.get("temperature_c")
+    try:
+        temperature = check_temperature(float(temperature)) if temperature is not None else None
+    except (TypeError, ValueError):
+        temperature = None
+    if not answers and temperature is None:
+        return []
+    on_chemo = on_myelosuppressive_treatment(uow, patient_id, now.date(), settings.fever_rule_days_after_treatment)
+    return raised_flags(answers, temperature, on_chemo, settings.fever_at_or_above)
+
+
+def act_on_urgent_answers(uow, patient_id: UUID, flags: list[RaisedFlag], settings: MonitoringSettings,
+                          now: datetime) -> UrgentNotice | None:
+    """Alert the team to urgent answers not yet sent (once per answer a day), and say whom to call."""
+    if not flags:
+        return None
+    pending = {a.item for a in _unsent_alerts(uow, patient_id, now)}
+    findings = [Finding("red_flag", f.level, f.code, {"answer": f.value, "concern": f.concern, "unsent": True})
+                for f in flags if f.code not in pending]
+    return _notice(uow, patient_id, flags, raise_alerts(uow, patient_id, None, findings, now), settings, now)
+
+
+def _notice(uow, patient_id: UUID, flags: list[RaisedFlag], alerts: list[Alert], settings: MonitoringSettings,
+            now: datetime) -> UrgentNotice:
+    routing = route(highest_level(flags), now, contact_lines(uow, patient_id), settings.bank_holidays,
+                    settings.time_zone)
+    return UrgentNotice(flags, alerts, routing, advice_for(routing), [flag_label(f.code).lower() for f in flags])
+
+
+def _unsent_alerts(uow, patient_id: UUID, now: datetime) -> list[Alert]:
+    return [a for a in uow.alerts.for_patient(patient_id, limit=50)
+            if a.check_in_id is None and a.rule == "red_flag" and a.detail.get("unsent")
+            and a.state is not AlertState.RESOLVED and now - a.created_at <= UNSENT_WITHIN]
+
+
+def _link_unsent(uow, patient_id: UUID, check_in_id: UUID, findings: list[Finding], now: datetime) -> list[Alert]:
+    """Alerts already raised from these answers before they were sent now belong to the check-in."""
+    flagged = {f.item for f in findings if f.rule == "red_flag"}
+    if not flagged:
+        return []
+    return [uow.alerts.update(a.id, a.version, check_in_id=check_in_id)
+            for a in _unsent_alerts(uow, patient_id, now) if a.item in flagged]
+
+
+def _already_raised(finding: Finding, alerts: list[Alert]) -> bool:
+    return finding.rule == "red_flag" and any(a.item == finding.item for a in alerts)
+
+
+def advice_for(routing: Routing) -> str:
+    """The headline words for a level, following whom she is told to call at this moment: at
+    night "call your team today" would contradict the 24-hour number beside it."""
+    return instrument().advice[routing.level.value].format(Call=call_phrase(routing))
+
+
+def call_phrase(routing: Routing) -> str:
+    """'Call your team today' while the team's own line is the one to call, else 'Call <line> now'."""
+    if routing.call.purpose in (Purpose.ROUTINE, Purpose.BOTH) and routing.now:
+        return "Call your team today" if routing.level is not Level.RED else f"Call {routing.call.name} now"
+    return f"Call {routing.call.name} now"
 
 
 def record_earlier_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], entry_id: UUID) -> Entry:
@@ -259,16 +403,21 @@ def _submitted_by(relationship: Relationship) -> CheckInBy:
     return CheckInBy.CLINICIAN
 
 
-def grade_symptoms(check_in: CheckIn) -> dict[str, int]:
-    """Composite grades for the symptoms answered fully, or whose first question was 0."""
+def symptom_grades(check_in: CheckIn) -> dict[str, SymptomGrade]:
+    """Each answered symptom's composite grade, with the parts left blank (clinical/pro_ctcae.py
+    `grade_answers`: a skipped part never lowers what the answered parts say)."""
     grades = {}
     for code, answer in check_in.symptoms.items():
-        asked = instrument().symptom(code).attributes
-        given = {a: getattr(answer, a) for a in asked if getattr(answer, a) is not None}
-        first = next(iter(asked))
-        if len(given) == len(asked) or given.get(first) == 0:
-            grades[code] = composite_grade(**given) if len(given) == len(asked) else 0
+        asked = tuple(instrument().symptom(code).attributes)
+        graded = grade_answers(asked, {a: getattr(answer, a) for a in asked})
+        if graded is not None:
+            grades[code] = graded
     return grades
+
+
+def grade_symptoms(check_in: CheckIn) -> dict[str, int]:
+    """Composite grades for every symptom with any part answered."""
+    return {code: graded.grade for code, graded in symptom_grades(check_in).items()}
 
 
 def on_myelosuppressive_treatment(uow, patient_id: UUID, on: date,
@@ -307,26 +456,73 @@ def raise_alerts(uow, patient_id: UUID, check_in_id: UUID | None, findings: list
 
 
 def _outcome(uow, patient_id: UUID, entry: Entry, alerts: list[Alert], settings: MonitoringSettings, now: datetime,
-             repeated: bool = False, grades: dict[str, int] | None = None,
-             flags: list[RaisedFlag] | None = None) -> CheckInOutcome:
+             repeated: bool = False, graded: dict[str, SymptomGrade] | None = None,
+             flags: list[RaisedFlag] | None = None, on_chemo: bool | None = None) -> CheckInOutcome:
     check_in: CheckIn = entry.data
-    if flags is None:
+    if on_chemo is None:
         on_chemo = on_myelosuppressive_treatment(uow, patient_id, check_in.submitted_at.date(),
                                                  settings.fever_rule_days_after_treatment)
+    if flags is None:
         flags = raised_flags(check_in.red_flags, check_in.temperature_c, on_chemo, settings.fever_at_or_above)
-    grades = grade_symptoms(check_in) if grades is None else grades
-    self_care = symptom_advice(grades, flags, settings.thresholds)
+    graded = symptom_grades(check_in) if graded is None else graded
+    grades = {code: g.grade for code, g in graded.items()}
+    alerted = {a.item for a in alerts if a.rule == "severe"}
+    advice = symptom_advice({code: max(grade, settings.thresholds.severe_grade) if code in alerted else grade
+                             for code, grade in grades.items()}, flags, settings.thresholds)
     level = highest_level(flags) or (Level.AMBER if any(a.rule == "severe" for a in alerts) else Level.GREEN)
     # The headline never says less than the advice beside it (a team may make severe symptoms red).
-    level = min([level] + [a.level for a in self_care], key=LEVEL_ORDER.__getitem__)
+    level = min([level] + [a.level for a in advice], key=LEVEL_ORDER.__getitem__)
     routing = route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
-    return CheckInOutcome(entry, grades, flags, alerts, routing, instrument().advice[level.value], self_care, repeated)
+    self_care = [replace(a, text=_worded(a.text, routing)) for a in advice]
+    return CheckInOutcome(entry, grades, flags, alerts, routing, advice_for(routing), self_care, repeated,
+                          unanswered_in(check_in, graded, on_chemo))
+
+
+def _worded(text: str, routing: Routing) -> str:
+    """Advice text with its call following the routing; a "call now if you also get..." line is
+    dropped once she is told to call now anyway, since it may name what she has just reported."""
+    if routing.level is Level.RED:
+        text = " ".join(sentence for sentence in _sentences(text) if not sentence.startswith("Call now if"))
+    return text.format(Call=call_phrase(routing))
+
+
+def _sentences(text: str) -> list[str]:
+    return [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part]
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """What a check-in left blank, so the result can say so instead of sounding complete."""
+
+    urgent: list[str]  # urgent questions not answered, as the team reads them
+    symptoms: list[str]  # symptoms with nothing answered
+    parts: list[tuple[str, list[str]]]  # symptoms answered in part: label, the parts left blank
+    right_now: int  # 0-10 items skipped
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.urgent or self.symptoms or self.parts or self.right_now)
+
+
+PART_NAMES = {"frequency": "how often", "severity": "how bad", "interference": "how much it got in the way"}
+
+
+def unanswered_in(check_in: CheckIn, graded: dict[str, SymptomGrade], on_chemo: bool) -> Unanswered:
+    questions = instrument()
+    return Unanswered(
+        urgent=[f.short for f in questions_for(on_chemo) if f.code not in check_in.red_flags],
+        symptoms=[s.label for s in questions.symptoms if s.code not in graded],
+        parts=[(s.label, [PART_NAMES[p] for p in graded[s.code].missing]) for s in questions.symptoms
+               if s.code in graded and graded[s.code].missing],
+        right_now=sum(1 for item in questions.burden.items if item.code not in check_in.burden),
+    )
 
 
 def symptom_advice(grades: dict[str, int], flags: list[RaisedFlag],
                    thresholds: AlertThresholds = AlertThresholds()) -> list[SelfCareAdvice]:
     """Self-care advice for each symptom reported or flagged, at the symptom's own level
-    (clinical/alert_rules.py `symptom_level`), the most urgent first."""
+    (clinical/alert_rules.py `symptom_level`), and for each urgent answer about no symptom asked
+    (weak legs are not "numbness in hands or feet"), the most urgent first."""
     questions = instrument()
     raised = {flag.code: flag.level for flag in flags}
     found = []
@@ -335,7 +531,15 @@ def symptom_advice(grades: dict[str, int], flags: list[RaisedFlag],
         level = symptom_level(grades.get(symptom.code), [raised[f] for f in advice.flags if f in raised], thresholds)
         if level is not None:
             found.append(SelfCareAdvice(symptom.code, symptom.label, level, advice.at(level.value)))
+    linked = {code for advice in questions.self_care.values() for code in advice.flags}
+    found += [SelfCareAdvice(f.code, flag_label(f.code), f.level, questions.flag_advice[f.code])
+              for f in flags if f.code not in linked]
     return sorted(found, key=lambda a: LEVEL_ORDER[a.level])
+
+
+def flag_label(code: str) -> str:
+    label = BY_CODE[code].short if code in BY_CODE else TEMPERATURE_FLAGS[code]
+    return label[0].upper() + label[1:]
 
 
 def check_in_outcome(uow, actor: Actor, patient_id: UUID, check_in_id: UUID, settings: MonitoringSettings,

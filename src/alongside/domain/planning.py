@@ -178,7 +178,7 @@ class CurrentSymptoms:
     reported_at: datetime  # when the last check-in was sent
     graded: list[tuple[str, int]]  # symptom, composite grade 1-3
     burden: list[tuple[str, int]]  # 0-10 item, score
-    wellbeing: int | None
+    wellbeing: int | None  # how unwell (burden "wellbeing"): 0 well, 10 as unwell as could be
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,7 @@ def _last_symptoms(check_ins: list[Entry]) -> CurrentSymptoms | None:
     graded = [(questions.symptom(code).label, grade) for code, grade in grade_symptoms(last.data).items() if grade >= 1]
     burden = [(labels.get(code, code), score) for code, score in last.data.burden.items()]
     return CurrentSymptoms(last.data.submitted_at, sorted(graded, key=lambda g: -g[1]),
-                           sorted(burden, key=lambda b: -b[1]), last.data.wellbeing)
+                           sorted(burden, key=lambda b: -b[1]), last.data.unwell)
 
 
 # --- The clinic summary (one or two pages before clinic, and the PDF) ---------------------------
@@ -385,7 +385,7 @@ def _digest(entry: Entry) -> CheckInDigest:
     symptoms = _last_symptoms([entry])
     worst = [(name, f"grade {grade}") for name, grade in symptoms.graded] + \
             [(name, f"{score}/10") for name, score in symptoms.burden if score >= 4]
-    return CheckInDigest(entry.data.submitted_at, entry.data.wellbeing, worst[:4])
+    return CheckInDigest(entry.data.submitted_at, entry.data.unwell, worst[:4])
 
 
 def _marker_series(results: list[Entry]) -> list[Series]:
@@ -420,8 +420,8 @@ class Preparation:
     next_appointment: Entry | None
     since: datetime | None  # the last consultation (clinic, nurse, palliative care), or None
     check_ins: list[CheckInDigest]  # since then, newest first
-    wellbeing_then: int | None  # first and last wellbeing since then, when given
-    wellbeing_now: int | None
+    unwell_then: int | None  # first and last "how unwell" (0 well - 10 worst) since then, when given
+    unwell_now: int | None
     results: list[str]  # new blood tests, markers and scans, in words, newest first
     alerts: list[Any]  # monitoring.Alert raised since then
     questions: list[Entry]  # her own, not yet answered
@@ -443,7 +443,7 @@ def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) 
     day_after = (lambda day: day >= since.date()) if since else (lambda day: True)
     recent = sorted((c for c in records["check-ins"] if after(c.data.submitted_at)),
                     key=lambda c: c.data.submitted_at, reverse=True)
-    wellbeing = [c.data.wellbeing for c in reversed(recent) if c.data.wellbeing is not None]
+    unwell = [c.data.unwell for c in reversed(recent) if c.data.unwell is not None]
     results = [(r.data.taken_on, f"{r.data.test} {r.data.value:g} {r.data.unit} ({r.data.taken_on:%-d %b %Y})"
                 + (" — outside the normal range" if against_range(r.data) else ""))
                for r in records["lab-results"] if day_after(r.data.taken_on)]
@@ -457,8 +457,8 @@ def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) 
     return Preparation(
         patient=uow.patients.get(patient_id), next_appointment=upcoming[0] if upcoming else None, since=since,
         check_ins=[_digest(c) for c in recent],
-        wellbeing_then=wellbeing[0] if len(wellbeing) > 1 else None,
-        wellbeing_now=wellbeing[-1] if len(wellbeing) > 1 else None,
+        unwell_then=unwell[0] if len(unwell) > 1 else None,
+        unwell_now=unwell[-1] if len(unwell) > 1 else None,
         results=[text for _, text in sorted(results, key=lambda r: r[0], reverse=True)],
         alerts=[a for a in uow.alerts.for_patient(patient_id) if after(a.created_at)],
         questions=[q for q in open_items if q.data.kind is QuestionKind.QUESTION],

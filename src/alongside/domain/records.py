@@ -330,8 +330,28 @@ class CheckIn(RecordModel):
     burden: dict[str, Score10] = Field(default_factory=dict, title="How things are now (0-10)")
     red_flags: dict[str, bool] = Field(default_factory=dict, title="Urgent questions")
     temperature_c: float | None = Field(None, title="Temperature (C)")
-    wellbeing: int | None = Field(None, ge=0, le=10, title="Overall wellbeing (0 worst - 10 best)")
+    # The old overall score pointed the other way (0 worst - 10 best) from the 0-10 item
+    # burden `wellbeing` (0 well - 10 as unwell as can be). One scale is kept: see _one_wellbeing_scale.
+    wellbeing: int | None = Field(
+        None, ge=0, le=10, title="Overall wellbeing, old scale (0 worst - 10 best)",
+        description="Deprecated: send burden.wellbeing (0 = well, 10 = as unwell as you could be). "
+                    "Given alone, it is kept as burden.wellbeing = 10 minus it; never stored as sent.")
     free_text: Annotated[str, StringConstraints(max_length=5000)] | None = Field(None, title="Anything else")
+
+    @model_validator(mode="after")
+    def _one_wellbeing_scale(self) -> CheckIn:
+        """The old 0 worst - 10 best score, from a stored check-in, an old client or an old FHIR
+        export, becomes the one scale: how unwell = 10 minus it, unless that was answered too."""
+        if self.wellbeing is not None:
+            if "wellbeing" not in self.burden:
+                self.burden = {**self.burden, "wellbeing": 10 - self.wellbeing}
+            self.wellbeing = None
+        return self
+
+    @property
+    def unwell(self) -> int | None:
+        """Overall, how unwell she feels: 0 = well, 10 = as unwell as she could be."""
+        return self.burden.get("wellbeing")
 
     @field_validator("temperature_c")
     @classmethod
@@ -541,7 +561,7 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
     RecordKind("questions", PatientQuestion, "Question for the team", "Questions for the team", "added_on",
                lambda r: r.text[:80], patient_writes=True),
     RecordKind("check-ins", CheckIn, "Check-in", "Check-ins", "submitted_at",
-               lambda r: f"Check-in, {len(r.symptoms)} symptoms" + (f", wellbeing {r.wellbeing}/10" if r.wellbeing is not None else ""),
+               lambda r: _check_in_line(r),
                patient_writes=True, carer_check_in_writes=True, submitted_only=True),
     RecordKind("lab-results", LabResult, "Blood test result", "Blood tests", "taken_on",
                lambda r: f"{r.test} {r.value:g} {r.unit}"),
@@ -550,6 +570,17 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
     RecordKind("scans", Scan, "Scan", "Scans", "performed_on",
                lambda r: _label(r.modality) + (f": {_label(r.impression)}" if r.impression else "")),
 ]}
+
+
+def _check_in_line(r: CheckIn) -> str:
+    """A check-in in the record's list: its urgent answers and temperature before its symptoms
+    (its alerts are named by check_in_summary.py where they are known)."""
+    yes = [code for code, answer in r.red_flags.items() if answer]
+    parts = [f"{len(yes)} urgent question{'s' if len(yes) != 1 else ''} answered yes"] if yes else []
+    parts += [f"temperature {r.temperature_c:.1f} °C"] if r.temperature_c is not None else []
+    parts.append(f"{len(r.symptoms)} symptom{'s' if len(r.symptoms) != 1 else ''}")
+    parts += [f"unwell {r.unwell}/10 (10 = worst)"] if r.unwell is not None else []
+    return "Check-in: " + ", ".join(parts)
 
 
 def kind(slug: str) -> RecordKind:

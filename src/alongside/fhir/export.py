@@ -302,8 +302,6 @@ class _Builder:
         items += [_answer(f"red_flags.{code}", "valueBoolean", v) for code, v in sorted(c.red_flags.items())]
         if c.temperature_c is not None:
             items.append(_answer("temperature_c", "valueDecimal", c.temperature_c))
-        if c.wellbeing is not None:
-            items.append(_answer("wellbeing", "valueInteger", c.wellbeing))
         if c.free_text:
             items.append(_answer("free_text", "valueString", c.free_text))
         return {"resourceType": "QuestionnaireResponse", "id": str(entry.id),
@@ -354,7 +352,6 @@ def questionnaire() -> dict[str, Any]:
     items += [{"linkId": f"burden.{b.code}", "text": b.label, "type": "integer"} for b in questions.burden.items]
     items += [{"linkId": f"red_flags.{f.code}", "text": f.question, "type": "boolean"} for f in RED_FLAGS]
     items += [{"linkId": "temperature_c", "text": "Temperature (degrees Celsius)", "type": "decimal"},
-              {"linkId": "wellbeing", "text": "Overall wellbeing (0 worst - 10 best)", "type": "integer"},
               {"linkId": "free_text", "text": "Anything else", "type": "text"}]
     return {"resourceType": "Questionnaire", "id": str(derived_id(UUID(int=0), "weekly-check-in")),
             "url": codes.CHECK_IN_QUESTIONNAIRE, "name": "AlongsideWeeklyCheckIn", "title": "Weekly check-in",

@@ -467,6 +467,8 @@ class BundleReader:
                 check_in["symptoms"].setdefault(parts[1], {})[parts[2]] = value
             elif parts[0] in ("burden", "red_flags") and len(parts) == 2:
                 check_in[parts[0]][parts[1]] = value
+            # "wellbeing" alone is the old 0 worst - 10 best item of earlier exports; the model
+            # reads it as burden.wellbeing = 10 minus it (records.CheckIn).
             elif len(parts) == 1 and parts[0] in ("temperature_c", "wellbeing", "free_text"):
                 check_in[parts[0]] = value
             else:

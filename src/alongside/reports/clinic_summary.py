@@ -188,7 +188,7 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
               for q in s.questions] or [_p("None written down.", SMALL)]
 
     story.append(_p("Recent check-ins", H2))
-    story.append(_table(["Sent", "Wellbeing", "Highest scores"],
+    story.append(_table(["Sent", "Unwell (0 well, 10 worst)", "Highest scores"],
                         [[f"{c.at.astimezone(ZoneInfo(zone)):%-d %b %Y}",
                           f"{c.wellbeing}/10" if c.wellbeing is not None else "not given",
                           "; ".join(f"{name}: {score}" for name, score in c.worst) or "nothing above mild"]

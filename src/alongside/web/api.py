@@ -19,6 +19,7 @@ from ..domain.vocab import AlertOutcome
 from ..fhir.importer import import_results
 from ..store.unit_of_work import UnitOfWork
 from .context import SESSION_COOKIE, Visit, client_address, with_unit_of_work
+from .problems import from_domain_error
 
 router = APIRouter(prefix="/api/v1")
 
@@ -157,19 +158,24 @@ def export_record(patient_id: UUID, current: Visit, uow: UnitOfWork):
                                                          "application/fhir+json": {"schema": {"type": "object"}}},
                                              "required": True}})
 @with_unit_of_work
-def import_lab_results(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, raw_body: bytes):
+def import_lab_results(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, raw_body: bytes,
+                       confirm_early_dates: bool = Query(False)):
     """Blood results as CSV (columns: taken_on,test,value,unit,reference_low,reference_high,loinc,laboratory),
     or as FHIR JSON (`application/fhir+json`: one Observation or a Bundle of them), answered with an
-    OperationOutcome. All or nothing: a bad row or resource is named and nothing is imported."""
+    OperationOutcome. All or nothing: a bad row or resource is named and nothing is imported.
+    Results dated more than the service's margin before the first diagnosis need `confirm_early_dates=true`."""
     try:
         text = raw_body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The body is not UTF-8 text", field="body") from None
     if request.headers.get("content-type", "").split(";")[0].strip().lower() in FHIR_MEDIA_TYPES:
-        return _import_fhir_results(uow, current, patient_id, text)
+        return _import_fhir_results(uow, current, patient_id, text, confirm_early_dates,
+                                    request.app.state.settings.early_date_margin)
     settings = request.app.state.settings
     report = results.import_lab_results(uow, current.actor, patient_id, io.StringIO(text, newline=""),
-                                        settings.monitoring.thresholds, settings.clock())
+                                        settings.monitoring.thresholds, settings.clock(),
+                                        confirm_early_dates=confirm_early_dates,
+                                        early_date_margin=settings.early_date_margin)
     uow.commit()
     return {"added": report.added, "already_there": report.already_there,
             "alerts": [alert_json(a) for a in report.alerts]}
@@ -178,8 +184,10 @@ def import_lab_results(request: Request, patient_id: UUID, current: Visit, uow: 
 FHIR_MEDIA_TYPES = ("application/fhir+json", "application/json")
 
 
-def _import_fhir_results(uow, current: Visit, patient_id: UUID, text: str) -> JSONResponse:
-    report = import_results(uow, current.actor, patient_id, text)
+def _import_fhir_results(uow, current: Visit, patient_id: UUID, text: str, confirm_early_dates: bool,
+                         early_date_margin) -> JSONResponse:
+    report = import_results(uow, current.actor, patient_id, text, confirm_early_dates=confirm_early_dates,
+                            early_date_margin=early_date_margin)
     if report.written:
         uow.commit()
     return JSONResponse(report.outcome(), status_code=200 if report.written else 422,
@@ -234,9 +242,13 @@ def invite_carer(request: Request, patient_id: UUID, body: CarerInvitation, curr
 
 def _entry_routes(record_kind: RecordKind) -> None:
     slug, model = record_kind.slug, record_kind.model
+    confirm = (bool, Field(False, description="True to keep a date more than a year (the service's margin) before "
+                                              "the first diagnosis, after a 422 naming it"))
     create_body = create_model(f"New{model.__name__}", __base__=model,
-                               id=(UUID | None, Field(None, description="Give an id of your own to make retries safe")))
-    update_body = create_model(f"{model.__name__}Update", __base__=model, version=(int, ...))
+                               id=(UUID | None, Field(None, description="Give an id of your own to make retries safe")),
+                               confirm_early_date=confirm)
+    update_body = create_model(f"{model.__name__}Update", __base__=model, version=(int, ...),
+                               confirm_early_date=confirm)
     path = f"/patients/{{patient_id}}/{slug}"
     tags = [record_kind.plural]
 
@@ -249,8 +261,11 @@ def _entry_routes(record_kind: RecordKind) -> None:
     @with_unit_of_work
     def add_entry(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, body: create_body = Body()):
         settings = request.app.state.settings
-        entry = services.add_entry(uow, current.actor, patient_id, slug, body.model_dump(exclude={"id"}), body.id,
-                                   settings.monitoring.thresholds, settings.clock())
+        entry = services.add_entry(uow, current.actor, patient_id, slug,
+                                   body.model_dump(exclude={"id", "confirm_early_date"}), body.id,
+                                   settings.monitoring.thresholds, settings.clock(),
+                                   confirm_early_date=body.confirm_early_date,
+                                   early_date_margin=settings.early_date_margin)
         uow.commit()
         return entry_json(entry)
 
@@ -261,9 +276,12 @@ def _entry_routes(record_kind: RecordKind) -> None:
         return entry_json(entry)
 
     @with_unit_of_work
-    def update_entry(patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork, body: update_body = Body()):
+    def update_entry(request: Request, patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork,
+                     body: update_body = Body()):
         entry = services.update_entry(uow, current.actor, patient_id, slug, entry_id,
-                                      body.model_dump(exclude={"version"}), body.version)
+                                      body.model_dump(exclude={"version", "confirm_early_date"}), body.version,
+                                      confirm_early_date=body.confirm_early_date,
+                                      early_date_margin=request.app.state.settings.early_date_margin)
         uow.commit()
         return entry_json(entry)
 
@@ -295,7 +313,9 @@ class CheckInSubmission(BaseModel):
     burden: dict[str, int] = {}
     red_flags: dict[str, bool] = {}
     temperature_c: float | None = None
-    wellbeing: int | None = None
+    wellbeing: int | None = Field(None, deprecated=True,
+                                  description="The old overall score, 0 worst - 10 best: kept as burden.wellbeing "
+                                              "(how unwell, 10 worst) = 10 minus it. Send burden.wellbeing instead.")
     free_text: str | None = None
 
 
@@ -319,12 +339,27 @@ def alert_json(alert) -> dict[str, Any]:
             "escalated_at": alert.escalated_at.isoformat() if alert.escalated_at else None}
 
 
+def urgent_json(notice) -> dict[str, Any]:
+    return {"advice": notice.advice, "whom_to_call": routing_json(notice.routing),
+            "red_flags": [{"code": f.code, "level": f.level.value, "concern": f.concern} for f in notice.flags],
+            "alerts": [alert_json(a) for a in notice.alerts]}
+
+
+def unanswered_json(unanswered) -> dict[str, Any] | None:
+    if unanswered is None:
+        return None
+    return {"urgent": unanswered.urgent, "symptoms": unanswered.symptoms,
+            "parts": [{"symptom": label, "parts": parts} for label, parts in unanswered.parts],
+            "right_now": unanswered.right_now}
+
+
 def outcome_json(outcome) -> dict[str, Any]:
     return {"check_in": entry_json(outcome.check_in), "grades": outcome.grades,
             "alerts": [alert_json(a) for a in outcome.alerts], "whom_to_call": routing_json(outcome.routing),
             "advice": outcome.advice,
             "self_care": [{"code": a.code, "symptom": a.symptom, "level": a.level.value, "advice": a.text}
-                          for a in outcome.self_care]}
+                          for a in outcome.self_care],
+            "unanswered": unanswered_json(outcome.unanswered)}
 
 
 @router.post("/patients/{patient_id}/check-ins", status_code=201, tags=["Check-ins"])
@@ -333,8 +368,12 @@ def submit_check_in(request: Request, patient_id: UUID, body: CheckInSubmission,
                     idempotency_key: UUID | None = Header(None)):
     settings = request.app.state.settings
     data = body.model_dump(exclude={"id"}, exclude_none=True)
-    outcome = monitoring.submit_check_in(uow, current.actor, patient_id, data, body.id or idempotency_key,
-                                         settings.monitoring, settings.clock())
+    try:
+        outcome = monitoring.submit_check_in(uow, current.actor, patient_id, data, body.id or idempotency_key,
+                                             settings.monitoring, settings.clock())
+    except monitoring.UrgentAnswersNotSent as exc:  # the urgent answers were acted on: keep those alerts
+        uow.commit()
+        return from_domain_error(exc, extensions={"urgent": urgent_json(exc.notice)})
     uow.commit()
     # The outcome is plain JSON already: answering directly skips FastAPI's generic encoder,
     # which walked every value again and was a sixth of the server's time per check-in.

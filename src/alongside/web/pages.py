@@ -16,9 +16,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..domain import accounts, appointments, monitoring, planning, services
-from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound
+from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
-from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
+from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
 from ..clinical.contacts import Level
 from ..domain.vocab import AlertOutcome, Role
 from ..store.unit_of_work import UnitOfWork
@@ -165,7 +165,7 @@ def _by_field(exc: InvalidInput) -> dict[str, str]:
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 @with_unit_of_work
 def patient_home(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    home = services.patient_home(uow, current.actor, patient_id)
+    home = services.patient_home(uow, current.actor, patient_id, request.app.state.settings.clock())
     settings = request.app.state.settings
     now = settings.clock()
     if current.user.role is Role.CLINICIAN:
@@ -183,7 +183,7 @@ def patient_home(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
 @router.get("/patients/{patient_id}/treatments", response_class=HTMLResponse)
 @with_unit_of_work
 def treatment_history(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    lines = services.treatment_history(uow, current.actor, patient_id)
+    lines = services.treatment_history(uow, current.actor, patient_id, request.app.state.settings.clock())
     patient = uow.patients.get(patient_id)
     uow.commit()
     return render(request, "treatments.html", lines=lines, patient=patient)
@@ -256,8 +256,9 @@ def entries(request: Request, patient_id: UUID, slug: str, current: Visit, uow: 
     uow.commit()
     record_kind = kind(slug)
     may_write = uow.access.relationship(current.actor, patient_id).value in _writers(record_kind)
+    flags = services.date_flags(patient, items, request.app.state.settings.early_date_margin)
     return render(request, "entries.html", patient=patient, kind=record_kind, entries=items, may_write=may_write,
-                  fields=build_form(record_kind.model, {}, {}, _zone(request)), zone=_zone(request))
+                  fields=build_form(record_kind.model, {}, {}, _zone(request)), zone=_zone(request), flags=flags)
 
 
 def _appointments(request: Request, patient_id: UUID, current: Visit, uow) -> HTMLResponse:
@@ -297,11 +298,13 @@ def new_entry(request: Request, patient_id: UUID, slug: str, current: Visit, uow
     try:
         settings = request.app.state.settings
         services.add_entry(uow, current.actor, patient_id, slug, parse_form(record_kind.model, form, _zone(request)),
-                           _form_id(form), settings.monitoring.thresholds, settings.clock())
+                           _form_id(form), settings.monitoring.thresholds, settings.clock(),
+                           confirm_early_date=CONFIRM_EARLY_DATE in form, early_date_margin=settings.early_date_margin)
     except InvalidInput as exc:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
-        return _entry_form(request, uow, patient, record_kind, submitted_values(form), _by_field(exc), status=422)
+        return _entry_form(request, uow, patient, record_kind, submitted_values(form), _by_field(exc), status=422,
+                           confirm=_confirmation(form, exc))
     uow.commit()
     return see_other(f"/patients/{patient_id}/record/{slug}")
 
@@ -322,12 +325,14 @@ def edit_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, cu
     record_kind = kind(slug)
     try:
         services.update_entry(uow, current.actor, patient_id, slug, entry_id,
-                              parse_form(record_kind.model, form, _zone(request)), _version(form))
+                              parse_form(record_kind.model, form, _zone(request)), _version(form),
+                              confirm_early_date=CONFIRM_EARLY_DATE in form,
+                              early_date_margin=request.app.state.settings.early_date_margin)
     except InvalidInput as exc:
         uow.rollback()
         entry = services.read_entry(uow, current.actor, patient_id, slug, entry_id)
         return _entry_form(request, uow, uow.patients.get(patient_id), record_kind, submitted_values(form),
-                           _by_field(exc), entry=entry, status=422)
+                           _by_field(exc), entry=entry, status=422, confirm=_confirmation(form, exc))
     uow.commit()
     return see_other(f"/patients/{patient_id}/record/{slug}")
 
@@ -341,8 +346,16 @@ def delete_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, 
     return see_other(f"/patients/{patient_id}/record/{slug}")
 
 
+def _confirmation(form: dict[str, str], exc: InvalidInput) -> dict | None:
+    """The "Yes, this date is right" box: offered once a date needs confirming, kept as ticked."""
+    needed = isinstance(exc, NeedsConfirming)
+    if not needed and CONFIRM_EARLY_DATE not in form:
+        return None
+    return {"name": CONFIRM_EARLY_DATE, "checked": CONFIRM_EARLY_DATE in form, "needed": needed}
+
+
 def _entry_form(request: Request, uow, patient, record_kind, values: dict, errors: dict, entry=None,
-                status: int = 200) -> HTMLResponse:
+                status: int = 200, confirm: dict | None = None) -> HTMLResponse:
     references = {}
     if record_kind.parent_field:
         courses = uow.records.list(patient.id, RECORD_KINDS["treatment-courses"])
@@ -352,7 +365,7 @@ def _entry_form(request: Request, uow, patient, record_kind, values: dict, error
     return render(request, "form.html", status, heading=f"{verb}: {record_kind.title.lower()}", patient=patient,
                   fields=build_form(record_kind.model, values, errors, _zone(request), references), errors=errors,
                   version=entry.version if entry else None, form_id=None if entry else str(_new_id(values)),
-                  cancel=f"/patients/{patient.id}/record/{record_kind.slug}",
+                  cancel=f"/patients/{patient.id}/record/{record_kind.slug}", confirm=confirm,
                   delete=f"/patients/{patient.id}/record/{record_kind.slug}/{entry.id}/delete" if entry else None)
 
 
@@ -420,18 +433,20 @@ def check_in_form(request: Request, patient_id: UUID, current: Visit, uow: UnitO
     settings = request.app.state.settings
     on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
                                               settings.monitoring.fever_rule_days_after_treatment)
-    draft = monitoring.check_in_draft(uow, current.actor, patient_id)
+    draft = monitoring.check_in_draft(uow, current.actor, patient_id, settings.monitoring, settings.clock())
     uow.commit()
     values = check_in_form_view.values_of(draft.answers) if draft else {}
-    return _check_in_page(request, patient, on_chemo, values, {}, draft=draft, saved=saved)
+    return _check_in_page(request, patient, on_chemo, values, {}, draft=draft, saved=saved,
+                          urgent=draft.urgent if draft else None)
 
 
-def _check_in_page(request, patient, on_chemo, values, errors, status=200, draft=None, saved=False, saving=False):
+def _check_in_page(request, patient, on_chemo, values, errors, status=200, draft=None, saved=False, saving=False,
+                   urgent=None):
     from uuid import uuid4
 
     form_id = values.get("form_id") or str(uuid4())
     return render(request, "check_in.html", status, patient=patient, form=check_in_form_view.build(on_chemo, values, errors),
-                  form_id=form_id, errors=errors, draft=draft, saved=saved, saving=saving)
+                  form_id=form_id, errors=errors, draft=draft, saved=saved, saving=saving, urgent=urgent)
 
 
 @router.post("/patients/{patient_id}/check-in", response_class=HTMLResponse)
@@ -443,16 +458,19 @@ def submit_check_in(request: Request, patient_id: UUID, current: Visit, uow: Uni
     try:
         if saving:
             monitoring.save_check_in_draft(uow, current.actor, patient_id, check_in_form_view.parse(form),
-                                           settings.clock())
+                                           settings.clock(), settings.monitoring)
         else:
             outcome = monitoring.submit_check_in(uow, current.actor, patient_id, check_in_form_view.parse(form),
                                                  _form_id(form), settings.monitoring, settings.clock())
     except InvalidInput as exc:
-        uow.rollback()
+        # Urgent answers were acted on even though the rest needs correcting: keep those alerts.
+        urgent = exc.notice if isinstance(exc, monitoring.UrgentAnswersNotSent) else None
+        uow.commit() if urgent else uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
         on_chemo = monitoring.on_myelosuppressive_treatment(uow, patient_id, settings.clock().date(),
                                                             settings.monitoring.fever_rule_days_after_treatment)
-        return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422, saving=saving)
+        return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422, saving=saving,
+                              urgent=urgent)
     uow.commit()
     if saving:
         return see_other(f"/patients/{patient_id}/check-in?saved=1")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 
-from ..domain.errors import DomainError, InvalidInput
+from ..domain.errors import DomainError, InvalidInput, NeedsConfirming
 from ..domain.records import problem_of
 
 PROBLEM_TYPE = "https://alongside.invalid/problems/"
 
 
 def problem_response(status: int, title: str, detail: str, field: str | None = None,
-                     errors: list[dict] | None = None, instance: str | None = None) -> JSONResponse:
-    body = {"type": PROBLEM_TYPE + title.lower().replace(" ", "-"), "title": title, "status": status, "detail": detail}
+                     errors: list[dict] | None = None, instance: str | None = None,
+                     confirm_with: str | None = None, extensions: dict | None = None) -> JSONResponse:
+    """`extensions` are RFC 9457 extension members, added beside the standard ones."""
+    body = (extensions or {}) | {"type": PROBLEM_TYPE + title.lower().replace(" ", "-"), "title": title, "status": status, "detail": detail}
+    if confirm_with:  # send the same request again with this member true to accept it as it is
+        body["confirm_with"] = confirm_with
     if field:
         body["field"] = field
     if errors:
@@ -23,9 +27,10 @@ def problem_response(status: int, title: str, detail: str, field: str | None = N
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def from_domain_error(exc: DomainError, instance: str | None = None) -> JSONResponse:
+def from_domain_error(exc: DomainError, instance: str | None = None, extensions: dict | None = None) -> JSONResponse:
     errors = exc.errors if isinstance(exc, InvalidInput) else None
-    return problem_response(exc.status, exc.title, exc.detail, exc.field, errors, instance)
+    confirm_with = exc.confirm_with if isinstance(exc, NeedsConfirming) else None
+    return problem_response(exc.status, exc.title, exc.detail, exc.field, errors, instance, confirm_with, extensions)
 
 
 def from_validation_errors(errors: list[dict], instance: str | None = None) -> JSONResponse:

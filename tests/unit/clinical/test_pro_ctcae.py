@@ -90,3 +90,57 @@ def test_more_interference_never_lowers_the_grade(f, s, i):
 def test_impossible_scores_are_refused(kwargs):
     with pytest.raises(ValueError):
         composite_grade(**kwargs)
+
+
+# --- Answers with parts skipped (Alongside's rule, docs/clinical-rules.md) ----------------------
+
+from alongside.clinical.pro_ctcae import SINGLE, grade_answers  # noqa: E402
+
+FSI = ("frequency", "severity", "interference")
+
+
+@pytest.mark.parametrize("asked, answers, grade, missing, contradicted", [
+    pytest.param(FSI, {"frequency": 4, "severity": 4}, 3, ("interference",), False, id="pain constant, very severe, interference blank"),
+    pytest.param(("severity", "interference"), {"severity": 4}, 3, ("interference",), False, id="only very severe breathlessness"),
+    pytest.param(("frequency", "severity"), {"severity": 4}, 3, ("frequency",), False, id="only very severe vomiting"),
+    pytest.param(FSI, {"frequency": 4}, 3, ("severity", "interference"), False, id="only almost constantly: F alone grades 3"),
+    pytest.param(FSI, {"interference": 4}, 2, ("frequency", "severity"), False, id="only interference very much: I alone grades 2"),
+    pytest.param(FSI, {"frequency": 1, "severity": 4, "interference": 0}, 2, (), False, id="all answered: the published table, exactly"),
+    pytest.param(FSI, {"frequency": 0}, 0, (), False, id="first answer none: grade 0, nothing missing"),
+    pytest.param(FSI, {"frequency": 0, "severity": 0, "interference": 0}, 0, (), False, id="all none"),
+    pytest.param(FSI, {"frequency": 0, "severity": 4}, 3, ("interference",), True, id="never, yet very severe: the 0 is set aside"),
+])
+def test_grading_from_the_parts_answered(asked, answers, grade, missing, contradicted):
+    graded = grade_answers(asked, answers)
+    assert (graded.grade, graded.missing, graded.contradicted) == (grade, missing, contradicted)
+
+
+def test_nothing_answered_is_no_grade():
+    assert grade_answers(FSI, {"frequency": None, "severity": None}) is None
+
+
+symptom_shapes = st.sampled_from([FSI, ("frequency", "severity"), ("frequency", "interference"),
+                                  ("severity", "interference"), ("frequency",), ("severity",)])
+
+
+@given(symptom_shapes.flatmap(lambda asked: st.tuples(
+    st.just(asked), st.fixed_dictionaries({a: st.none() | st.integers(0, 4) for a in asked}))))
+def test_a_skipped_part_never_lowers_what_the_answered_parts_say(case):
+    """The safety property: with any part blank, the grade is at least each answered part's own
+    grade; with every part answered, it is the published table's."""
+    asked, answers = case
+    graded = grade_answers(asked, answers)
+    given_ = {a: v for a, v in answers.items() if v is not None}
+    if not given_:
+        assert graded is None
+        return
+    if len(given_) == len(asked) and not graded.contradicted:
+        assert graded.grade == composite_grade(**given_)
+        return
+    if given_.get(asked[0]) == 0 and not graded.contradicted:  # "never": the later parts are not asked
+        assert graded.grade == 0 and not any(v for a, v in given_.items() if a != asked[0])
+        return
+    counted = {a: v for a, v in given_.items() if not (graded.contradicted and a == asked[0])}
+    assert all(graded.grade >= SINGLE[a][v] for a, v in counted.items())
+    blank = {a for a in asked if a not in given_}
+    assert set(graded.missing) == (blank - {asked[0]} if graded.contradicted else blank)

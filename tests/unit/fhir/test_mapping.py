@@ -97,7 +97,8 @@ def test_a_combination_is_sent_as_text_and_a_single_drug_with_its_rxnorm_code():
 
 def test_the_questionnaire_asks_every_item_a_check_in_can_answer():
     link_ids = {item["linkId"] for item in questionnaire()["item"]}
-    assert "symptoms.pain.severity" in link_ids and "red_flags.new_back_pain" in link_ids and "wellbeing" in link_ids
+    assert "symptoms.pain.severity" in link_ids and "red_flags.new_back_pain" in link_ids and "burden.wellbeing" in link_ids
+    assert "wellbeing" not in link_ids  # the old 0 worst - 10 best item: one scale now, 10 the worst
     validated(questionnaire())
 
 
