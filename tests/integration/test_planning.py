@@ -280,6 +280,30 @@ def test_the_summary_gathers_what_the_team_weighs(client_for, world, on_chemo):
         assert "HER2 status not recorded" not in text
 
 
+def test_every_page_showing_the_dose_now_shows_the_dose_after_its_recorded_reduction(client_for, world, on_chemo):
+    """Issue 12: "Treatment now" showed capecitabine 1,000 mg/m2 after a reduction to 825 mg/m2."""
+    nurse = on_chemo["nurse"]
+    chemo = nurse.get(f"{api(world, 'treatment-courses')}/{on_chemo['chemo']}").json()
+    body = {k: v for k, v in chemo.items() if k in ("modality", "name", "line_of_treatment", "intent", "start_date")}
+    assert nurse.put(f"{api(world, 'treatment-courses')}/{on_chemo['chemo']}", json={
+        **body, "schedule": "1,000 mg/m2 twice daily, days 1-14 of 21", "version": chemo["version"]}).status_code == 200
+    assert nurse.post(api(world, "dose-changes"), json={
+        "course_id": on_chemo["chemo"], "changed_on": "2026-10-02", "change": "Capecitabine reduced to 825 mg/m2",
+        "reason": "Hand-foot syndrome"}).status_code == 201
+    now = "Dose now: Capecitabine reduced to 825 mg/m2, since 2 October 2026 (Hand-foot syndrome)."
+    pages = {"her home": (client_for(world.alice), f"/patients/{world.patient_a}", 'id="now"'),
+             "the team's record page": (nurse, f"/patients/{world.patient_a}", 'id="now"'),
+             "treatments": (nurse, f"/patients/{world.patient_a}/treatments", "<h3>Capecitabine</h3>"),
+             "decision summary": (nurse, f"/patients/{world.patient_a}/decision-summary", 'id="lines-h"')}
+    for name, (client, url, start) in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, name
+        shown = text_of(page.text.split(start, 1)[1])
+        assert now in shown, (name, shown)
+        # the starting dose is there only as history, after the dose now
+        assert shown.index("1,000 mg/m2") > shown.index(now) and "When it started: 1,000 mg/m2" in shown, name
+
+
 def test_the_summary_shows_the_latest_scan_beside_the_best_each_dated(client_for, world, on_chemo):
     """Issue 12: progression on the latest scan was hidden behind "best response: responding"."""
     nurse = on_chemo["nurse"]

@@ -10,9 +10,9 @@ import pytest
 from alongside.domain.entries import Entry
 from alongside.domain.errors import InvalidInput
 from alongside.domain.planning import best_response, duration_text
-from alongside.domain.records import Decision, TreatmentBreak, TreatmentCourse
+from alongside.domain.records import Decision, DoseChange, TreatmentBreak, TreatmentCourse
 from alongside.domain.treatment_plan import (
-    check_break_fits, check_course_fits, is_anticancer, last_given, supportive_care_only_since,
+    check_break_fits, check_course_fits, dose_in_force, is_anticancer, last_given, supportive_care_only_since,
 )
 from alongside.domain.vocab import ScanImpression
 
@@ -151,3 +151,21 @@ def test_the_last_day_given_steps_back_over_breaks_and_stops(breaks, stopped, on
 def test_a_course_that_ended_was_last_given_on_its_end_date_and_other_courses_breaks_do_not_count():
     ended = entry(course(1, date(2024, 1, 1), date(2024, 12, 31)))
     assert last_given(ended, [break_of(CAPE, date(2024, 12, 1))], None, date(2025, 5, 1)) == date(2024, 12, 31)
+
+
+# --- The dose in force on a day ------------------------------------------------------------------
+
+def test_the_dose_in_force_is_the_latest_change_on_or_before_the_day_else_the_starting_dose():
+    capecitabine = entry(course(2, date(2026, 7, 1), name="Capecitabine").model_copy(
+        update={"schedule": "1,000 mg/m2 twice daily, days 1-14 of 21"}))
+    other = entry(course(None, date(2026, 1, 1), name="Denosumab"))
+    changes = [entry(DoseChange(course_id=capecitabine.id, changed_on=date(2026, 10, 2),
+                                change="Capecitabine reduced to 825 mg/m2")),
+               entry(DoseChange(course_id=capecitabine.id, changed_on=date(2026, 11, 20),
+                                change="Capecitabine reduced to 650 mg/m2")),
+               entry(DoseChange(course_id=other.id, changed_on=date(2026, 11, 1), change="Denosumab paused"))]
+    assert dose_in_force(capecitabine, changes, date(2026, 9, 1)).change is None
+    assert dose_in_force(capecitabine, changes, date(2026, 9, 1)).started_on.startswith("1,000 mg/m2")
+    assert dose_in_force(capecitabine, changes, date(2026, 10, 2)).change.change.endswith("825 mg/m2")
+    assert dose_in_force(capecitabine, changes, date(2026, 11, 19)).change.change.endswith("825 mg/m2")
+    assert dose_in_force(capecitabine, changes, date(2026, 11, 25)).change.change.endswith("650 mg/m2")

@@ -25,7 +25,7 @@ from .instrument import instrument
 from .people import Actor
 from .records import RECORD_KINDS, Decision, LongText, PastDate, RecordModel, ShortText, validate
 from . import results, services
-from .treatment_plan import is_anticancer, supportive_care_only_since
+from .treatment_plan import DoseInForce, dose_in_force, is_anticancer, supportive_care_only_since
 from .vocab import (
     AccessRoute, Her2Status, MenopausalStatus, QuestionKind, ReceptorStatus, ReferralService, ReferralStatus, ScanImpression,
     StopReason,
@@ -167,6 +167,7 @@ class PreviousLine:
     # dated, so a good response months ago never stands in for progression on the latest scan.
     latest_scan: ScanAssessment | None = None
     best_scan: ScanAssessment | None = None
+    doses: list[tuple[str, DoseInForce]] = ()  # each treatment still given, with its dose in force today
 
     @property
     def duration(self) -> str:
@@ -231,7 +232,8 @@ def _decision_summary(uow, patient_id: UUID, today: date) -> DecisionSummary:
     patient = uow.patients.get(patient_id)
     profile = patient.profile
     records = uow.records.everything(patient_id, ["metastases", "performance-status", "genomic-results",
-                                                  "treatment-courses", "scans", "check-ins", "goals", "decisions"])
+                                                  "treatment-courses", "scans", "check-ins", "goals", "decisions",
+                                                  "dose-changes"])
     receptors = [
         _fact("Oestrogen receptor (ER)", profile.er_status, ReceptorStatus.UNKNOWN, "ER status not recorded"),
         _fact("Progesterone receptor (PR)", profile.pr_status, ReceptorStatus.UNKNOWN, "PR status not recorded"),
@@ -251,7 +253,7 @@ def _decision_summary(uow, patient_id: UUID, today: date) -> DecisionSummary:
                 + (f" ({g.data.reported_on:%-d %b %Y})" if g.data.reported_on else "")
                 for g in records["genomic-results"]]
     lines = _lines(records["treatment-courses"], records["scans"], today,
-                   results.scan_readings(records["scans"], records["treatment-courses"]))
+                   results.scan_readings(records["scans"], records["treatment-courses"]), records["dose-changes"])
     symptoms = _last_symptoms(records["check-ins"])
     stopped = supportive_care_only_since(records["decisions"], records["treatment-courses"], today)
     missing = [f.missing for f in [*receptors, metastatic_since, performance, menopausal]
@@ -274,7 +276,7 @@ def _fact(label: str, value, unknown, missing: str) -> Fact:
 
 
 def _lines(courses: list[Entry], scans: list[Entry], today: date,
-           readings: list[results.ScanReading] = ()) -> list[PreviousLine]:
+           readings: list[results.ScanReading] = (), dose_changes: list[Entry] = ()) -> list[PreviousLine]:
     by_id = {r.entry.id: r for r in readings}
     grouped: dict[int, list[Entry]] = {}
     for course in courses:
@@ -293,7 +295,9 @@ def _lines(courses: list[Entry], scans: list[Entry], today: date,
         lines.append(PreviousLine(number, [c.data.name for c in sorted(members, key=lambda c: c.data.start_date)],
                                   start, end, ((end or today) - start).days, best.label if best else None, reasons,
                                   _assessed(scanned[-1], by_id) if scanned else None,
-                                  _assessed(best_scan, by_id) if best_scan else None))
+                                  _assessed(best_scan, by_id) if best_scan else None,
+                                  [(c.data.name, dose_in_force(c, dose_changes, today))
+                                   for c in sorted(members, key=lambda c: c.data.start_date) if c.data.is_current]))
     return sorted(lines, key=lambda line: -line.line)
 
 

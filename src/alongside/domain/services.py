@@ -5,7 +5,7 @@ Web handlers and the command line call these and only translate their input and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,7 +17,7 @@ from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
 from .errors import AccessDenied, InvalidInput, NotAllowedHere
 from .people import Actor, Relationship
 from .records import RECORD_KINDS, CancerProfile, LabResult, PatientDetails, RecordKind, Scan, kind, validate
-from .treatment_plan import check_break_fits, check_course_fits
+from .treatment_plan import DoseInForce, check_break_fits, check_course_fits, dose_in_force
 from .vocab import ContactPurpose, Role
 
 CASELOAD_PAGE_SIZE = 50
@@ -168,6 +168,7 @@ class TreatmentLineView:
     courses: list[Entry]
     dose_changes: dict[UUID, list[Entry]]
     breaks: dict[UUID, list[Entry]]
+    doses: dict[UUID, DoseInForce] = field(default_factory=dict)  # each course's dose in force today
 
     @property
     def title(self) -> str:
@@ -193,6 +194,7 @@ class HomeView:
     contact_points: list[Entry]
     upcoming_appointments: list[Entry]
     goals: list[Entry]
+    doses: dict[UUID, DoseInForce] = field(default_factory=dict)  # each current treatment's dose in force today
 
 
 _URGENT_FIRST = [ContactPurpose.URGENT, ContactPurpose.BOTH, ContactPurpose.ROUTINE]
@@ -202,22 +204,33 @@ def patient_home(uow, actor: Actor, patient_id: UUID, now: datetime | None = Non
     relationship = authorise(uow, actor, patient_id, Action.READ, what="home")
     now = now or datetime.now(UTC)
     records = uow.records.everything(patient_id, ["metastases", "performance-status", "treatment-courses", "care-team",
-                                                  "contact-points", "appointments", "goals"])
+                                                  "contact-points", "appointments", "goals", "dose-changes"])
+    patient = uow.patients.get(patient_id)
+    current = [c for c in records["treatment-courses"] if c.data.is_current]
+    today = local_day(patient, now)
     return HomeView(
-        patient=uow.patients.get(patient_id),
+        patient=patient,
         relationship=relationship.value,
         metastases=records["metastases"],
         performance_status=next(iter(records["performance-status"]), None),
-        current_treatments=[c for c in records["treatment-courses"] if c.data.is_current],
+        current_treatments=current,
         care_team=records["care-team"],
         contact_points=sorted(records["contact-points"], key=lambda c: _URGENT_FIRST.index(c.data.purpose)),
         upcoming_appointments=sorted((a for a in records["appointments"] if a.data.starts_at >= now),
                                      key=lambda a: a.data.starts_at)[:5],
         goals=records["goals"],
+        doses={c.id: dose_in_force(c, records["dose-changes"], today) for c in current},
     )
 
 
-def treatment_history(uow, actor: Actor, patient_id: UUID) -> list[TreatmentLineView]:
+def local_day(patient: Patient, now: datetime) -> date:
+    """The day it is for her: dose changes and other dated entries are dated by her own calendar."""
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(patient.details.time_zone)).date()
+
+
+def treatment_history(uow, actor: Actor, patient_id: UUID, now: datetime | None = None) -> list[TreatmentLineView]:
     """Courses grouped into lines, newest line first; courses without a line number come last."""
     authorise(uow, actor, patient_id, Action.READ, what="treatment-history")
     records = uow.records.everything(patient_id, ["treatment-courses", "dose-changes", "treatment-breaks"])
@@ -225,8 +238,10 @@ def treatment_history(uow, actor: Actor, patient_id: UUID) -> list[TreatmentLine
     for course in records["treatment-courses"]:
         lines.setdefault(course.data.line_of_treatment, []).append(course)
     children = {slug: _by_course(records[slug], RECORD_KINDS[slug].order_by) for slug in ("dose-changes", "treatment-breaks")}
+    today = local_day(uow.patients.get(patient_id), now or datetime.now(UTC))
+    doses = {c.id: dose_in_force(c, records["dose-changes"], today) for c in records["treatment-courses"]}
     views = [TreatmentLineView(line, sorted(courses, key=lambda c: c.data.start_date),
-                               children["dose-changes"], children["treatment-breaks"])
+                               children["dose-changes"], children["treatment-breaks"], doses)
              for line, courses in lines.items()]
     return sorted(views, key=lambda v: (v.line is None, -(v.line or 0)))
 

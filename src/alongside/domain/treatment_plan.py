@@ -9,12 +9,13 @@ entries and call these before anything is saved, so bad input is refused whole.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
 from .entries import Entry
 from .errors import InvalidInput
-from .records import Decision, TreatmentBreak, TreatmentCourse
+from .records import Decision, DoseChange, TreatmentBreak, TreatmentCourse
 from .vocab import Intent, Modality
 
 # Treatment that is not aimed at the cancer itself: it goes on after a decision to stop
@@ -101,3 +102,20 @@ def last_given(course: Entry, breaks: Iterable[Entry], stopped: date | None, on:
         if pause.start_date <= last and (pause.end_date is None or pause.end_date >= last):
             last = pause.start_date - timedelta(days=1)
     return last if last >= data.start_date else None
+
+
+@dataclass(frozen=True)
+class DoseInForce:
+    """A treatment's dose on one day, as the record has it: the latest dose change made on or
+    before that day, or, with none, the dose and schedule it started on. Every page that shows a
+    current dose shows this, so none shows the starting dose after a recorded change."""
+
+    started_on: str | None  # TreatmentCourse.schedule: the dose and schedule it started on
+    change: DoseChange | None  # the latest dose change on or before the day, if any
+
+
+def dose_in_force(course: Entry, dose_changes: Iterable[Entry], on: date) -> DoseInForce:
+    """The dose of `course` in force on `on` (dose changes of other treatments are ignored)."""
+    changes = [d for d in dose_changes if d.data.course_id == course.id and d.data.changed_on <= on]
+    latest = max(changes, key=lambda d: (d.data.changed_on, d.created_at), default=None)
+    return DoseInForce(course.data.schedule, latest.data if latest else None)
