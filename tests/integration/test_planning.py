@@ -481,6 +481,69 @@ def test_the_clinic_summary_pdf_holds_her_goals_questions_decision_break_and_res
     assert "Already answered question" not in text and "Physiotherapy" not in text
 
 
+def test_every_summary_of_a_check_in_with_a_fever_on_chemotherapy_names_its_red_alert_first(client_for, world,
+                                                                                             on_chemo):
+    """Issue 12, item 4: the PDF and the appointment page called a check-in with 38.2 C on
+    chemotherapy, which raised a red neutropenic sepsis alert, "nothing above mild"."""
+    nurse, alice = on_chemo["nurse"], client_for(world.alice)
+    assert nurse.post(api(world, "appointments"), json={"starts_at": "2026-11-01T10:00:00+00:00",
+                                                        "kind": "oncology_clinic"}).status_code == 201
+    fever = alice.post(api(world, "check-ins"), json={"temperature_c": 38.2, "burden": {"pain": 2, "wellbeing": 6},
+                                                      "submitted_at": "2026-11-24T21:00:00+00:00"}).json()
+    assert [a["level"] for a in fever["alerts"]] == ["red"]
+    assert alice.post(api(world, "check-ins"), json={"burden": {"pain": 1},
+                                                     "submitted_at": "2026-11-17T09:00:00+00:00"}).status_code == 201
+
+    pdf = pdf_text(nurse.get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
+    row = pdf.split("Recent check-ins", 1)[1].split("Alerts", 2)[1].split("24 Nov 2026", 1)[1]
+    assert row.lstrip().startswith("6/10 RED alert: Possible neutropenic sepsis"), row[:120]
+    assert row.index("neutropenic sepsis") < row.index("temperature 38.2 °C")
+    quiet = pdf.split("17 Nov 2026", 1)[1]
+    assert quiet.lstrip().startswith("not given nothing above mild")  # the quiet week may still say so
+    assert pdf.count("nothing above mild") == 1
+
+    for client in (nurse, alice):
+        page = text_of(client.get(f"/patients/{world.patient_a}/appointment-preparation").text)
+        checks = page.split("Check-ins", 1)[1].split("Results", 1)[0]
+        fever_line = checks.split("24 Nov 2026, 21:00:", 1)[1].split("Tue 17 Nov", 1)[0]
+        assert fever_line.startswith(" RED alert: Possible neutropenic sepsis"), fever_line
+        assert "temperature 38.2 °C" in fever_line and "nothing above mild" not in fever_line
+        assert "unwell 6/10" in fever_line
+
+
+def test_one_wellbeing_scale_where_ten_is_the_worst_and_old_answers_are_turned_round(client_for, world, engine):
+    """Issue 12, item 13: the old `wellbeing` (0 worst - 10 best) and burden `wellbeing` (how
+    unwell, 10 worst) pointed opposite ways; only the second is kept, the first read as 10 minus it."""
+    from sqlalchemy import update
+
+    alice, nurse = client_for(world.alice), client_for(world.nurse)
+    old_client = alice.post(api(world, "check-ins"), json={"wellbeing": 8, "submitted_at": "2026-11-20T09:00:00+00:00"})
+    assert old_client.status_code == 201
+    stored = old_client.json()["check_in"]
+    assert stored["burden"] == {"wellbeing": 2} and stored.get("wellbeing") is None
+    both = alice.post(api(world, "check-ins"), json={"wellbeing": 9, "burden": {"wellbeing": 7},
+                                                     "submitted_at": "2026-11-21T09:00:00+00:00"}).json()["check_in"]
+    assert both["burden"] == {"wellbeing": 7}  # the one scale, when it is answered, wins
+    # A check-in stored before the change, with only the old column filled.
+    with engine.begin() as connection:
+        connection.execute(update(t.CheckInRow).where(t.CheckInRow.id == uuid.UUID(both["id"]))
+                           .values(wellbeing=1, burden={}))
+    legacy = nurse.get(f"{api(world, 'check-ins')}/{both['id']}").json()
+    assert legacy["burden"] == {"wellbeing": 9} and legacy.get("wellbeing") is None
+    listing = text_of(nurse.get(f"/patients/{world.patient_a}/record/check-ins").text)
+    assert "unwell 9/10 (10 = worst)" in listing and "unwell 2/10 (10 = worst)" in listing
+    assert "wellbeing 8/10" not in listing and "wellbeing 1/10" not in listing
+    # The form fills burden.wellbeing; every summary reads it, so no more "not given".
+    form = alice.get(f"/patients/{world.patient_a}/check-in").text
+    assert "Overall, how unwell you feel (0 = well, 10 = as unwell as you could be)" in unescape(form)
+    assert alice.post(f"/patients/{world.patient_a}/check-in",
+                      data={"csrf_token": csrf(alice), "burden.wellbeing": "6"}).status_code == 303
+    pdf = pdf_text(nurse.get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
+    assert "Unwell (0 well, 10 worst)" in pdf
+    assert "25 Nov 2026 6/10" in pdf and "not given" not in pdf.split("Recent check-ins", 1)[1].split("Alerts", 1)[0]
+    assert "unwell 6/10" in text_of(nurse.get(f"/patients/{world.patient_a}/decision-summary").text)
+
+
 def test_the_command_line_writes_the_same_summary(database_url, world, tmp_path):
     import os
     import subprocess
@@ -528,7 +591,7 @@ def test_she_prepares_for_her_appointment_and_the_team_sees_the_same(client_for,
     assert "Neutrophils 1.4 10*9/L (18 Nov 2026) — outside the normal range" in text
     assert "Haemoglobin" not in text  # before the last appointment
     assert "How unwell you felt overall went from 3/10 to 6/10 (0 = well, 10 = as unwell as could be)" in text
-    assert "Uncontrolled pain" in text
+    assert "AMBER alert: Uncontrolled pain" in text
     assert re.search(r"Questions Can I go to Spain in May\? Remove.*Are there clinical trials", text)
     assert re.search(r"What you want to talk about How tired I feel", text)
 

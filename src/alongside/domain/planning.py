@@ -18,6 +18,7 @@ from pydantic import Field, StringConstraints
 from ..clinical.supportive_care import SupportiveCarePrompt, SupportiveCareThresholds, supportive_care_prompt
 from .access import Action, authorise
 from .appointments import CONSULTATIONS, against_range
+from .check_in_summary import CheckInSummary, summarise_check_in
 from .entries import Entry, Patient
 from .errors import Conflict, InvalidInput
 from .monitoring import grade_symptoms
@@ -340,11 +341,8 @@ class Series:
         return self.points[-1]
 
 
-@dataclass(frozen=True)
-class CheckInDigest:
-    at: datetime
-    wellbeing: int | None
-    worst: list[tuple[str, str]]  # item, score in words; the highest first
+# Each check-in as check_in_summary.py summarises it: its alerts and urgent answers first.
+CheckInDigest = CheckInSummary
 
 
 @dataclass(frozen=True)
@@ -374,7 +372,7 @@ def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: 
     return ClinicSummary(
         decision=decision,
         current_treatments=[c for c in records["treatment-courses"] if c.data.is_current],
-        check_ins=[_digest(e) for e in recent],
+        check_ins=[_digest(uow, e) for e in recent],
         alerts=uow.alerts.for_patient(patient_id, alerts),
         markers=_marker_series(records["tumour-markers"]),
         labs=_lab_series(records["lab-results"])[:labs],
@@ -385,11 +383,8 @@ def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: 
     )
 
 
-def _digest(entry: Entry) -> CheckInDigest:
-    symptoms = _last_symptoms([entry])
-    worst = [(name, f"grade {grade}") for name, grade in symptoms.graded] + \
-            [(name, f"{score}/10") for name, score in symptoms.burden if score >= 4]
-    return CheckInDigest(entry.data.submitted_at, entry.data.unwell, worst[:4])
+def _digest(uow, entry: Entry) -> CheckInSummary:
+    return summarise_check_in(entry, uow.alerts.for_check_in(entry.id))
 
 
 def _marker_series(results: list[Entry]) -> list[Series]:
@@ -460,7 +455,7 @@ def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) 
     open_items = sorted((q for q in records["questions"] if not q.data.answered), key=lambda q: q.created_at)
     return Preparation(
         patient=uow.patients.get(patient_id), next_appointment=upcoming[0] if upcoming else None, since=since,
-        check_ins=[_digest(c) for c in recent],
+        check_ins=[_digest(uow, c) for c in recent],
         unwell_then=unwell[0] if len(unwell) > 1 else None,
         unwell_now=unwell[-1] if len(unwell) > 1 else None,
         results=[text for _, text in sorted(results, key=lambda r: r[0], reverse=True)],

@@ -188,11 +188,11 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
               for q in s.questions] or [_p("None written down.", SMALL)]
 
     story.append(_p("Recent check-ins", H2))
-    story.append(_table(["Sent", "Unwell (0 well, 10 worst)", "Highest scores"],
+    # Each check-in's alerts and urgent answers come first (domain/check_in_summary.py).
+    story.append(_table(["Sent", "Unwell (0 well, 10 worst)", "Alerts, urgent answers, temperature, highest scores"],
                         [[f"{c.at.astimezone(ZoneInfo(zone)):%-d %b %Y}",
-                          f"{c.wellbeing}/10" if c.wellbeing is not None else "not given",
-                          "; ".join(f"{name}: {score}" for name, score in c.worst) or "nothing above mild"]
-                         for c in s.check_ins], [0.15, 0.12, 0.73]) if s.check_ins else _p("None yet.", SMALL))
+                          f"{c.unwell}/10" if c.unwell is not None else "not given", c.text]
+                         for c in s.check_ins], [0.15, 0.14, 0.71]) if s.check_ins else _p("None yet.", SMALL))
 
     story.append(_p("Alerts", H2))
     story.append(_table(["Raised", "Level", "What", "State"],
