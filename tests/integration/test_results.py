@@ -253,6 +253,29 @@ def test_a_scan_naming_a_lesion_the_baseline_does_not_have_is_refused_naming_the
     assert [s["recist"] for s in story["scans"]] == [None, "PR"]
 
 
+def test_the_scan_form_offers_the_baselines_lesions_to_measure_not_free_text(world, client_for):
+    nurse = client_for(world.nurse)
+    url = f"/api/v1/patients/{world.patient_a}"
+    start_second_line(nurse, world, "Paclitaxel", 200)
+    assert nurse.post(f"{url}/scans", json={"performed_on": ago(210), "modality": "ct",
+                                            "target_lesions": "Liver segment 6: 40\nLung: 20"}).status_code == 201
+    form = nurse.get(f"/patients/{world.patient_a}/record/scans/new")
+    assert form.status_code == 200
+    assert 'name="target_lesions.site.0" value="Liver segment 6"' in form.text
+    assert 'name="target_lesions.site.1" value="Lung"' in form.text
+    assert '<textarea id="f-target_lesions"' not in form.text
+    csrf = nurse.get("/api/v1/me").json()["csrf_token"]
+    typed = {"csrf_token": csrf, "performed_on": ago(120), "non_target": "none",
+             "target_lesions.site.0": "Liver segment 6", "target_lesions.mm.0": "30",
+             "target_lesions.site.1": "Lung", "target_lesions.mm.1": "11"}
+    again = nurse.post(f"/patients/{world.patient_a}/record/scans/new", data=typed)  # no type of scan
+    assert again.status_code == 422 and 'name="target_lesions.mm.0"\n          value="30"' in again.text
+    sent = nurse.post(f"/patients/{world.patient_a}/record/scans/new", data={**typed, "modality": "ct"})
+    assert sent.status_code == 303, sent.text
+    story = nurse.get(f"{url}/timeline", params={"span": "all"}).json()
+    assert [(s["target_sum_mm"], s["recist"]) for s in story["scans"]] == [(60, None), (41, "PR")]
+
+
 def test_a_stored_scan_whose_lesions_are_not_the_baselines_cannot_be_assessed_and_the_pages_still_show(
         world, client_for, new_uow):
     nurse = client_for(world.nurse)

@@ -419,11 +419,7 @@ def check_scan_lesions(scan: Scan, scans: list[Entry[Scan]], courses: list[Entry
     the field. After a line has stopped, a scan may measure new lesions as the next line's baseline."""
     if not scan.target_lesions:
         return
-    lines = sorted((c.data for c in courses if c.data.line_of_treatment), key=lambda c: c.start_date)
-    day = scan.performed_on
-    line = next((c for c in reversed(lines) if c.start_date < day and (c.end_date is None or day <= c.end_date)), None)
-    baseline = _baseline_scan(line, sorted((s for s in scans if s.id != scan_id),
-                                           key=lambda s: s.data.performed_on)) if line else None
+    line, baseline = baseline_during(scans, courses, scan.performed_on, scan_id)
     if baseline is None:
         return
     try:
@@ -433,6 +429,18 @@ def check_scan_lesions(scan: Scan, scans: list[Entry[Scan]], courses: list[Entry
                                           f"{line.line_of_treatment} ({line.name}) its stop date first.")
         raise InvalidInput(f"{exc}. Measure the same lesions as the baseline, named as they are there.{still}",
                            field="target_lesions") from None
+
+
+def baseline_during(scans: list[Entry[Scan]], courses: list[Entry[TreatmentCourse]], day: date,
+                    scan_id: UUID | None = None) -> tuple[TreatmentCourse | None, Entry[Scan] | None]:
+    """The line of treatment being given on `day` (not its weeks after stopping) and its baseline
+    scan, which a scan done that day must measure the lesions of; (None, None) when there is none.
+    `scan_id`, a scan being changed, is not its own baseline."""
+    lines = sorted((c.data for c in courses if c.data.line_of_treatment), key=lambda c: c.start_date)
+    line = next((c for c in reversed(lines) if c.start_date < day and (c.end_date is None or day <= c.end_date)), None)
+    if line is None:
+        return None, None
+    return line, _baseline_scan(line, sorted((s for s in scans if s.id != scan_id), key=lambda s: s.data.performed_on))
 
 
 def best_response_of_line(readings: list[ScanReading], line: int) -> str | None:

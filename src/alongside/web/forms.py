@@ -118,9 +118,28 @@ def build_form(model: type[BaseModel], values: dict[str, Any], errors: dict[str,
     return fields
 
 
+def lesion_field(name: str, label: str, sites: list[str], sizes: dict[str, str], hint: str,
+                 error: str | None) -> FormField:
+    """A size box for each of the baseline scan's target lesions, in place of typed lesion names:
+    a follow-up scan measures the same lesions (see `joined_lesions`)."""
+    return FormField(name=name, label=label, widget="lesions", required=False, hint=hint, error=error,
+                     options=[(site, sizes.get(site, "")) for site in sites], step="any")
+
+
+def joined_lesions(form: dict[str, str], name: str = "target_lesions") -> dict[str, str]:
+    """The size boxes of a `lesion_field` back into its text, one 'site: size' line per lesion measured."""
+    sites = {key.rsplit(".", 1)[1]: value for key, value in form.items() if key.startswith(f"{name}.site.")}
+    if not sites:
+        return form
+    lines = [f"{site}: {form.get(f'{name}.mm.{i}', '').strip()}" for i, site in sorted(sites.items(), key=lambda s: int(s[0]))
+             if form.get(f"{name}.mm.{i}", "").strip()]
+    return {**form, name: "\n".join(lines)}
+
+
 def parse_form(model: type[BaseModel], form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
     """Form strings to model input: blanks are missing (never zero), times are local to the patient."""
     data: dict[str, Any] = {}
+    form = joined_lesions(form)
     for name, info in model.model_fields.items():
         base, _ = _base_type(info.annotation)
         widget = _widget(name, info, base)

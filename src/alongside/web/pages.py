@@ -362,8 +362,13 @@ def _entry_form(request: Request, uow, patient, record_kind, values: dict, error
         references[record_kind.parent_field] = [("", "Choose...")] + [
             (str(c.id), f"{c.data.name} (from {c.data.start_date:%d %b %Y})") for c in courses]
     verb = "Change" if entry else "Add"
+    fields = build_form(record_kind.model, values, errors, _zone(request), references)
+    if record_kind.slug == "scans":
+        from .results_pages import baseline_lesion_fields
+
+        fields = baseline_lesion_fields(request, uow, patient, fields, values, entry)
     return render(request, "form.html", status, heading=f"{verb}: {record_kind.title.lower()}", patient=patient,
-                  fields=build_form(record_kind.model, values, errors, _zone(request), references), errors=errors,
+                  fields=fields, errors=errors,
                   version=entry.version if entry else None, form_id=None if entry else str(_new_id(values)),
                   cancel=f"/patients/{patient.id}/record/{record_kind.slug}", confirm=confirm,
                   delete=f"/patients/{patient.id}/record/{record_kind.slug}/{entry.id}/delete" if entry else None)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ..domain import results, services
+from ..domain.records import RECORD_KINDS, measured_lesions
+from ..domain.results import baseline_during, lesion_key
 from ..domain.errors import InvalidInput
 from ..fhir.importer import import_results
 from ..reports import timeline as timeline_charts
@@ -16,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from ..store.unit_of_work import UnitOfWork
 from .context import Visit, with_unit_of_work
+from .forms import joined_lesions, lesion_field
 from .pages import render, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -87,3 +91,28 @@ def _decoded(text: io.TextIOWrapper):
     except UnicodeDecodeError:
         raise InvalidInput("The file is not text in UTF-8; save it from your spreadsheet as 'CSV UTF-8'",
                            field="file") from None
+
+
+def baseline_lesion_fields(request: Request, uow, patient, fields: list, values: dict, entry) -> list:
+    """During a line of treatment a scan measures its baseline's lesions: offer a size box for each
+    of them instead of typed names (a new baseline, with no line running, is typed as before)."""
+    try:
+        day = date.fromisoformat(str(values.get("performed_on") or ""))
+    except ValueError:
+        day = services.local_day(patient, request.app.state.settings.clock())
+    line, baseline = baseline_during(uow.records.list(patient.id, RECORD_KINDS["scans"]),
+                                     uow.records.list(patient.id, RECORD_KINDS["treatment-courses"]), day,
+                                     entry.id if entry else None)
+    if baseline is None:
+        return fields
+    sites = [lesion.site for lesion in measured_lesions(baseline.data.target_lesions)]
+    try:
+        typed = {lesion_key(m.site): f"{m.diameter_mm:g}"
+                 for m in measured_lesions(joined_lesions(values).get("target_lesions"))}
+    except ValueError:
+        typed = {}
+    sizes = {site: typed.get(lesion_key(site), "") for site in sites}
+    hint = (f"The target lesions of the baseline scan of {baseline.data.performed_on:%-d %b %Y}, before line "
+            f"{line.line_of_treatment} ({line.name}). Give each size in mm; leave a box empty if it was not measured.")
+    return [lesion_field(f.name, f.label, sites, sizes, hint, f.error) if f.name == "target_lesions" else f
+            for f in fields]
