@@ -184,3 +184,31 @@ def test_a_fever_on_chemotherapy_has_its_own_advice(clocked, lines, world):
     items = {a["code"]: a for a in body["self_care"]}
     assert items["temperature_on_chemo"]["level"] == "red"
     assert body["whom_to_call"]["level"] == "red"
+
+
+# --- Issue 13, item 6: a NUL character must not lose a check-in (and its red flag) -----------------
+
+def test_a_nul_in_free_text_is_refused_naming_the_field_and_its_red_flag_still_alerts(clocked, lines, world, backend):
+    _, _, client_for = clocked
+    alice = client_for(world.alice)
+    refused = alice.post(check_ins(world), json={"red_flags": {"bleeding": True}, "free_text": "a\u0000b"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "free_text" and "control character" in refused.json()["errors"][0]["message"]
+    assert refused.json()["urgent"]["whom_to_call"]["level"] == "red"
+    assert [a["item"] for a in open_alerts(client_for(world.nurse), world)] == ["bleeding"]
+    sent = alice.post(check_ins(world), json={"red_flags": {"bleeding": True}, "free_text": "ab"})
+    assert sent.status_code == 201
+
+
+@pytest.mark.parametrize("slug, body, field", [
+    ("goals", {"kind": "what_matters", "recorded_on": "2026-01-01", "in_own_words": "Garden\u0000ing"}, "in_own_words"),
+    ("care-team", {"name": "Dr\u0007 Ada", "role": "oncologist"}, "name"),
+])
+def test_control_characters_are_refused_in_every_text_field(as_user, world, slug, body, field):
+    refused = as_user(world.nurse).post(f"/api/v1/patients/{world.patient_a}/{slug}", json=body)
+    assert refused.status_code == 422 and refused.json()["field"] == field, refused.text
+
+
+def test_tabs_and_new_lines_are_kept(as_user, world):
+    body = {"kind": "what_matters", "recorded_on": "2026-01-01", "in_own_words": "Gardening\n\tand walking"}
+    assert as_user(world.nurse).post(f"/api/v1/patients/{world.patient_a}/goals", json=body).status_code == 201

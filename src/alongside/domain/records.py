@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Callable, TypeVar
+from typing import Annotated, Any, Callable, Collection, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,10 +20,11 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NeedsConfirming, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
-from ..clinical.lab_tests import LAB_TESTS, LabTest, identify
+from ..clinical.lab_tests import LAB_TESTS, LabTest, accepted_unit, identify
+from ..clinical.markers import MARKER_UNITS, marker_in_canonical_unit
 from ..clinical.opening_hours import OpeningHours
 from ..clinical.units import UnitError, convert, parse_unit
 from .vocab import (
@@ -77,6 +78,17 @@ class _FieldError(ValueError):
 
 class RecordModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse text holding NUL or other C0 control characters (tab and new lines aside), in any
+        field and both databases alike: PostgreSQL cannot store NUL, and a 500 there once lost a
+        check-in with a red flag in it. Decided here, at the edge, once for every model."""
+        if not _stored(info) and _has_control_character(value):
+            raise ValueError("This text contains a control character (such as NUL) that cannot be stored. "
+                             "Remove it and try again")
+        return value
 
 
 M = TypeVar("M", bound=RecordModel)
@@ -394,6 +406,19 @@ class CheckIn(RecordModel):
         return self
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _has_control_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return _CONTROL.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_control_character(k) or _has_control_character(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_has_control_character(v) for v in value)
+    return False
+
+
 def _stored(info: ValidationInfo) -> bool:
     """True when a model is read back from the store, where it was validated on the way in."""
     return bool(info.context and info.context.get("stored"))
@@ -412,19 +437,50 @@ class LabResult(RecordModel):
     @model_validator(mode="after")
     def _range(self, info: ValidationInfo) -> LabResult:
         if _stored(info):  # checked when it was saved; reading it back need not pay for UCUM again
-            return self
+            return self._canonical_if_possible()
         if self.reference_low is not None and self.reference_high is not None and self.reference_high < self.reference_low:
             raise _FieldError("reference_high", "The top of the normal range is below its bottom")
         try:
             _parsed_unit(self.unit)
         except UnitError as exc:
             raise _FieldError("unit", str(exc)) from None
-        if (test := identify_lab_test(self)) is not None:
-            value = in_canonical_unit(test, self.value, self.unit, field="unit")
-            if not test.plausible_low <= value <= test.plausible_high:
-                raise _FieldError("value", f"{self.value:g} {self.unit} is not a possible {test.name.lower()} result; "
-                                           "check the number and the unit")
+        test = identify_lab_test(self)
+        if test is None:  # never kept silently: a test we do not know cannot be checked or graded
+            raise _FieldError("test", unknown_test_message(self.test))
+        by_name = identify(self.test)
+        if self.loinc and identify(self.loinc) is test and by_name is not None and by_name is not test:
+            raise _FieldError("loinc", f"{self.loinc} is the LOINC code of {test.name}, not of {by_name.name}")
+        try:
+            accepted_unit(test, self.unit)
+        except UnitError as exc:
+            raise _FieldError("unit", str(exc)) from None
+        value = in_canonical_unit(test, self.value, self.unit, field="unit")
+        if not test.plausible_low <= value <= test.plausible_high:
+            raise _FieldError("value", f"{self.value:g} {self.unit} is not a possible {test.name.lower()} result; "
+                                       "check the number and the unit")
+        return self._in_canonical_form(test)
+
+    def _in_canonical_form(self, test: LabTest) -> LabResult:
+        """Kept in the catalogue's name and canonical UCUM unit, the value and range converted:
+        one series per test however the unit was spelt ("x10^9/L", "10*9/L", "×10⁹/L")."""
+        factor = _factor(test.key, self.unit, "unit")
+        if factor != 1.0:
+            self.value = _tidy(self.value * factor)
+            self.reference_low = None if self.reference_low is None else _tidy(self.reference_low * factor)
+            self.reference_high = None if self.reference_high is None else _tidy(self.reference_high * factor)
+        self.test, self.unit = test.name, test.unit
         return self
+
+    def _canonical_if_possible(self) -> LabResult:
+        """An entry saved before results were kept canonical has its unit and name as typed:
+        read it in the canonical form when it converts, and as it was when it does not."""
+        test = identify_lab_test(self)
+        if test is None or (self.unit == test.unit and self.test == test.name):
+            return self
+        try:
+            return self._in_canonical_form(test)
+        except ValueError:  # a unit that never converted: shown as typed, and not graded
+            return self
 
 
 def identify_lab_test(result: LabResult) -> LabTest | None:
@@ -434,6 +490,17 @@ def identify_lab_test(result: LabResult) -> LabTest | None:
 
 def in_canonical_unit(test: LabTest, value: float, unit: str, field: str = "unit") -> float:
     return value * _factor(test.key, unit, field)
+
+
+def unknown_test_message(name: str) -> str:
+    return (f"'{name}' is not a blood test Alongside knows, so it could not be checked or graded. "
+            f"Give one of: {', '.join(t.name for t in LAB_TESTS.values())} (or its LOINC code)")
+
+
+def _tidy(x: float) -> float:
+    # A converted value carries binary noise (12.1 g/dL -> 121.00000000000001 g/L); twelve
+    # significant figures is beyond any laboratory's precision.
+    return float(f"{x:.12g}")
 
 
 @lru_cache(maxsize=1024)
@@ -456,9 +523,26 @@ class TumourMarkerResult(RecordModel):
     taken_on: PastDate = Field(title="Taken on")
     marker: TumourMarker = Field(title="Marker")
     value: float = Field(ge=0, title="Result")
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=30)] = Field("U/mL", title="Unit")
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=30)] | None = Field(
+        None, title="Unit", description="Left empty: U/mL for CA 15-3 and CA 27.29, ug/L (the same as ng/mL) for CEA")
     laboratory: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Laboratory")
     assay: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Assay or method")
+
+    @model_validator(mode="after")
+    def _canonical_unit(self, info: ValidationInfo) -> TumourMarkerResult:
+        """Kept in the marker's own unit (clinical/markers.py MARKER_UNITS); any other unit is
+        refused naming those it accepts. Stored entries that kept a unit as typed are read in the
+        marker's unit when it is one of them, and as typed otherwise."""
+        accepted = MARKER_UNITS[self.marker.value]
+        if self.unit is None:
+            self.unit = accepted[0]
+            return self
+        try:
+            self.value, self.unit = marker_in_canonical_unit(self.marker.value, self.marker.label, self.value, self.unit)
+        except UnitError as exc:
+            if not _stored(info):
+                raise _FieldError("unit", str(exc)) from None
+        return self
 
 
 class Scan(RecordModel):
@@ -627,3 +711,85 @@ def _plain(error: Any) -> str:
     if kind.startswith("date_") or kind == "date_type":
         return "Give a date as YYYY-MM-DD"
     return error["msg"].removeprefix("Value error, ")
+
+
+# --- Dates against the person's life --------------------------------------------------------------
+
+# Our choice, configurable per service (ALONGSIDE_EARLY_DATE_MARGIN_DAYS): a year before the first
+# diagnosis holds the imaging, biopsies and baseline blood tests that lead up to a diagnosis. An
+# entry dated earlier than that is more often a slip (1900 for 2020, a birth year typed as the
+# test's) than history, and one wild date stretches every chart, so it must be confirmed.
+EARLY_DATE_MARGIN = timedelta(days=365)
+CONFIRM_EARLY_DATE = "confirm_early_date"
+
+
+def dated_fields(model: BaseModel) -> list[tuple[str, date]]:
+    """The clinical dates an entry holds: each date field, and the day of each date-and-time."""
+    days = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, datetime):
+            days.append((name, value.date()))
+        elif isinstance(value, date):
+            days.append((name, value))
+    return days
+
+
+@dataclass(frozen=True)
+class LifeDates:
+    """The dates of one person's record that every other date must fit: her birth and first diagnosis."""
+
+    born: date | None
+    first_diagnosed: date | None
+    margin: timedelta = EARLY_DATE_MARGIN
+
+    @classmethod
+    def of(cls, details: PatientDetails | None, profile: CancerProfile | None,
+           margin: timedelta = EARLY_DATE_MARGIN) -> LifeDates:
+        # The secondary diagnosis cannot precede the first (CancerProfile), so the earlier one is
+        # the first diagnosis; a record with only a secondary date starts there.
+        diagnosed = [d for d in (profile.primary_diagnosis_date, profile.metastatic_diagnosis_date) if d] if profile else []
+        return cls(details.date_of_birth if details else None, min(diagnosed, default=None), margin)
+
+    def problems(self, model: BaseModel, only: Collection[str] | None = None) -> tuple[list[dict], list[dict]]:
+        """(impossible, early): each date before birth (or before 1900 when no birth date is known),
+        and each date more than `margin` before the first diagnosis, as {field, message}."""
+        impossible, early = [], []
+        for name, day in dated_fields(model):
+            if only is not None and name not in only:
+                continue
+            if self.born and day < self.born:
+                impossible.append({"field": name, "message": "This date is before the date of birth on this record "
+                                   f"({self.born:%-d %b %Y}). Check the date, or correct the date of birth."})
+            elif day < _EARLIEST:
+                impossible.append({"field": name, "message": "This date is before 1900"})
+            elif self.first_diagnosed and day < self.first_diagnosed - self.margin:
+                early.append({"field": name, "message": f"This date is more than {_span(self.margin)} before the "
+                              f"first diagnosis on this record ({self.first_diagnosed:%-d %b %Y}). "
+                              "Check the date, and confirm it if it is right."})
+        return impossible, early
+
+    def check(self, model: BaseModel, confirmed: bool = False, only: Collection[str] | None = None) -> None:
+        """Refuse a date before birth; refuse a date long before the first diagnosis unless confirmed.
+        `only` limits the check to the fields an edit changed: the others were accepted when saved."""
+        impossible, early = self.problems(model, only)
+        if impossible:
+            raise InvalidInput(impossible[0]["message"], errors=impossible)
+        if early and not confirmed:
+            raise NeedsConfirming(early[0]["message"], confirm_with=CONFIRM_EARLY_DATE, errors=early)
+
+    def flag(self, model: BaseModel) -> str | None:
+        """For an entry already stored: a plain warning when one of its dates does not fit."""
+        impossible, early = self.problems(model)
+        if impossible:
+            return "Date before the date of birth on this record: check it"
+        if early:
+            return f"Dated more than {_span(self.margin)} before the first diagnosis: check it"
+        return None
+
+
+def _span(margin: timedelta) -> str:
+    years, days = divmod(margin.days, 365)
+    if days == 0 and years:
+        return "a year" if years == 1 else f"{years} years"
+    return f"{margin.days} days"
