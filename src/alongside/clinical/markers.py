@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 
 __all__ = ["MarkerReading", "MarkerRules", "DEFAULT_MARKER_RULES", "MarkerSegment", "TumourMarkerTrend",
-           "marker_trend", "MARKER_CAVEAT"]
+           "marker_trend", "MARKER_CAVEAT", "MARKER_UNITS", "marker_in_canonical_unit"]
 
 MARKER_CAVEAT = (
     "Tumour markers can rise for reasons other than cancer, can be normal even when cancer is "
@@ -180,3 +180,31 @@ def marker_trend(readings: list[MarkerReading], rules: MarkerRules = DEFAULT_MAR
         else:
             groups.append([reading])
     return TumourMarkerTrend(segments=tuple(_segment(group, rules) for group in groups))
+
+
+# --- Units ------------------------------------------------------------------------------------------
+# The units each marker is reported in (UCUM), the one it is kept in first. CA 15-3 and CA 27.29
+# are counted in the assay's arbitrary units per millilitre (kU/L is the same number); CEA is a
+# mass concentration, ug/L in UK laboratories and ng/mL in others, again the same number. Any
+# other unit is refused, even a mass concentration such as mg/dL: a CEA of 5 mg/dL would be
+# 50,000 ug/L, which no one has, so it is a slip of the unit, not a result.
+MARKER_UNITS: dict[str, tuple[str, ...]] = {
+    "ca15_3": ("U/mL", "kU/L"),
+    "ca27_29": ("U/mL", "kU/L"),
+    "cea": ("ug/L", "ng/mL"),
+}
+
+
+def marker_in_canonical_unit(marker: str, label: str, value: float, unit: str) -> tuple[float, str]:
+    """(value, unit) of a marker result in the unit it is kept in.
+
+    Raises UnitError naming the units the marker accepts when `unit` is not one of them (or is
+    not a unit at all)."""
+    from .units import UnitError, convert, parse_unit
+
+    accepted = MARKER_UNITS[marker]
+    code = parse_unit(unit)
+    if code not in accepted:
+        raise UnitError(f"{code} does not fit {label}, which is counted in {accepted[0]}. "
+                        f"Units accepted: {', '.join(accepted)}")
+    return float(f"{convert(value, code, accepted[0]):.12g}"), accepted[0]

@@ -36,6 +36,9 @@ _SPELLINGS: dict[str, str] = {
     # different (biological standard) unit, kept as written when written as UCUM ("[IU]/L").
     "iu/l": "U/L", "u/l": "U/L", "units/l": "U/L", "ukat/l": "ukat/L", "µkat/l": "ukat/L",
     "u/ml": "U/mL", "ku/l": "kU/L", "iu/ml": "U/mL", "units/ml": "U/mL",
+    # Milliequivalents: UCUM's "eq" is a mole of charge units, so 1 meq/L = 1 mmol/L only for
+    # an ion of charge one (sodium, potassium); the catalogue accepts it for those alone.
+    "meq/l": "meq/L",
     "/ul": "/uL", "/µl": "/uL", "cells/ul": "/uL", "cells/µl": "/uL", "{cells}/ul": "/uL", "/mm3": "/uL",
     "cells/mm3": "/uL", "/mm^3": "/uL",
     "/l": "/L", "%": "%",
@@ -82,7 +85,8 @@ def parse_unit(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> str:
     compact = re.sub(r"\s+", "", text.strip())
-    key = compact.lower()
+    # Micro is written "u" in UCUM, the micro sign (U+00B5) or Greek mu (U+03BC) on reports.
+    key = compact.lower().replace("\u00b5", "u").replace("\u03bc", "u")
     if key in _SPELLINGS:
         code = _SPELLINGS[key]
     elif (power := _POWER.match(key)) is not None:

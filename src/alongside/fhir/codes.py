@@ -199,7 +199,7 @@ ORIGIN_LOINC: dict[GenomicOrigin, tuple[str, str]] = {
 UCUM_UNITS: frozenset[str] = frozenset({
     "10*9/L", "10*12/L", "g/L", "g/dL", "mg/dL", "mg/L", "ug/L", "ng/mL", "ng/L", "pg/mL", "mmol/L", "umol/L",
     "nmol/L", "pmol/L", "U/L", "U/mL", "kU/L", "[IU]/L", "m[IU]/L", "%", "fL", "pg", "mL/min", "mL/min/{1.73_m2}",
-    "s", "{ratio}", "1",
+    "s", "{ratio}", "1", "10*3/uL", "/uL", "meq/L", "ukat/L",
 })
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from alongside.clinical.lab_tests import (
-    LAB_TESTS, AdjustedCalciumFormula, ImplausibleValue, adjusted_calcium, identify, to_canonical,
+    LAB_TESTS, AdjustedCalciumFormula, ImplausibleValue, UnitNotAccepted, adjusted_calcium, identify, to_canonical,
 )
 from alongside.clinical.units import UnitError, parse_unit
 
@@ -65,7 +65,45 @@ def test_to_canonical(key, value, unit, expected):
 def test_a_unit_of_the_wrong_kind_names_the_test_and_its_unit():
     with pytest.raises(UnitError) as raised:
         to_canonical(LAB_TESTS["platelets"], 200, "mmol/L")
-    assert str(raised.value) == "mmol/L does not fit Platelets, which is counted in 10*9/L"
+    assert str(raised.value) == ("mmol/L does not fit Platelets, which is counted in 10*9/L. "
+                                 "Units accepted: 10*9/L, 10*3/uL, /uL")
+
+
+@pytest.mark.parametrize("key, unit, accepted", [
+    # Of the right kind but not how the test is reported: refused with the units it accepts.
+    pytest.param("haemoglobin", "mg/dL", "g/L, g/dL, mmol/L", id="haemoglobin in mg/dL"),
+    pytest.param("magnesium", "meq/L", "mmol/L, mg/dL", id="magnesium in meq/L (charge two)"),
+    pytest.param("urea", "mg/dL", "mmol/L", id="urea in mg/dL (that is urea nitrogen)"),
+    pytest.param("neutrophils", "/L", "10*9/L, 10*3/uL, /uL", id="neutrophils per litre"),
+])
+def test_a_unit_the_test_is_not_reported_in_is_refused_naming_those_it_accepts(key, unit, accepted):
+    with pytest.raises(UnitNotAccepted) as raised:
+        to_canonical(LAB_TESTS[key], 1, unit)
+    assert str(raised.value).endswith(f"Units accepted: {accepted}")
+
+
+@pytest.mark.parametrize("written, key", [
+    ("Potassium", "potassium"), ("K+", "potassium"), ("2823-3", "potassium"),
+    ("Sodium", "sodium"), ("Na", "sodium"), ("2951-2", "sodium"),
+    ("Magnesium", "magnesium"), ("19123-9", "magnesium"),
+    ("GGT", "ggt"), ("Gamma GT", "ggt"), ("2324-2", "ggt"),
+    ("Glucose", "glucose"), ("2345-7", "glucose"), ("Urea", "urea"), ("22664-7", "urea"),
+    ("CRP", "crp"), ("1988-5", "crp"),
+])
+def test_the_rest_of_a_routine_uk_panel_is_in_the_catalogue(written, key):
+    test = identify(written)
+    assert test is not None and test.key == key
+    assert parse_unit(test.unit) == test.unit
+    assert all(parse_unit(unit) == unit for unit in test.accepted_units)
+
+
+@pytest.mark.parametrize("key, value, unit, expected", [
+    ("sodium", 140, "mEq/L", 140.0), ("potassium", 4.1, "meq/l", 4.1),
+    ("magnesium", 2.0, "mg/dL", 0.823), ("glucose", 90, "mg/dL", 5.0),
+    ("crp", 1.0, "mg/dL", 10.0), ("ggt", 40, "IU/L", 40.0),
+])
+def test_the_new_tests_convert_to_their_canonical_unit(key, value, unit, expected):
+    assert to_canonical(LAB_TESTS[key], value, unit) == pytest.approx(expected, rel=1e-3)
 
 
 def test_an_unknown_unit_is_named():

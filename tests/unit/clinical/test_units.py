@@ -21,6 +21,30 @@ def test_everyday_spellings_become_ucum(written, ucum):
     assert parse_unit(written) == ucum
 
 
+# Issue 12 item 3: every spelling of a blood count and biochemistry unit seen on reports is read,
+# one case each, including the Unicode multiplication sign and superscript nine, the micro sign
+# (U+00B5) and the Greek mu (U+03BC).
+@pytest.mark.parametrize("written, ucum", [
+    pytest.param("x10^9/L", "10*9/L", id="x10^9/L"),
+    pytest.param("x10*9/L", "10*9/L", id="x10*9/L"),
+    pytest.param("10^9/l", "10*9/L", id="10^9/l lower-case litre"),
+    pytest.param("\u00d710\u2079/L", "10*9/L", id="multiplication sign and superscript nine"),
+    pytest.param("\u00d7 10^9 /L", "10*9/L", id="multiplication sign with spaces"),
+    pytest.param("10\u2079/L", "10*9/L", id="superscript nine without x"),
+    pytest.param("g/l", "g/L", id="g/l"),
+    pytest.param("umol/L", "umol/L", id="umol/L"),
+    pytest.param("\u00b5mol/L", "umol/L", id="micro sign U+00B5 mol/L"),
+    pytest.param("\u03bcmol/L", "umol/L", id="Greek mu U+03BC mol/L"),
+    pytest.param("\u03bcg/L", "ug/L", id="Greek mu U+03BC g/L"),
+    pytest.param("\u00b5g/L", "ug/L", id="micro sign U+00B5 g/L"),
+    pytest.param("/\u03bcL", "/uL", id="per Greek mu litre"),
+    pytest.param("mEq/L", "meq/L", id="mEq/L"),
+    pytest.param("10*3/uL", "10*3/uL", id="10*3/uL"),
+])
+def test_issue_12_spellings_are_read(written, ucum):
+    assert parse_unit(written) == ucum
+
+
 @pytest.mark.parametrize("written", ["furlongs", "mmol/litre-ish", "", "   ", "mg/bucket"])
 def test_an_unknown_unit_is_refused_by_name(written):
     with pytest.raises(UnitError) as raised:
