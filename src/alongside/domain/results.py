@@ -31,9 +31,8 @@ from .records import (
 )
 from .vocab import TumourMarker
 
-# The tests CTCAE v5.0 grades from a number (see clinical/ctcae.py).
-GRADED_TESTS = frozenset({"neutrophils", "platelets", "haemoglobin", "white_cells", "alt", "ast", "bilirubin",
-                          "creatinine", "calcium_adjusted", "alkaline_phosphatase"})
+# The tests CTCAE v5.0 grades from a number (see clinical/ctcae.py), by their catalogue keys.
+GRADED_TESTS = frozenset({*ctcae.GRADED_TESTS, "calcium_adjusted"} - {"calcium_corrected"})
 SPANS = {"3m": ("3 months", 91), "1y": ("1 year", 365), "all": ("All", None)}
 DEFAULT_LABS = ("neutrophils", "haemoglobin", "platelets")
 
@@ -62,6 +61,11 @@ class LabSeries:
     label: str
     unit: str
     readings: list[LabReading]
+    not_graded: str | None = None  # why a test in the catalogue is never graded (glucose), in words
+
+    def __post_init__(self) -> None:
+        if self.not_graded is None and self.key in ctcae.NOT_GRADED_BY_VALUE:
+            object.__setattr__(self, "not_graded", ctcae.NOT_GRADED_BY_VALUE[self.key])
 
 
 @dataclass(frozen=True)

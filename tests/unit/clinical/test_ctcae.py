@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alongside.clinical.ctcae import grade_lab, lab_adverse_event
+from alongside.clinical.ctcae import NOT_GRADED_BY_VALUE, VALUE_ONLY_NOTES, grade_lab, lab_adverse_event
 from alongside.clinical.lab_tests import ImplausibleValue
 from alongside.clinical.units import UnitError
 
@@ -189,8 +189,8 @@ def test_adverse_event_term(test, value, unit, limits, expected):
 
 
 def test_bad_input_is_refused_by_name():
-    with pytest.raises(ValueError, match="lymphocytes"):
-        grade_lab("lymphocytes", 0.5, "10*9/L")
+    with pytest.raises(ValueError, match="urea"):
+        grade_lab("urea", 5.0, "mmol/L")
     with pytest.raises(UnitError, match="Platelets"):
         grade_lab("platelets", 100, "mmol/L", lln=150)
     with pytest.raises(ImplausibleValue, match="negative"):
@@ -210,3 +210,141 @@ def test_alt_grade_never_falls_as_the_value_rises(a, b, baseline):
     low, high = sorted((a, b))
     assert grade_lab("alt", low, "U/L", uln=40, baseline=baseline) <= grade_lab("alt", high, "U/L", uln=40,
                                                                                 baseline=baseline)
+
+
+# --- The rest of a routine UK full blood count and biochemistry panel (issue 12) -----------------------
+# One case per published band of CTCAE v5.0, named after the row; "signed" is +grade for the
+# increase term and -grade for the decrease term, 0 for none.
+
+def _signed(test, unit, rows, **limits):
+    for value, signed, label in rows:
+        yield pytest.param(test, value, unit, limits, signed, id=f"{test}-{unit}-{label}-{value:g}")
+
+
+TERMS_BY_TEST = {"potassium": ("Hyperkalemia", "Hypokalemia"), "sodium": ("Hypernatremia", "Hyponatremia"),
+                 "magnesium": ("Hypermagnesemia", "Hypomagnesemia"),
+                 "lymphocytes": ("Lymphocyte count increased", "Lymphocyte count decreased")}
+
+ELECTROLYTES_AND_LYMPHOCYTES = [
+    # Hyperkalemia: G1 >ULN-5.5 mmol/L; G2 >5.5-6.0; G3 >6.0-7.0; G4 >7.0 (ULN 5.0).
+    *_signed("potassium", "mmol/L", [(5.0, 0, "at ULN"), (5.1, 1, "Hyperkalemia G1 >ULN-5.5"),
+                                     (5.5, 1, "Hyperkalemia G1 upper end"), (5.6, 2, "Hyperkalemia G2 >5.5-6.0"),
+                                     (6.0, 2, "Hyperkalemia G2 upper end"), (6.1, 3, "Hyperkalemia G3 >6.0-7.0"),
+                                     (7.0, 3, "Hyperkalemia G3 upper end"), (7.1, 4, "Hyperkalemia G4 >7.0")],
+             lln=3.5, uln=5.0),
+    # Hypokalemia: G1 <LLN-3.0; G2 symptomatic with <LLN-3.0 (not from a value); G3 <3.0-2.5; G4 <2.5.
+    *_signed("potassium", "mmol/L", [(3.5, 0, "at LLN"), (3.4, -1, "Hypokalemia G1 <LLN-3.0"),
+                                     (3.0, -1, "Hypokalemia G1 lower end (G2 needs symptoms)"),
+                                     (2.9, -3, "Hypokalemia G3 <3.0-2.5"), (2.5, -3, "Hypokalemia G3 lower end"),
+                                     (2.4, -4, "Hypokalemia G4 <2.5")], lln=3.5, uln=5.0),
+    # Hypernatremia: G1 >ULN-150 mmol/L; G2 >150-155; G3 >155-160; G4 >160 (ULN 145).
+    *_signed("sodium", "mmol/L", [(145, 0, "at ULN"), (146, 1, "Hypernatremia G1 >ULN-150"),
+                                  (150, 1, "Hypernatremia G1 upper end"), (151, 2, "Hypernatremia G2 >150-155"),
+                                  (155, 2, "Hypernatremia G2 upper end"), (156, 3, "Hypernatremia G3 >155-160"),
+                                  (160, 3, "Hypernatremia G3 upper end"), (161, 4, "Hypernatremia G4 >160")],
+             lln=135, uln=145),
+    # Hyponatremia: G1 <LLN-130; G2 125-129 and asymptomatic; G3 125-129 symptomatic, 120-124
+    # regardless of symptoms; G4 <120 (LLN 135).
+    *_signed("sodium", "mmol/L", [(135, 0, "at LLN"), (134, -1, "Hyponatremia G1 <LLN-130"),
+                                  (130, -1, "Hyponatremia G1 lower end"),
+                                  (129, -2, "Hyponatremia G2 125-129 (G3 if symptomatic)"),
+                                  (125, -2, "Hyponatremia G2 lower end"),
+                                  (124, -3, "Hyponatremia G3 120-124 regardless of symptoms"),
+                                  (120, -3, "Hyponatremia G3 lower end"), (119, -4, "Hyponatremia G4 <120")],
+             lln=135, uln=145),
+    # Hypermagnesemia: G1 >ULN-1.23 mmol/L; no G2; G3 >1.23-3.30; G4 >3.30 (ULN 1.0).
+    *_signed("magnesium", "mmol/L", [(1.0, 0, "at ULN"), (1.01, 1, "Hypermagnesemia G1 >ULN-1.23"),
+                                     (1.23, 1, "Hypermagnesemia G1 upper end"),
+                                     (1.24, 3, "Hypermagnesemia G3 >1.23-3.30 (no G2)"),
+                                     (3.30, 3, "Hypermagnesemia G3 upper end"), (3.31, 4, "Hypermagnesemia G4 >3.30")],
+             lln=0.7, uln=1.0),
+    # Hypomagnesemia: G1 <LLN-0.5 mmol/L; G2 <0.5-0.4; G3 <0.4-0.3; G4 <0.3 (LLN 0.7).
+    *_signed("magnesium", "mmol/L", [(0.7, 0, "at LLN"), (0.69, -1, "Hypomagnesemia G1 <LLN-0.5"),
+                                     (0.5, -1, "Hypomagnesemia G1 lower end"), (0.49, -2, "Hypomagnesemia G2 <0.5-0.4"),
+                                     (0.4, -2, "Hypomagnesemia G2 lower end"), (0.39, -3, "Hypomagnesemia G3 <0.4-0.3"),
+                                     (0.3, -3, "Hypomagnesemia G3 lower end"), (0.29, -4, "Hypomagnesemia G4 <0.3")],
+             lln=0.7, uln=1.0),
+    # ...and its mg/dL column, graded as printed: G1 >ULN-3.0; G3 >3.0-8.0; G4 >8.0; G1 <LLN-1.2;
+    # G2 <1.2-0.9; G3 <0.9-0.7; G4 <0.7 (LLN 1.7, ULN 2.4).
+    *_signed("magnesium", "mg/dL", [(3.0, 1, "Hypermagnesemia G1 upper end"), (3.1, 3, "Hypermagnesemia G3 >3.0-8.0"),
+                                    (8.0, 3, "Hypermagnesemia G3 upper end"), (8.1, 4, "Hypermagnesemia G4 >8.0"),
+                                    (1.6, -1, "Hypomagnesemia G1 <LLN-1.2"), (1.2, -1, "Hypomagnesemia G1 lower end"),
+                                    (1.1, -2, "Hypomagnesemia G2 <1.2-0.9"), (0.9, -2, "Hypomagnesemia G2 lower end"),
+                                    (0.8, -3, "Hypomagnesemia G3 <0.9-0.7"), (0.7, -3, "Hypomagnesemia G3 lower end"),
+                                    (0.6, -4, "Hypomagnesemia G4 <0.7")], lln=1.7, uln=2.4),
+    # Lymphocyte count decreased: G1 <LLN-0.8 x 10e9/L; G2 <0.8-0.5; G3 <0.5-0.2; G4 <0.2 (LLN 1.0).
+    *_signed("lymphocytes", "10*9/L", [(1.0, 0, "at LLN"), (0.99, -1, "Lymphocyte count decreased G1 <LLN-0.8"),
+                                       (0.8, -1, "Lymphocyte count decreased G1 lower end"),
+                                       (0.79, -2, "Lymphocyte count decreased G2 <0.8-0.5"),
+                                       (0.5, -2, "Lymphocyte count decreased G2 lower end"),
+                                       (0.49, -3, "Lymphocyte count decreased G3 <0.5-0.2"),
+                                       (0.2, -3, "Lymphocyte count decreased G3 lower end"),
+                                       (0.19, -4, "Lymphocyte count decreased G4 <0.2")], lln=1.0, uln=3.5),
+    *_signed("lymphocytes", "/uL", [(800, -1, "Lymphocyte count decreased G1 lower end"),
+                                    (799, -2, "Lymphocyte count decreased G2 <800-500/mm3"),
+                                    (499, -3, "Lymphocyte count decreased G3 <500-200/mm3"),
+                                    (199, -4, "Lymphocyte count decreased G4 <200/mm3")], lln=1000, uln=3500),
+    # Lymphocyte count increased: G2 >4000/mm3-20,000/mm3; G3 >20,000/mm3; no G1 (ULN 3.5).
+    *_signed("lymphocytes", "10*9/L", [(3.9, 0, "above ULN but no G1 in the table"),
+                                       (4.0, 0, "Lymphocyte count increased G2 lower end is strict"),
+                                       (4.1, 2, "Lymphocyte count increased G2 >4000-20000/mm3"),
+                                       (20.0, 2, "Lymphocyte count increased G2 upper end"),
+                                       (20.1, 3, "Lymphocyte count increased G3 >20000/mm3")], lln=1.0, uln=3.5),
+]
+
+
+@pytest.mark.parametrize("test, value, unit, limits, signed", ELECTROLYTES_AND_LYMPHOCYTES)
+def test_electrolytes_and_lymphocytes_both_ways(test, value, unit, limits, signed):
+    up, down = TERMS_BY_TEST[test]
+    expected = None if signed == 0 else (up if signed > 0 else down, abs(signed))
+    assert grade_lab(test, value, unit, **limits) == abs(signed)
+    assert lab_adverse_event(test, value, unit, **limits) == expected
+
+
+GGT = [
+    # GGT increased, baseline normal: G1 >ULN-2.5 x ULN; G2 >2.5-5.0; G3 >5.0-20.0; G4 >20.0 x ULN (ULN 40).
+    *_rows("ggt", "U/L", [(40, 0, "at ULN"), (40.1, 1, "G1 >ULN-2.5xULN"), (100, 1, "G1 upper end"),
+                          (100.1, 2, "G2 >2.5-5.0xULN"), (200, 2, "G2 upper end"), (200.1, 3, "G3 >5.0-20.0xULN"),
+                          (800, 3, "G3 upper end"), (800.1, 4, "G4 >20.0xULN")], uln=40),
+    # GGT increased, baseline abnormal (60): G1 2.0-2.5 x baseline; G2 >2.5-5.0; G3 >5.0-20.0; G4 >20.0.
+    *_rows("ggt", "U/L", [(119, 0, "abnormal baseline below 2.0x"), (120, 1, "abnormal baseline G1 2.0-2.5x"),
+                          (150, 1, "abnormal baseline G1 upper end"), (150.1, 2, "abnormal baseline G2 >2.5-5.0x"),
+                          (300, 2, "abnormal baseline G2 upper end"), (300.1, 3, "abnormal baseline G3 >5.0-20.0x"),
+                          (1200, 3, "abnormal baseline G3 upper end"), (1200.1, 4, "abnormal baseline G4 >20.0x")],
+           uln=40, baseline=60),
+]
+
+
+@pytest.mark.parametrize("test, value, unit, limits, grade", GGT)
+def test_ggt_by_uln_and_baseline(test, value, unit, limits, grade):
+    assert grade_lab(test, value, unit, **limits) == grade
+    assert lab_adverse_event(test, value, unit, **limits) == (("GGT increased", grade) if grade else None)
+
+
+@pytest.mark.parametrize("value", [2.0, 5.5, 15.0, 40.0])
+def test_hyperglycaemia_is_not_graded_by_value_and_says_why(value):
+    # CTCAE v5.0 Hyperglycemia: G1 "abnormal glucose above baseline with no medical intervention",
+    # G2 "change in daily management... oral antiglycemic agent initiated", G3 "insulin therapy
+    # initiated; hospitalization indicated": no value bands, so no grade from a number.
+    assert grade_lab("glucose", value, "mmol/L", lln=3.5, uln=7.8) is None
+    assert lab_adverse_event("glucose", value, "mmol/L", lln=3.5, uln=7.8) is None
+    assert "treatment it needs" in NOT_GRADED_BY_VALUE["glucose"]
+
+
+def test_a_glucose_in_a_unit_it_is_not_reported_in_is_still_refused():
+    with pytest.raises(UnitError, match="Glucose"):
+        grade_lab("glucose", 5, "g/L")
+
+
+def test_grades_a_value_alone_cannot_raise_say_so():
+    assert "symptoms" in VALUE_ONLY_NOTES[("Hyponatremia", 2)]
+    assert "symptoms" in VALUE_ONLY_NOTES[("Hypokalemia", 1)]
+
+
+@given(st.floats(90, 200), st.floats(90, 200))
+def test_hyponatraemia_grade_never_rises_as_sodium_rises(a, b):
+    low, high = sorted((a, b))
+    def hypo(v):
+        event = lab_adverse_event("sodium", v, "mmol/L", lln=135, uln=145)
+        return event[1] if event and event[0] == "Hyponatremia" else 0
+    assert hypo(low) >= hypo(high)
