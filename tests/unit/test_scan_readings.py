@@ -75,7 +75,7 @@ def test_saving_a_scan_with_a_lesion_not_the_baselines_is_refused_naming_the_fie
         check_scan_lesions(Scan(performed_on=date(2026, 8, 20), modality="ct", target_lesions="Liver segment 7: 30"),
                            [baseline], [entry(LINE_2)], None)
     assert caught.value.field == "target_lesions"
-    assert "Liver segment 6" in caught.value.detail and "stop date" in caught.value.detail
+    assert "Liver segment 6" in caught.value.detail and "record that line first" in caught.value.detail
 
 
 def test_saving_a_scan_differing_only_in_case_and_spacing_is_accepted():
@@ -87,3 +87,14 @@ def test_after_a_line_has_stopped_a_scan_may_measure_new_lesions_as_the_next_bas
     stopped = LINE_2.model_copy(update={"end_date": date(2026, 10, 1)})
     check_scan_lesions(Scan(performed_on=date(2026, 10, 15), modality="ct", target_lesions="Spleen: 30"),
                        [scan(date(2026, 5, 20), "Liver segment 6: 40")], [entry(stopped)], None)
+
+
+def test_a_scan_during_a_line_that_is_the_next_lines_baseline_may_measure_new_lesions():
+    """Progression found on a scan during line 2 becomes the baseline of line 3, with new targets."""
+    stopped = LINE_2.model_copy(update={"end_date": date(2026, 10, 31)})
+    line_3 = TreatmentCourse(modality="chemotherapy", name="Eribulin", line_of_treatment=3, start_date=date(2026, 11, 1))
+    check_scan_lesions(Scan(performed_on=date(2026, 10, 20), modality="ct", target_lesions="Spleen: 30"),
+                       [scan(date(2026, 5, 20), "Liver segment 6: 40")], [entry(stopped), entry(line_3)], None)
+    with pytest.raises(InvalidInput):  # without line 3 recorded it is a follow-up of line 2
+        check_scan_lesions(Scan(performed_on=date(2026, 10, 20), modality="ct", target_lesions="Spleen: 30"),
+                           [scan(date(2026, 5, 20), "Liver segment 6: 40")], [entry(stopped)], None)

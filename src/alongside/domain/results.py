@@ -420,7 +420,8 @@ def check_scan_lesions(scan: Scan, scans: list[Entry[Scan]], courses: list[Entry
                        scan_id: UUID | None) -> None:
     """A scan during a line of treatment measures the lesions of that line's baseline scan
     (case and spacing aside), or it cannot be read with RECIST: refuse any other lesion, naming
-    the field. After a line has stopped, a scan may measure new lesions as the next line's baseline."""
+    the field. A scan that is the baseline of a line starting on or after it, or done after its
+    line stopped, may measure new lesions (new target lesions are chosen for a new line)."""
     if not scan.target_lesions:
         return
     line, baseline = baseline_during(scans, courses, scan.performed_on, scan_id)
@@ -429,8 +430,8 @@ def check_scan_lesions(scan: Scan, scans: list[Entry[Scan]], courses: list[Entry
     try:
         matched_lesions(_lesions(baseline.data), _lesions(scan), baseline.data.performed_on)
     except LesionMismatch as exc:
-        still = "" if line.end_date else (f" If this scan is the baseline for a new line of treatment, give line "
-                                          f"{line.line_of_treatment} ({line.name}) its stop date first.")
+        still = (f" If this scan is the baseline for a new line of treatment, record that line first "
+                 f"(with line {line.line_of_treatment}, {line.name}, stopped): its baseline may measure new lesions.")
         raise InvalidInput(f"{exc}. Measure the same lesions as the baseline, named as they are there.{still}",
                            field="target_lesions") from None
 
@@ -439,12 +440,17 @@ def baseline_during(scans: list[Entry[Scan]], courses: list[Entry[TreatmentCours
                     scan_id: UUID | None = None) -> tuple[TreatmentCourse | None, Entry[Scan] | None]:
     """The line of treatment being given on `day` (not its weeks after stopping) and its baseline
     scan, which a scan done that day must measure the lesions of; (None, None) when there is none.
-    `scan_id`, a scan being changed, is not its own baseline."""
+    `scan_id`, a scan being changed, is not its own baseline. A scan on `day` that would be the
+    baseline of a line starting on or after it (no measured scan between) has none to match."""
     lines = sorted((c.data for c in courses if c.data.line_of_treatment), key=lambda c: c.start_date)
     line = next((c for c in reversed(lines) if c.start_date < day and (c.end_date is None or day <= c.end_date)), None)
     if line is None:
         return None, None
-    return line, _baseline_scan(line, sorted((s for s in scans if s.id != scan_id), key=lambda s: s.data.performed_on))
+    others = sorted((s for s in scans if s.id != scan_id), key=lambda s: s.data.performed_on)
+    for later in (c for c in lines if c.start_date >= day):
+        if not any(day < s.data.performed_on <= later.start_date and s.data.target_lesions for s in others):
+            return None, None  # a scan that day would be the baseline of `later`
+    return line, _baseline_scan(line, others)
 
 
 def best_response_of_line(readings: list[ScanReading], line: int) -> str | None:
