@@ -156,14 +156,17 @@ def import_(path: Path = typer.Argument(..., exists=True, dir_okay=False, readab
 @labs_app.command("import")
 def labs_import(patient: UUID = typer.Argument(..., help="The patient's record id"),
                 path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                            help="CSV: taken_on,test,value,unit[,reference_low,reference_high,loinc,laboratory]")) -> None:
+                                            help="CSV: taken_on,test,value,unit[,reference_low,reference_high,loinc,laboratory]"),
+                confirm_early_dates: bool = typer.Option(False, "--confirm-early-dates",
+                                                         help="Keep results dated over a year before the first diagnosis")) -> None:
     """Import blood results from a CSV file, all or nothing; rows already there are skipped."""
     from .clinical.alert_rules import AlertThresholds
     from .domain import results
 
     with _unit_of_work() as uow, path.open(encoding="utf-8-sig", newline="") as lines:
         try:
-            report = results.import_lab_results(uow, SYSTEM, patient, lines, AlertThresholds())
+            report = results.import_lab_results(uow, SYSTEM, patient, lines, AlertThresholds(),
+                                                confirm_early_dates=confirm_early_dates)
         except DomainError as exc:
             _fail(exc)
         except UnicodeDecodeError:
@@ -193,6 +196,8 @@ def fhir_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, re
                 team: str = typer.Option(None, help="Put a new patient on this team's caseload"),
                 all_or_nothing: bool = typer.Option(False, "--all-or-nothing",
                                                     help="Import nothing if any resource is in error"),
+                confirm_early_dates: bool = typer.Option(False, "--confirm-early-dates",
+                                                         help="Keep entries dated over a year before the first diagnosis"),
                 report: Path = typer.Option(None, help="Write the OperationOutcome here (default: standard output)")) -> None:
     """Read a FHIR R4 Bundle into a record; prints an OperationOutcome, one issue per problem.
 
@@ -207,7 +212,8 @@ def fhir_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, re
         raise typer.Exit(2) from None
     with _unit_of_work() as uow:
         try:
-            result = import_bundle(uow, SYSTEM, document, patient, _team_id(uow, team), all_or_nothing)
+            result = import_bundle(uow, SYSTEM, document, patient, _team_id(uow, team), all_or_nothing,
+                                   confirm_early_dates=confirm_early_dates)
         except DomainError as exc:
             _write_json(outcome_for(exc), report)
             raise typer.Exit(2) from None

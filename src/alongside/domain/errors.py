@@ -24,6 +24,16 @@ class InvalidInput(DomainError):
         self.errors = errors or ([{"field": field, "message": detail}] if field else [])
 
 
+class NeedsConfirming(InvalidInput):
+    """Input that is probably a slip but may be right: accepted when sent again with `confirm_with` true."""
+
+    title = "Needs confirming"
+
+    def __init__(self, detail: str, *, confirm_with: str, field: str | None = None, errors: list[dict] | None = None):
+        super().__init__(detail, field=field, errors=errors)
+        self.confirm_with = confirm_with
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not found"

@@ -22,12 +22,12 @@ from ..clinical.markers import DEFAULT_MARKER_RULES, MarkerReading, MarkerRules,
 from ..clinical.recist import Lesion, best_overall_response, overall_response, target_response
 from .access import Action, authorise
 from .entries import Entry
-from .errors import InvalidInput
+from .errors import InvalidInput, NeedsConfirming
 from .monitoring import Alert, grade_symptoms, raise_alerts
 from .people import Actor
 from .records import (
-    RECORD_KINDS, Decision, LabResult, Scan, TreatmentBreak, TreatmentCourse, identify_lab_test, in_canonical_unit,
-    measured_lesions, validate,
+    EARLY_DATE_MARGIN, RECORD_KINDS, Decision, LabResult, LifeDates, Scan, TreatmentBreak, TreatmentCourse,
+    identify_lab_test, in_canonical_unit, measured_lesions, validate,
 )
 from .vocab import TumourMarker
 
@@ -205,15 +205,20 @@ class LabImport:
 
 
 def import_lab_results(uow, actor: Actor, patient_id: UUID, lines: Iterable[str], thresholds: AlertThresholds,
-                       now: datetime | None = None) -> LabImport:
+                       now: datetime | None = None, *, confirm_early_dates: bool = False,
+                       early_date_margin: timedelta = EARLY_DATE_MARGIN) -> LabImport:
     """Import blood results from CSV text (columns in CSV_COLUMNS, a header row first).
 
     All or nothing: every row is checked, and one bad row means nothing is kept; the error
     names each bad row and field. Rows already in the record are skipped, so importing the
-    same file twice adds nothing the second time."""
+    same file twice adds nothing the second time. Dates must fit her life as for one entry typed
+    (records.LifeDates); rows dated long before the first diagnosis need `confirm_early_dates`."""
     lab_results = RECORD_KINDS["lab-results"]
     authorise(uow, actor, patient_id, Action.WRITE, lab_results, what="lab-results-import")
     now = now or datetime.now(UTC)
+    patient = uow.patients.get(patient_id)
+    life = LifeDates.of(patient.details, patient.profile, early_date_margin)
+    early = 0
     reader = csv.DictReader(lines)
     _check_header(reader.fieldnames)
     seen = {_identity(e.data) for e in uow.records.list(patient_id, lab_results)}
@@ -223,6 +228,8 @@ def import_lab_results(uow, actor: Actor, patient_id: UUID, lines: Iterable[str]
     newest: dict[tuple, LabResult] = {}
     for number, row in enumerate(reader, start=2):  # line 1 is the header
         result = _row_result(row, number, now, errors)
+        if result is not None:
+            early += _row_in_life(result, number, life, confirm_early_dates, errors)
         if result is None or errors:
             continue  # after the first error, rows are only checked
         identity = _identity(result)
@@ -236,6 +243,10 @@ def import_lab_results(uow, actor: Actor, patient_id: UUID, lines: Iterable[str]
         if len(batch) >= IMPORT_BATCH:
             added += uow.records.add_many(patient_id, lab_results, batch)
             batch = []
+    if errors and early == len(errors):  # only dates to confirm: the same file, confirmed, goes in
+        raise NeedsConfirming(f"{_count(early, 'row')} of the file {'is' if early == 1 else 'are'} dated long before "
+                              "the first diagnosis; nothing was imported", confirm_with="confirm_early_dates",
+                              errors=errors[:MAX_REPORTED_ERRORS])
     if errors:
         raise InvalidInput(f"{_count(len(errors), 'row')} of the file need correcting; nothing was imported",
                            errors=errors[:MAX_REPORTED_ERRORS])
@@ -265,6 +276,16 @@ def _row_result(row: dict, number: int, now: datetime, errors: list[dict[str, st
     except InvalidInput as exc:
         errors += [{"field": f"row {number}.{e['field']}", "message": e["message"]} for e in exc.errors]
         return None
+
+
+def _row_in_life(result: LabResult, number: int, life: LifeDates, confirmed: bool, errors: list[dict[str, str]]) -> int:
+    """Add a row's dates that do not fit her life to `errors`; 1 when they only need confirming."""
+    try:
+        life.check(result, confirmed)
+    except InvalidInput as exc:
+        errors += [{"field": f"row {number}.{e['field']}", "message": e["message"]} for e in exc.errors]
+        return int(isinstance(exc, NeedsConfirming))
+    return 0
 
 
 def _identity(result: LabResult) -> tuple:

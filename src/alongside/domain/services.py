@@ -6,7 +6,7 @@ Web handlers and the command line call these and only translate their input and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,7 +16,9 @@ from .access import Action, authorise
 from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
 from .errors import AccessDenied, InvalidInput, NotAllowedHere
 from .people import Actor, Relationship
-from .records import RECORD_KINDS, CancerProfile, LabResult, PatientDetails, RecordKind, Scan, kind, validate
+from .records import (
+    EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, LabResult, LifeDates, PatientDetails, RecordKind, kind, validate,
+)
 from .treatment_plan import DoseInForce, check_break_fits, check_course_fits, dose_in_force
 from .vocab import ContactPurpose, Role
 
@@ -58,6 +60,7 @@ def update_patient(uow, actor: Actor, patient_id: UUID, details: PatientDetails,
 
 def update_cancer_profile(uow, actor: Actor, patient_id: UUID, profile: CancerProfile, version: int) -> Patient:
     authorise(uow, actor, patient_id, Action.WRITE, what="cancer-profile", record_id=patient_id)
+    LifeDates.of(uow.patients.get(patient_id).details, None).check(profile)  # not diagnosed before she was born
     uow.patients.update_profile(patient_id, profile, version)
     return uow.patients.get(patient_id)
 
@@ -75,9 +78,11 @@ def read_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID) -
 
 
 def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_id: UUID | None = None,
-              thresholds: AlertThresholds = AlertThresholds(), now: datetime | None = None) -> Entry:
+              thresholds: AlertThresholds = AlertThresholds(), now: datetime | None = None, *,
+              confirm_early_date: bool = False, early_date_margin: timedelta = EARLY_DATE_MARGIN) -> Entry:
     """Add an entry. Given the same `entry_id` twice, the second call returns the first entry
-    unchanged, so a client may retry a create safely. A severe blood result alerts the team."""
+    unchanged, so a client may retry a create safely. A severe blood result alerts the team.
+    A date long before the first diagnosis is refused unless `confirm_early_date` (records.LifeDates)."""
     record_kind = kind(slug)
     authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
     _refuse_submitted_only(record_kind)
@@ -85,7 +90,7 @@ def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_i
     if entry_id and (existing := uow.records.find(patient_id, record_kind, entry_id)):
         return existing
     _check_parent(uow, patient_id, record_kind, model)
-    _check_against_record(uow, patient_id, model)
+    _check_against_record(uow, patient_id, model, confirm_early_date, early_date_margin)
     check_plan(uow, patient_id, record_kind, model, entry_id)
     entry = uow.records.add(patient_id, record_kind, model, entry_id or uuid4())
     if isinstance(model, LabResult):
@@ -93,13 +98,15 @@ def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_i
     return entry
 
 
-def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, data: Any, version: int) -> Entry:
+def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, data: Any, version: int, *,
+                 confirm_early_date: bool = False, early_date_margin: timedelta = EARLY_DATE_MARGIN) -> Entry:
     record_kind = kind(slug)
     authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
     _refuse_submitted_only(record_kind)
     model = validate(record_kind.model, data)
     _check_parent(uow, patient_id, record_kind, model)
-    _check_against_record(uow, patient_id, model)
+    stored = uow.records.get(patient_id, record_kind, entry_id).data
+    _check_against_record(uow, patient_id, model, confirm_early_date, early_date_margin, stored)
     check_plan(uow, patient_id, record_kind, model, entry_id)
     return uow.records.update(patient_id, record_kind, entry_id, model, version)
 
@@ -127,14 +134,23 @@ def _check_parent(uow, patient_id: UUID, record_kind: RecordKind, model: Any) ->
         raise InvalidInput("No such treatment in this record", field=record_kind.parent_field)
 
 
-def _check_against_record(uow, patient_id: UUID, model: Any) -> None:
-    """Dates that contradict the rest of the record are typing slips: a scan before the cancer."""
-    if isinstance(model, Scan):
-        diagnosed = uow.patients.get(patient_id).profile.primary_diagnosis_date
-        if diagnosed and model.performed_on < diagnosed:
-            raise InvalidInput(f"This scan is dated before the cancer was first diagnosed ({diagnosed:%d %b %Y}). "
-                               "Check the date, or correct the date of diagnosis in the cancer profile.",
-                               field="performed_on")
+def _check_against_record(uow, patient_id: UUID, model: Any, confirm_early_date: bool, margin: timedelta,
+                          stored: Any = None) -> None:
+    """Dates that contradict the person's life are typing slips: a result before she was born, a
+    scan years before the cancer. On an edit only the dates it changes are checked."""
+    patient = uow.patients.get(patient_id)
+    changed = None if stored is None else {name for name in type(model).model_fields
+                                           if getattr(model, name) != getattr(stored, name)}
+    LifeDates.of(patient.details, patient.profile, margin).check(model, confirm_early_date, changed)
+
+
+def date_flags(patient: Patient, entries: list[Entry], margin: timedelta = EARLY_DATE_MARGIN) -> dict[UUID, str]:
+    """Entries already stored whose dates do not fit the person's life (saved before these checks,
+    or the date of birth or diagnosis changed since), each with a plain warning to show beside it."""
+    life = LifeDates.of(patient.details, patient.profile, margin)
+    return {entry.id: flag for entry in entries if (flag := life.flag(entry.data))}
+
+
 def check_plan(uow, patient_id: UUID, record_kind: RecordKind, model: Any, entry_id: UUID | None) -> None:
     """Lines of treatment do not overlap; a break lies within its treatment (treatment_plan.py); a
     scan measures its baseline's lesions (results.check_scan_lesions)."""

@@ -12,7 +12,7 @@ from uuid import UUID
 from .access import Action, authorise
 from .errors import AlreadyExists, InvalidInput
 from .people import Actor
-from .records import RECORD_KINDS, CancerProfile, PatientDetails, validate
+from .records import RECORD_KINDS, CancerProfile, LifeDates, PatientDetails, validate
 
 FORMAT = "alongside-record"
 FORMAT_VERSION = 1
@@ -42,6 +42,10 @@ def import_record(uow, actor: Actor, document: Any, team_id: UUID | None = None)
     patient_id = _uuid(patient.get("id"), "patient.id")
     details = _prefixed("patient.details", lambda: validate(PatientDetails, patient.get("details")))
     profile = _prefixed("patient.cancer_profile", lambda: validate(CancerProfile, patient.get("cancer_profile") or {}))
+    # The record was accepted where it was kept, early dates confirmed there; a date before her
+    # birth cannot be right anywhere (records.LifeDates).
+    life = LifeDates.of(details, profile)
+    _prefixed("patient.cancer_profile", lambda: life.check(profile, confirmed=True))
     entries = []
     for slug, items in (document.get("entries") or {}).items():
         if slug not in RECORD_KINDS:
@@ -50,7 +54,8 @@ def import_record(uow, actor: Actor, document: Any, team_id: UUID | None = None)
             where = f"entries.{slug}.{index}"
             fields = dict(item)
             entry_id = _uuid(fields.pop("id", None), f"{where}.id")
-            entries.append((slug, entry_id, _prefixed(where, lambda: validate(RECORD_KINDS[slug].model, fields))))
+            entries.append((slug, entry_id, _prefixed(where, lambda: _in_life(life, validate(RECORD_KINDS[slug].model,
+                                                                                             fields)))))
     if uow.patients.exists(patient_id):
         raise AlreadyExists("This patient is already in this database", field="patient.id")
     uow.patients.add(patient_id, details, profile)
@@ -61,6 +66,11 @@ def import_record(uow, actor: Actor, document: Any, team_id: UUID | None = None)
         uow.records.add(patient_id, RECORD_KINDS[slug], model, entry_id)
     uow.audit.record(actor, "import", patient_id, "patient", patient_id)
     return patient_id
+
+
+def _in_life(life: LifeDates, model):
+    life.check(model, confirmed=True)
+    return model
 
 
 def _uuid(value: Any, field: str) -> UUID:

@@ -14,6 +14,7 @@ same bundle again updates the same entries instead of adding copies.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +22,7 @@ from ..domain import monitoring, services
 from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..domain.people import Actor
 from ..domain.access import Action, authorise
-from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, validate
+from ..domain.records import EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, PatientDetails, validate
 from .outcome import ImportReport, Issue
 from .reading import BundleReader, Plan
 
@@ -30,9 +31,11 @@ WRITE_ORDER = ["metastases", "performance-status", "genomic-results", "treatment
 
 
 def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = None, team_id: UUID | None = None,
-                  all_or_nothing: bool = False) -> ImportReport:
+                  all_or_nothing: bool = False, *, confirm_early_dates: bool = False,
+                  early_date_margin: timedelta = EARLY_DATE_MARGIN) -> ImportReport:
     """Read `document` into the record of `patient_id` (or of the bundle's Patient). The caller
-    commits when `report.written`; otherwise nothing was written."""
+    commits when `report.written`; otherwise nothing was written. Entries dated long before the
+    first diagnosis are refused unless `confirm_early_dates`, as when typed (records.LifeDates)."""
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         raise InvalidInput("This is not a FHIR Bundle: expected a JSON object with \"resourceType\": \"Bundle\"",
                            field="resourceType")
@@ -60,11 +63,13 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
         report.issues.append(Issue("error", "required", "No record to import into: the Patient has errors "
                                    "and no existing patient was named (--patient)", "Bundle.entry"))
         return report
-    _write(uow, actor, plan, target, team_id, report, all_or_nothing)
+    _write(uow, actor, plan, target, team_id, report, all_or_nothing,
+           {"confirm_early_date": confirm_early_dates, "early_date_margin": early_date_margin})
     return report
 
 
-def import_results(uow, actor: Actor, patient_id: UUID, text: str | bytes, field: str = "body") -> ImportReport:
+def import_results(uow, actor: Actor, patient_id: UUID, text: str | bytes, field: str = "body", *,
+                   confirm_early_dates: bool = False, early_date_margin: timedelta = EARLY_DATE_MARGIN) -> ImportReport:
     """Results sent by a laboratory system into an existing record, as FHIR JSON: one Observation,
     or a Bundle of them. All or nothing, like the CSV import: one bad result and nothing is written.
     Text that is not JSON is refused naming `field`."""
@@ -80,13 +85,14 @@ def import_results(uow, actor: Actor, patient_id: UUID, text: str | bytes, field
         if other := sorted(str(k) for k in kinds - {"Observation"}):
             raise InvalidInput(f"Only Observation resources are read here, not {', '.join(other)}: "
                                "import a whole record with `alongside fhir import`", field="Bundle.entry")
-    return import_bundle(uow, actor, document, patient_id, all_or_nothing=True)
+    return import_bundle(uow, actor, document, patient_id, all_or_nothing=True,
+                         confirm_early_dates=confirm_early_dates, early_date_margin=early_date_margin)
 
 
 # --- Writing, through the use cases ---------------------------------------------------------
 
 def _write(uow, actor: Actor, plan: Plan, target: UUID, team_id: UUID | None, report: ImportReport,
-           all_or_nothing: bool) -> None:
+           all_or_nothing: bool, dates: dict[str, Any]) -> None:
     if plan.details is not None:
         if uow.patients.exists(target):
             # What the bundle does not say (time zone, a phone number) stays as it is here.
@@ -112,7 +118,7 @@ def _write(uow, actor: Actor, plan: Plan, target: UUID, team_id: UUID | None, re
                 return
     for slug, entry_id, model, source in sorted(plan.entries, key=lambda e: WRITE_ORDER.index(e[0])):
         try:
-            _write_entry(uow, actor, target, slug, entry_id, model, report)
+            _write_entry(uow, actor, target, slug, entry_id, model, report, dates)
         except DomainError as exc:  # a rule that needs the stored record; nothing of this resource was written
             if _refused(uow, report, source.name, exc, all_or_nothing, source.path()):
                 return
@@ -131,7 +137,8 @@ def _refused(uow, report: ImportReport, what: str, exc: DomainError, all_or_noth
     return False
 
 
-def _write_entry(uow, actor: Actor, target: UUID, slug: str, entry_id: UUID, model: Any, report: ImportReport) -> None:
+def _write_entry(uow, actor: Actor, target: UUID, slug: str, entry_id: UUID, model: Any, report: ImportReport,
+                 dates: dict[str, Any]) -> None:
     data = model.model_dump(mode="json")
     if slug == "check-ins":
         existing_before = _existing(uow, actor, target, slug, entry_id)
@@ -143,12 +150,12 @@ def _write_entry(uow, actor: Actor, target: UUID, slug: str, entry_id: UUID, mod
         return
     existing = _existing(uow, actor, target, slug, entry_id)
     if existing is None:
-        services.add_entry(uow, actor, target, slug, data, entry_id)
+        services.add_entry(uow, actor, target, slug, data, entry_id, **dates)
         report.created += 1
     elif existing.data == model:
         report.unchanged += 1
     else:
-        services.update_entry(uow, actor, target, slug, entry_id, data, existing.version)
+        services.update_entry(uow, actor, target, slug, entry_id, data, existing.version, **dates)
         report.updated += 1
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from ..domain import results, services
 from ..domain.records import RECORD_KINDS, measured_lesions
 from ..domain.results import baseline_during, lesion_key
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, NeedsConfirming
 from ..fhir.importer import import_results
 from ..reports import timeline as timeline_charts
 from starlette.datastructures import UploadFile
@@ -49,31 +49,34 @@ def import_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfW
 @router.post("/patients/{patient_id}/lab-results/import", response_class=HTMLResponse)
 @with_unit_of_work
 def import_csv(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork,
-               files: dict[str, UploadFile]):
+               files: dict[str, UploadFile], form: dict[str, str]):
     upload = files.get("file")
     settings = request.app.state.settings
+    confirmed = "confirm_early_dates" in form
     try:
         if upload is None or not upload.filename:
             raise InvalidInput("Choose a CSV file to import", field="file")
         if upload.filename.lower().endswith(".json"):
-            return _import_fhir(request, uow, current, patient_id, upload.file.read())
+            return _import_fhir(request, uow, current, patient_id, upload.file.read(), confirmed)
         text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
         report = results.import_lab_results(uow, current.actor, patient_id, _decoded(text),
-                                            settings.monitoring.thresholds, settings.clock())
+                                            settings.monitoring.thresholds, settings.clock(),
+                                            confirm_early_dates=confirmed, early_date_margin=settings.early_date_margin)
     except InvalidInput as exc:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
         uow.commit()
         errors = exc.errors or [{"field": exc.field or "file", "message": exc.detail}]
         return render(request, "lab_import.html", 422, patient=patient, columns=results.CSV_COLUMNS,
-                      errors=errors, summary=exc.detail)
+                      errors=errors, summary=exc.detail, confirm=isinstance(exc, NeedsConfirming))
     uow.commit()
     return see_other(f"/patients/{patient_id}/timeline?imported={report.added}&skipped={report.already_there}")
 
 
-def _import_fhir(request: Request, uow, current: Visit, patient_id: UUID, body: bytes):
+def _import_fhir(request: Request, uow, current: Visit, patient_id: UUID, body: bytes, confirmed: bool):
     """A FHIR JSON file from a laboratory system: one Observation or a Bundle of them."""
-    report = import_results(uow, current.actor, patient_id, body, field="file")
+    report = import_results(uow, current.actor, patient_id, body, field="file", confirm_early_dates=confirmed,
+                            early_date_margin=request.app.state.settings.early_date_margin)
     if not report.written:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)

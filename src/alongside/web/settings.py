@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from ..domain.accounts import SessionPolicy
 from ..domain.monitoring import MonitoringSettings
 from ..notify import NotifySettings
 from ..domain.documents import DEFAULT_MAX_UPLOAD_BYTES
+from ..domain.records import EARLY_DATE_MARGIN
 from ..store.database import DEFAULT_DATA_DIR, default_database_url
 
 
@@ -64,6 +65,8 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     supportive_care: SupportiveCareThresholds = field(default_factory=SupportiveCareThresholds)
     support_file: str | None = None  # national helplines and teams' local services; content/support.yaml if None
+    # An entry dated more than this before the first diagnosis must be confirmed (docs/clinical-rules.md).
+    early_date_margin: timedelta = EARLY_DATE_MARGIN
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -88,6 +91,8 @@ class Settings:
             clock=_clock_from_environment(),
             max_upload_bytes=int(os.environ.get("ALONGSIDE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
             support_file=os.environ.get("ALONGSIDE_SUPPORT_FILE"),
+            early_date_margin=timedelta(days=int(os.environ.get("ALONGSIDE_EARLY_DATE_MARGIN_DAYS",
+                                                                EARLY_DATE_MARGIN.days))),
             supportive_care=SupportiveCareThresholds(
                 item_at_or_above=int(os.environ.get("ALONGSIDE_SUPPORTIVE_ITEM_AT_OR_ABOVE", 7)),
                 total_at_or_above=int(os.environ.get("ALONGSIDE_SUPPORTIVE_TOTAL_AT_OR_ABOVE", 40)),
