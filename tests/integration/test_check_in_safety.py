@@ -212,3 +212,23 @@ def test_control_characters_are_refused_in_every_text_field(as_user, world, slug
 def test_tabs_and_new_lines_are_kept(as_user, world):
     body = {"kind": "what_matters", "recorded_on": "2026-01-01", "in_own_words": "Gardening\n\tand walking"}
     assert as_user(world.nurse).post(f"/api/v1/patients/{world.patient_a}/goals", json=body).status_code == 201
+
+
+# --- Issue 13, item 9: the same Idempotency-Key with other answers --------------------------------
+
+def test_the_same_idempotency_key_with_other_answers_is_refused_naming_the_key(clocked, lines, world):
+    import uuid
+
+    _, _, client_for = clocked
+    alice = client_for(world.alice)
+    key = str(uuid.uuid4())
+    first = alice.post(check_ins(world), json={"red_flags": {"bleeding": False}}, headers={"Idempotency-Key": key})
+    assert first.status_code == 201
+    again = alice.post(check_ins(world), json={"red_flags": {"bleeding": False}}, headers={"Idempotency-Key": key})
+    assert again.status_code == 200 and again.json()["check_in"]["id"] == first.json()["check_in"]["id"]
+    other = alice.post(check_ins(world), json={"red_flags": {"bleeding": True}}, headers={"Idempotency-Key": key})
+    assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key", other.text
+    assert other.json()["urgent"]["whom_to_call"]["level"] == "red"  # refused, but the "yes" is acted on
+    assert [a["item"] for a in open_alerts(client_for(world.nurse), world)] == ["bleeding"]
+    by_id = alice.post(check_ins(world), json={"id": key, "red_flags": {"bleeding": True}})
+    assert by_id.status_code == 422 and by_id.json()["field"] == "id"

@@ -148,8 +148,9 @@ def test_a_check_in_is_compared_with_the_last_before_it_and_its_baseline(new_uow
     day = lambda n: datetime(2026, 3, n, 9, 0, tzinfo=UTC)  # noqa: E731
     with new_uow() as uow:
         for n in (1, 8, 15, 22, 29):
-            monitoring.submit_check_in(uow, nurse, world.patient_a, {"submitted_at": day(n).isoformat()}, None,
-                                       monitoring.MonitoringSettings(), now=day(30))
+            answers = {"submitted_at": day(n).isoformat(), "burden": {"pain": 1}}  # a blank one is refused
+            monitoring.submit_check_in(uow, nurse, world.patient_a, answers, None, monitoring.MonitoringSettings(),
+                                       now=day(30))
         uow.commit()
     with new_uow() as uow:
         previous, baseline = uow.records.check_ins_around(world.patient_a, day(23),

@@ -142,6 +142,10 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     relationship = authorise(uow, actor, patient_id, Action.WRITE, check_ins, entry_id)
     now = now or datetime.now(UTC)
     if entry_id and (earlier := _earlier_submission(uow, patient_id, entry_id, settings, now)):
+        try:
+            _same_answers_or_refuse(earlier.check_in.data, data)
+        except InvalidInput as refused:  # refused, but not before its urgent answers are acted on
+            raise _with_urgent(uow, patient_id, refused, data, settings, now) from None
         return earlier
     data = {"submitted_at": now.isoformat(), **data, "submitted_by": _submitted_by(relationship)}
     model: CheckIn = _validated_or_urgent(uow, patient_id, data, settings, now)
@@ -158,6 +162,7 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     entry = uow.records.add_if_absent(patient_id, check_ins, model, entry_id or uuid4())
     if entry is None:  # sent twice at once, and the other copy was stored first
         if earlier := _earlier_submission(uow, patient_id, entry_id, settings, now):
+            _same_answers_or_refuse(earlier.check_in.data, data)
             return earlier
         raise Conflict("This id is already used by another record's check-in", field="id")
     alerts = _link_unsent(uow, patient_id, entry.id, findings, now)
@@ -175,6 +180,21 @@ NOTHING_ANSWERED = ("Nothing was answered, so nothing has been sent. Answer at l
 def answered_anything(check_in: CheckIn) -> bool:
     return bool(check_in.symptoms or check_in.burden or check_in.red_flags or check_in.temperature_c is not None
                 or check_in.free_text)
+
+
+ANSWER_FIELDS = {"symptoms", "burden", "red_flags", "temperature_c", "free_text"}
+
+
+def _same_answers_or_refuse(earlier: CheckIn, data: dict[str, Any]) -> None:
+    """A retry carries the same answers; the same id with other answers is a client's mistake,
+    and answering it with the first outcome would drop the second check-in without a word."""
+    try:
+        again = validate(CheckIn, {"submitted_at": earlier.submitted_at.isoformat(), **data})
+    except InvalidInput:
+        again = None
+    if again is None or again.model_dump(include=ANSWER_FIELDS) != earlier.model_dump(include=ANSWER_FIELDS):
+        raise InvalidInput("This id (or Idempotency-Key) was already used for a check-in with other answers. "
+                           "Send a new check-in with a new id", field="id")
 
 
 def _earlier_submission(uow, patient_id: UUID, entry_id: UUID, settings: MonitoringSettings,
@@ -289,11 +309,14 @@ def _validated_or_urgent(uow, patient_id: UUID, data: dict[str, Any], settings: 
     try:
         return validate(CheckIn, data, now)
     except InvalidInput as refused:
-        urgent = act_on_urgent_answers(uow, patient_id, _urgent_flags(uow, patient_id, data, settings, now),
-                                       settings, now)
-        if urgent is None:
-            raise
-        raise UrgentAnswersNotSent(refused, urgent) from None
+        raise _with_urgent(uow, patient_id, refused, data, settings, now) from None
+
+
+def _with_urgent(uow, patient_id: UUID, refused: InvalidInput, data: dict[str, Any], settings: MonitoringSettings,
+                 now: datetime) -> InvalidInput:
+    """The refusal to raise: with the urgent answers acted on and whom to call, where there are any."""
+    urgent = act_on_urgent_answers(uow, patient_id, _urgent_flags(uow, patient_id, data, settings, now), settings, now)
+    return refused if urgent is None else UrgentAnswersNotSent(refused, urgent)
 
 
 def _urgent_flags(uow, patient_id: UUID, data: dict[str, Any], settings: MonitoringSettings,

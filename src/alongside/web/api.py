@@ -371,8 +371,12 @@ def submit_check_in(request: Request, patient_id: UUID, body: CheckInSubmission,
     try:
         outcome = monitoring.submit_check_in(uow, current.actor, patient_id, data, body.id or idempotency_key,
                                              settings.monitoring, settings.clock())
-    except monitoring.UrgentAnswersNotSent as exc:  # the urgent answers were acted on: keep those alerts
-        uow.commit()
+    except InvalidInput as exc:
+        if exc.field == "id" and body.id is None:  # the id came as the header: name the header
+            exc.field, exc.errors = "Idempotency-Key", [{"field": "Idempotency-Key", "message": exc.detail}]
+        if not isinstance(exc, monitoring.UrgentAnswersNotSent):
+            raise
+        uow.commit()  # the urgent answers were acted on: keep those alerts
         return from_domain_error(exc, extensions={"urgent": urgent_json(exc.notice)})
     uow.commit()
     # The outcome is plain JSON already: answering directly skips FastAPI's generic encoder,
