@@ -216,3 +216,15 @@ def test_low_sodium_is_graded_and_a_grade_3_alerts(world, client_for):
                                         "reference_low": 133, "reference_high": 146}).status_code == 201
     alerts = [a for a in nurse.get("/api/v1/alerts").json() if a["rule"] == "lab"]
     assert [(a["item"], a["values"]["grade"], a["values"]["term"]) for a in alerts] == [("sodium", 3, "Hyponatremia")]
+
+
+def test_glucose_is_kept_and_shown_not_graded_with_the_reason(world, client_for):
+    nurse = client_for(world.nurse)
+    assert nurse.post(url(world), json={"taken_on": ago(1), "test": "Glucose", "value": 360, "unit": "mg/dL",
+                                        "reference_low": 63, "reference_high": 140}).status_code == 201
+    story = nurse.get(f"/api/v1/patients/{world.patient_a}/timeline", params={"labs": "glucose"}).json()
+    series = story["labs"][0]
+    assert (series["key"], series["unit"], round(series["readings"][0]["value"], 1)) == ("glucose", "mmol/L", 20.0)
+    assert series["readings"][0]["grade"] is None and round(series["readings"][0]["high"], 1) == 7.8
+    assert "grades high blood sugar by the treatment it needs" in series["not_graded"]
+    assert not [a for a in nurse.get("/api/v1/alerts").json() if a["rule"] == "lab"]
