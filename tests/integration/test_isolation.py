@@ -136,3 +136,44 @@ def test_the_patient_and_her_team_do_see_her_record(as_user, world):
         response = as_user(person).get(f"/patients/{world.patient_b}")
         assert response.status_code == 200
         assert "Bella" in response.text
+
+
+def invalid(body: dict) -> dict:
+    """The same form with every answer wrong: validation must not run before the check does."""
+    return {k: "" for k in body} | {"email": "bad", "password": "short", "given_name": "", "date_of_birth": "1970-13-45",
+                                    "her2_status": "nonsense", "version": "1"}
+
+
+def refusals_of(engine, patient_id) -> int:
+    from sqlalchemy import func, select
+
+    from alongside.store import tables as t
+
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(t.AuditEventRow).where(
+            t.AuditEventRow.patient_id == patient_id, t.AuditEventRow.action.like("%:refused")))
+
+
+@pytest.mark.parametrize("who", OUTSIDERS + ["admin"])
+def test_no_page_gives_an_outsider_patient_b_even_with_an_invalid_form(app, as_user, new_uow, world, engine, who):
+    """Issue 13 item 1: a bad form posted to B's pages once came back with B's name, her carers'
+    emails or her sign-in email, unaudited. Every refusal is now audited and shows nothing of hers."""
+    client = as_user(getattr(world, who))
+    csrf = client.get("/api/v1/me").json()["csrf_token"]
+    before = record_of_b(new_uow, world)
+    secrets_of_b = ["Bella", "Baker", "9990000018", world.bella.email]
+    posted = 0
+    for method, path in patient_routes(app):
+        if path.startswith("/api/") or method != "POST":
+            continue
+        for url, slug in expand(path, world):
+            refused_before = refusals_of(engine, world.patient_b)
+            form = invalid(payload(url, slug, world)) | {"csrf_token": csrf}
+            response = client.post(url, data=form)
+            assert response.status_code in (403, 404), f"{who} POST {url} -> {response.status_code} {response.text[:300]}"
+            leaked = [s for s in secrets_of_b if s in response.text]
+            assert not leaked, f"{who} POST {url} showed {leaked}"
+            assert refusals_of(engine, world.patient_b) > refused_before, f"{who} POST {url}: refusal not audited"
+            posted += 1
+    assert posted >= len(RECORD_KINDS)
+    assert record_of_b(new_uow, world) == before

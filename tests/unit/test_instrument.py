@@ -82,3 +82,21 @@ def test_advice_is_chosen_by_each_symptoms_own_level():
     assert found["vomiting"].level is Level.RED and found["vomiting"].text == questions.self_care["vomiting"].red
     order = [a.level for a in symptom_advice({"fatigue": 1, "pain": 3}, flags)]
     assert order == sorted(order, key=[Level.RED, Level.AMBER, Level.GREEN].index)
+
+
+@pytest.mark.parametrize("text", [
+    "Please call your team today on the number on this page.",  # would sit beside a 24-hour number at night
+    "{Call} {Name} on the number on this page.",  # no placeholder but {Call}
+])
+def test_a_call_to_action_that_ignores_the_routing_is_refused(content, text):
+    broken = copy.deepcopy(content)
+    broken["self_care"]["rash"]["amber"] = text
+    with pytest.raises(ValidationError, match="write the call as"):
+        Instrument.model_validate(broken)
+
+
+def test_an_urgent_answer_about_no_symptom_needs_advice_of_its_own(content):
+    broken = copy.deepcopy(content)
+    del broken["flag_advice"]["limb_weakness"]
+    with pytest.raises(ValidationError, match="red flags with no advice: \\['limb_weakness'\\]"):
+        Instrument.model_validate(broken)

@@ -205,7 +205,10 @@ def edit_details(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
         services.update_patient(uow, current.actor, patient_id, details, _version(form))
     except InvalidInput as exc:
         uow.rollback()
-        return _details_form(request, submitted_values(form), _by_field(exc), 422, uow.patients.get(patient_id))
+        # The form comes back through the same checked read as the page: an outsider's bad form is
+        # refused (and audited) here, never answered with her details.
+        return _details_form(request, submitted_values(form), _by_field(exc), 422,
+                             services.read_patient(uow, current.actor, patient_id))
     uow.commit()
     return see_other(f"/patients/{patient_id}")
 
@@ -226,7 +229,8 @@ def edit_profile(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
         services.update_cancer_profile(uow, current.actor, patient_id, profile, _version(form))
     except InvalidInput as exc:
         uow.rollback()
-        return _profile_form(request, uow.patients.get(patient_id), submitted_values(form), _by_field(exc), 422)
+        return _profile_form(request, services.read_patient(uow, current.actor, patient_id), submitted_values(form),
+                             _by_field(exc), 422)
     uow.commit()
     return see_other(f"/patients/{patient_id}")
 
@@ -419,7 +423,8 @@ def open_patient_account(request: Request, patient_id: UUID, current: Visit, uow
         uow.rollback()
         errors = _by_field(exc) if isinstance(exc, InvalidInput) else {exc.field or "email": exc.detail}
         values = {"email": form.get("email", "")}
-        return _account_page(request, uow.patients.get(patient_id), uow.users.of_patient(patient_id), values, errors, 422)
+        users = accounts.patient_accounts(uow, current.actor, patient_id)  # checked before anything is shown
+        return _account_page(request, services.read_patient(uow, current.actor, patient_id), users, values, errors, 422)
     uow.commit()
     return see_other(f"/patients/{patient_id}/account")
 
@@ -586,7 +591,8 @@ def invite_carer(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
         token = accounts.invite_carer(uow, current.actor, patient_id, invitation, request.app.state.settings.policy)
     except InvalidInput as exc:
         uow.rollback()
-        return _carers_page(request, uow.patients.get(patient_id), uow.carers.of_patient(patient_id),
+        links = accounts.list_carers(uow, current.actor, patient_id)  # checked before anything is shown
+        return _carers_page(request, services.read_patient(uow, current.actor, patient_id), links,
                             submitted_values(form), _by_field(exc), status=422)
     uow.commit()
     link = str(request.url_for("invitation_page", token=token))
