@@ -177,3 +177,22 @@ def test_no_page_gives_an_outsider_patient_b_even_with_an_invalid_form(app, as_u
             posted += 1
     assert posted >= len(RECORD_KINDS)
     assert record_of_b(new_uow, world) == before
+
+
+def test_an_administrator_cannot_open_a_record_by_making_a_patient_login_for_it(as_user, make_client, world):
+    """Issue 13 item 2: an administrator made a patient login for A's record, signed in as it
+    and exported the record. Only her own team opens a patient's sign-in."""
+    admin = as_user(world.admin)
+    refused = admin.post("/api/v1/users", json={"email": "spy@example.org", "display_name": "Spy", "role": "patient",
+                                                 "patient_id": str(world.patient_a), "password": "long enough password"})
+    assert refused.status_code == 422 and refused.json()["field"] == "role", refused.text
+    linked = admin.post("/api/v1/users", json={"email": "spy2@example.org", "display_name": "Spy", "role": "carer",
+                                                "patient_id": str(world.patient_a), "password": "long enough password"})
+    assert linked.status_code == 422
+    spy = make_client()
+    assert spy.post("/api/v1/session", json={"email": "spy@example.org", "password": "long enough password"}).status_code == 401
+    listed = admin.get("/api/v1/users")
+    assert listed.status_code == 200 and str(world.patient_a) not in listed.text and str(world.patient_b) not in listed.text
+    registered = admin.post("/api/v1/patients", json={"given_name": "New", "family_name": "Person",
+                                                       "date_of_birth": "1970-01-01"})
+    assert registered.status_code == 403

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .access import Action, authorise
 from .errors import AccessDenied, AlreadyExists, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
 from .people import (
-    AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, TeamSettings, User,
+    SYSTEM, AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, TeamSettings, User,
 )
 from .vocab import Role
 
@@ -72,6 +72,12 @@ def _password_matches(stored_hash: str | None, password: str) -> bool:
 def create_user(uow, actor: Actor, new: NewUser) -> User:
     if actor.role is not Role.ADMIN:
         raise AccessDenied("Only an administrator can create accounts")
+    # A patient's sign-in opens her record: only her own team gives one (open_patient_account),
+    # or whoever runs the service from the command line. An administrator who could make one
+    # could read any record through it.
+    if (new.role is Role.PATIENT or new.patient_id) and actor != SYSTEM:
+        raise InvalidInput("A patient's sign-in is opened by the patient's own team, from the record's "
+                           "Sign-in page, not here", field="role")
     if uow.users.by_email(new.email):
         raise AlreadyExists("An account with this email already exists", field="email")
     if new.patient_id and not uow.patients.exists(new.patient_id):

@@ -15,7 +15,7 @@ from . import results
 from .access import Action, authorise
 from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
 from .errors import AccessDenied, InvalidInput, NotAllowedHere
-from .people import Actor, Relationship
+from .people import SYSTEM, Actor, Relationship
 from .records import (
     EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, LabResult, LifeDates, PatientDetails, RecordKind, kind, validate,
 )
@@ -28,7 +28,7 @@ CASELOAD_PAGE_SIZE = 50
 def register_patient(uow, actor: Actor, details: PatientDetails, team_id: UUID | None = None,
                      patient_id: UUID | None = None) -> Patient:
     """A clinician adds a person to a team's caseload (their own team unless one is named)."""
-    if actor.role not in (Role.CLINICIAN, Role.ADMIN):
+    if actor.role is not Role.CLINICIAN and actor != SYSTEM:  # an administrator manages accounts, not records
         raise AccessDenied("Only a clinician can register a patient")
     teams = uow.teams.ids_of(actor.user_id) if actor.role is Role.CLINICIAN else []
     team_id = team_id or (teams[0] if teams else None)

@@ -446,7 +446,8 @@ def acknowledgement_times(request: Request, current: Visit, uow: UnitOfWork, day
 @router.get("/users", tags=["administration"])
 @with_unit_of_work
 def list_users(current: Visit, uow: UnitOfWork):
-    return [user_json(u) for u in accounts.list_users(uow, current.actor)]
+    # Which record a patient's sign-in opens is not the administrator's to know.
+    return [{k: v for k, v in user_json(u).items() if k != "patient_id"} for u in accounts.list_users(uow, current.actor)]
 
 
 @router.post("/users", status_code=201, tags=["administration"])
