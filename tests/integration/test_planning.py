@@ -510,6 +510,12 @@ def test_every_summary_of_a_check_in_with_a_fever_on_chemotherapy_names_its_red_
         assert "temperature 38.2 °C" in fever_line and "nothing above mild" not in fever_line
         assert "unwell 6/10" in fever_line
 
+    # The decision summary's "last check-in" names its red alert before any grade (the last one
+    # sent is the fever, taken last so the quiet week is not "last").
+    summary = text_of(nurse.get(f"/patients/{world.patient_a}/decision-summary").text)
+    now = summary.split("Symptoms and general health now", 1)[1].split("Genomic results", 1)[0]
+    assert "RED alert: Possible neutropenic sepsis" in now and now.index("RED alert") < now.index("Pain")
+
 
 def test_one_wellbeing_scale_where_ten_is_the_worst_and_old_answers_are_turned_round(client_for, world, engine):
     """Issue 12, item 13: the old `wellbeing` (0 worst - 10 best) and burden `wellbeing` (how

@@ -181,6 +181,7 @@ class CurrentSymptoms:
     graded: list[tuple[str, int]]  # symptom, composite grade 1-3
     burden: list[tuple[str, int]]  # 0-10 item, score
     wellbeing: int | None  # how unwell (burden "wellbeing"): 0 well, 10 as unwell as could be
+    urgent: list[str]  # its alerts, urgent answers and temperature, first (check_in_summary)
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def _decision_summary(uow, patient_id: UUID, today: date) -> DecisionSummary:
                 for g in records["genomic-results"]]
     lines = _lines(records["treatment-courses"], records["scans"], today,
                    results.scan_readings(records["scans"], records["treatment-courses"]), records["dose-changes"])
-    symptoms = _last_symptoms(records["check-ins"])
+    symptoms = _last_symptoms(uow, records["check-ins"])
     stopped = supportive_care_only_since(records["decisions"], records["treatment-courses"], today)
     missing = [f.missing for f in [*receptors, metastatic_since, performance, menopausal]
                if f.is_missing]
@@ -309,16 +310,18 @@ def _assessed(scan: Entry, readings: dict) -> ScanAssessment:
                           reading.recist_words if measured else None)
 
 
-def _last_symptoms(check_ins: list[Entry]) -> CurrentSymptoms | None:
+def _last_symptoms(uow, check_ins: list[Entry]) -> CurrentSymptoms | None:
     if not check_ins:
         return None
     last = max(check_ins, key=lambda e: e.data.submitted_at)
+    summary = summarise_check_in(last, uow.alerts.for_check_in(last.id))  # alerts before grades, as everywhere
     questions = instrument()
     labels = {b.code: b.label for b in questions.burden.items}
     graded = [(questions.symptom(code).label, grade) for code, grade in grade_symptoms(last.data).items() if grade >= 1]
     burden = [(labels.get(code, code), score) for code, score in last.data.burden.items()]
     return CurrentSymptoms(last.data.submitted_at, sorted(graded, key=lambda g: -g[1]),
-                           sorted(burden, key=lambda b: -b[1]), last.data.unwell)
+                           sorted(burden, key=lambda b: -b[1]), last.data.unwell,
+                           [line.text for line in summary.lines if line.kind != "symptom"])
 
 
 # --- The clinic summary (one or two pages before clinic, and the PDF) ---------------------------
