@@ -16,7 +16,7 @@ from .. import __version__
 from ..clinical import units
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
-from . import api, fhir_api, pages, planning, results_pages
+from . import api, api_docs, fhir_api, pages, planning, results_pages
 from .problems import from_domain_error, from_validation_errors, problem_response
 from .monitor import run_forever
 from .security import SecurityMiddleware
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_environment()
     # FastAPI's own OpenTelemetry is off: it would report paths, patient ids in them, to any
     # collector configured in the process. Nothing about a request leaves the service.
-    app = FastAPI(title="Alongside", version=__version__, docs_url="/api/docs", redoc_url=None, lifespan=lifespan,
+    app = FastAPI(title="Alongside", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
                   openapi_url="/api/v1/openapi.json",
                   description="The shared record and monitoring loop for people living with secondary breast cancer.")
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fhir_api.router)
     app.include_router(planning.router)
     app.include_router(planning.api_router)
+    app.include_router(api_docs.router)  # its own page and assets: FastAPI's would load a CDN's
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _map_errors(app)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes, hsts=settings.cookie_secure,
