@@ -255,7 +255,10 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     from .demo import LOGINS, create_demo
 
     with _unit_of_work() as uow:
-        create_demo(uow)
+        try:
+            create_demo(uow)
+        except DomainError as exc:
+            _fail(exc)
         uow.commit()
     typer.echo(f"\nAlongside demo: http://{host}:{port}/\n")
     for login in LOGINS:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid5
 
 from .domain import accounts, monitoring, services
+from .domain.errors import Conflict
 from .domain.monitoring import MonitoringSettings
 from .domain.people import SYSTEM, NewTeam, NewUser
 from .domain.records import CancerProfile, PatientDetails
@@ -35,10 +36,22 @@ LOGINS = [
 ]
 
 
+class NotADemoDatabase(Conflict):
+    title = "Not a demo database"
+
+
 def create_demo(uow, today: date | None = None) -> UUID:
-    """Create the demo team, accounts and Helen's record, unless they exist. Returns her id."""
+    """Create the demo team, accounts and Helen's record, unless they exist. Returns her id.
+
+    Only into a new database, or one the demo made: its logins and passwords are published, so
+    adding them to a service's real database would open it to anyone who has read the README.
+    Helen's record, under an id only the demo uses, marks a database the demo made."""
     if uow.patients.exists(DEMO_PATIENT_ID):
         return DEMO_PATIENT_ID
+    if uow.patients.any() or uow.users.list() or uow.teams.list():
+        raise NotADemoDatabase("This database already holds accounts or records that the demo did not make. "
+                               "The demo adds logins whose passwords are published, so it runs only on a new "
+                               "database or one it made: point ALONGSIDE_DATABASE_URL at a new database.")
     today = today or datetime.now(UTC).date()
     team = uow.teams.by_name("Secondary Breast Care, Demo Hospital") or accounts.create_team(
         uow, SYSTEM, NewTeam(name="Secondary Breast Care, Demo Hospital"))

@@ -101,3 +101,19 @@ def test_db_upgrade_from_empty_works(empty_database_url):
     with UnitOfWork(session_factory(engine)) as uow:
         assert uow.users.list() == []
     engine.dispose()
+
+
+def test_the_demo_refuses_a_database_it_did_not_make(database_url, world, engine):
+    result = run_cli(database_url, "demo", "--no-serve")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "did not make" in result.stderr and "password" not in result.stdout
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM user_account WHERE email = 'jo.pearce@example.org'")) == 0
+
+
+def test_the_demo_runs_on_a_new_database_and_again_on_the_one_it_made(empty_database_url):
+    first = run_cli(empty_database_url, "demo", "--no-serve")
+    assert first.returncode == 0, first.stderr
+    assert "helen@example.org" in first.stdout
+    again = run_cli(empty_database_url, "demo", "--no-serve")  # `make demo` a second time
+    assert again.returncode == 0, again.stderr

@@ -82,6 +82,9 @@ class PatientRepository(_Repository):
     def exists(self, patient_id: UUID) -> bool:
         return self.db.get(t.PatientRow, patient_id) is not None
 
+    def any(self) -> bool:
+        return self.db.scalar(select(t.PatientRow.id).limit(1)) is not None
+
     def get(self, patient_id: UUID) -> Patient:
         row = self.db.get(t.PatientRow, patient_id)
         profile = self.db.get(t.CancerProfileRow, patient_id)
