@@ -350,7 +350,7 @@ def test_alert_emails_arrive_at_a_real_smtp_server_without_patient_details(clock
     assert "Alice" not in text and "Able" not in text
 
 
-def test_webhooks_are_signed_with_the_team_secret(clocked, lines, world, new_uow, as_user):
+def test_webhooks_are_signed_with_the_team_secret(clocked, lines, world, new_uow, database_url):
     received = []
 
     class Hook(BaseHTTPRequestHandler):
@@ -368,13 +368,19 @@ def test_webhooks_are_signed_with_the_team_secret(clocked, lines, world, new_uow
     thread.start()
     secret = "a-long-shared-secret-for-tests"
     try:
+        # A local receiver over plain http: allowed only because the administrator named its host.
         url = f"http://127.0.0.1:{server.server_port}/hook"
-        assert as_user(world.admin).put(f"/api/v1/teams/{world.team_id}/settings",
-                                        json={"webhook_url": url, "webhook_secret": secret}).status_code == 200
+        allowed = NotifySettings(webhook_allowed_hosts=frozenset({"127.0.0.1"}))
+        admin_app = create_app(Settings(database_url=database_url, cookie_secure=False, notify=allowed))
+        admin = TestClient(admin_app, base_url="http://testserver")
+        admin.headers.update(sign_in(admin, world.admin))
+        assert admin.put(f"/api/v1/teams/{world.team_id}/settings",
+                         json={"webhook_url": url, "webhook_secret": secret}).status_code == 200
+        admin_app.state.engine.dispose()
         _, _, client_for = clocked
         client_for(world.alice).post(check_ins(world), json={"red_flags": {"bleeding": True}})
         with new_uow() as uow:
-            assert send_due(uow, NotifySettings()) == (1, 0)
+            assert send_due(uow, allowed) == (1, 0)
     finally:
         server.shutdown()
     headers, body = received[0]

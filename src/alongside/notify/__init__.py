@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import smtplib
-import urllib.request
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from ..domain.errors import InvalidInput
 from ..domain.monitoring import Alert
+from .webhook_targets import check_webhook_url
 
 MAX_ATTEMPTS = 5
 
@@ -33,6 +36,8 @@ class NotifySettings:
     timeout_seconds: float = 10.0
     time_zone: str = "Europe/London"  # appointment times in reminders are written in this zone
     appointment_reminder_hours: float = 24.0  # how long before an appointment its reminder goes
+    # Hosts a webhook may reach over plain http or at a non-public address (ALONGSIDE_WEBHOOK_ALLOWED_HOSTS).
+    webhook_allowed_hosts: frozenset[str] = field(default_factory=frozenset)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -73,10 +78,20 @@ def post_webhook(url: str, body: bytes, secret: str | None, settings: NotifySett
     headers = {"Content-Type": "application/json", "X-Alongside-Timestamp": timestamp}
     if secret:
         headers["X-Alongside-Signature"] = signature(secret, timestamp, body)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=settings.timeout_seconds) as response:  # noqa: S310 (configured URL)
+    # Checked again now, and sent to the address checked: the name may resolve elsewhere since it
+    # was saved. No redirect is followed (one could lead anywhere): an answer of 3xx is a failure.
+    target = check_webhook_url(url, settings.webhook_allowed_hosts)
+    connection_class = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(target.host, target.port, timeout=settings.timeout_seconds)
+    connection._create_connection = lambda address, *args, **kwargs: socket.create_connection(
+        (target.address, address[1]), *args, **kwargs)  # TLS still checks the certificate for target.host
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
         if response.status >= 300:
             raise RuntimeError(f"webhook answered {response.status}")
+    finally:
+        connection.close()
 
 
 def reminder_email(settings: NotifySettings) -> EmailMessage:
@@ -149,7 +164,7 @@ def send_due(uow, settings: NotifySettings, now: datetime | None = None) -> tupl
                 post_webhook(item.target, webhook_body(item.alert, item.purpose, settings), secrets.get(item.target), settings)
             error = None
             sent += 1
-        except (OSError, RuntimeError, smtplib.SMTPException) as exc:
+        except (OSError, RuntimeError, smtplib.SMTPException, http.client.HTTPException, InvalidInput) as exc:
             error = f"{type(exc).__name__}: {exc}"
             failed += 1
         uow.notifications.record_attempt(item.id, now, error)

@@ -17,6 +17,7 @@ from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, Us
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind
 from ..domain.vocab import AlertOutcome
 from ..fhir.importer import import_results
+from ..notify.webhook_targets import check_webhook_url
 from ..store.unit_of_work import UnitOfWork
 from .context import SESSION_COOKIE, Visit, client_address, with_unit_of_work
 from .problems import from_domain_error
@@ -477,8 +478,10 @@ class TeamSettingsBody(BaseModel):
 
 @router.put("/teams/{team_id}/settings", tags=["administration"])
 @with_unit_of_work
-def update_team_settings(team_id: UUID, body: TeamSettingsBody, current: Visit, uow: UnitOfWork):
-    team = accounts.update_team_settings(uow, current.actor, team_id, body.model_dump())
+def update_team_settings(team_id: UUID, body: TeamSettingsBody, request: Request, current: Visit, uow: UnitOfWork):
+    allowed = request.app.state.settings.notify.webhook_allowed_hosts
+    team = accounts.update_team_settings(uow, current.actor, team_id, body.model_dump(),
+                                         check_webhook_url=lambda url: check_webhook_url(url, allowed))
     uow.commit()
     return {k: v for k, v in vars(team).items() if k != "webhook_secret"} | {"id": str(team.id)}
 

@@ -16,6 +16,7 @@ from ..clinical.red_flags import FEVER_RULE_DAYS_AFTER_TREATMENT
 from ..domain.accounts import SessionPolicy
 from ..domain.monitoring import MonitoringSettings
 from ..notify import NotifySettings
+from ..notify.webhook_targets import allowed_hosts_from
 from ..domain.documents import DEFAULT_MAX_UPLOAD_BYTES
 from ..domain.records import EARLY_DATE_MARGIN
 from ..store.database import DEFAULT_DATA_DIR, default_database_url
@@ -86,7 +87,9 @@ class Settings:
                                   base_url=os.environ.get("ALONGSIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
                                   time_zone=zone,
                                   appointment_reminder_hours=float(
-                                      os.environ.get("ALONGSIDE_APPOINTMENT_REMINDER_HOURS", "24"))),
+                                      os.environ.get("ALONGSIDE_APPOINTMENT_REMINDER_HOURS", "24")),
+                                  webhook_allowed_hosts=allowed_hosts_from(
+                                      os.environ.get("ALONGSIDE_WEBHOOK_ALLOWED_HOSTS"))),
             monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
             clock=_clock_from_environment(),
             max_upload_bytes=int(os.environ.get("ALONGSIDE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
