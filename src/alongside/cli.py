@@ -242,9 +242,14 @@ def _write_json(document: dict, out: Path | None) -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000,
           insecure_cookies: bool = typer.Option(False, help="Allow session cookies over plain HTTP (local use only)"),
           workers: int = typer.Option(1, min=1, max=64, help="Processes serving requests (one per core suits PostgreSQL)"),
+          forwarded_allow_ips: str = typer.Option(
+              "", help="Comma-separated proxy addresses whose X-Forwarded-For is believed "
+                       "(default: ALONGSIDE_FORWARDED_ALLOW_IPS, else none)"),
           ) -> None:
     """Serve Alongside (migrating the database first)."""
     upgrade(make_engine())
+    if forwarded_allow_ips:
+        os.environ["ALONGSIDE_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
     _serve(host, port, cookie_secure=not insecure_cookies, workers=workers)
 
 
@@ -276,10 +281,14 @@ def _serve(host: str, port: int, cookie_secure: bool, workers: int = 1) -> None:
     from .web.app import create_app
     from .web.settings import Settings
 
+    if not (os.environ.get("ALONGSIDE_PUBLIC_URL") or os.environ.get("ALONGSIDE_BASE_URL")):
+        os.environ["ALONGSIDE_PUBLIC_URL"] = f"http://{host}:{port}"  # links and allowed host: where it listens
     settings = Settings.from_environment()
     settings = Settings.from_environment(cookie_secure=cookie_secure and settings.cookie_secure)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default, or from
+    # anyone with FORWARDED_ALLOW_IPS=*; the app decides from ALONGSIDE_FORWARDED_ALLOW_IPS alone.
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, log_level="info")
         return
     # Each worker process builds the app from the environment. The monitor runs once, in this
     # process, rather than in every worker: two monitors could send the same email twice.
@@ -288,7 +297,7 @@ def _serve(host: str, port: int, cookie_secure: bool, workers: int = 1) -> None:
     if settings.monitor_interval > 0:
         threading.Thread(target=_monitor, args=(settings, False, settings.monitor_interval), daemon=True,
                          name="monitor").start()
-    uvicorn.run("alongside.web.app:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info")
+    uvicorn.run("alongside.web.app:app", host=host, port=port, workers=workers, proxy_headers=False, log_level="info")
 
 
 @app.command()

@@ -341,3 +341,20 @@ def test_a_new_line_of_treatment_starts_the_marker_trend_afresh(world, client_fo
     assert first["sustained_rise"] is True
     assert (current["baseline"]["value"], current["nadir"]["value"]) == (60, 41)  # from the last result before it
     assert current["sustained_rise"] is False and current["doubling_time_days"] is None
+
+
+def test_a_target_lesion_that_has_gone_is_recorded_as_0_mm_and_gives_a_complete_response(world, client_for):
+    """A lesion that has disappeared is measured 0 mm (RECIST 1.1); refusing 0 made a complete
+    response impossible to record."""
+    nurse = client_for(world.nurse)
+    url = f"/api/v1/patients/{world.patient_a}"
+    start_second_line(nurse, world, "Paclitaxel", 200)
+    for days, lesions, non_target in ((210, "Liver: 40\nLung: 20", "none"), (60, "Liver: 0\nLung: 0", "none")):
+        response = nurse.post(f"{url}/scans", json={"performed_on": ago(days), "modality": "ct",
+                                                    "target_lesions": lesions, "non_target": non_target,
+                                                    "new_lesions": "no"})
+        assert response.status_code == 201, response.text
+    story = nurse.get(f"{url}/timeline", params={"span": "all"}).json()
+    assert [(s["target_sum_mm"], s["recist"]) for s in story["scans"]] == [(60, None), (0, "CR")]
+    refused = nurse.post(f"{url}/scans", json={"performed_on": ago(30), "modality": "ct", "target_lesions": "Liver: -2"})
+    assert refused.status_code == 422 and refused.json()["field"] == "target_lesions"

@@ -18,8 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .access import Action, authorise
 from .errors import AccessDenied, AlreadyExists, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
+from .passwords import password_problem
 from .people import (
-    SYSTEM, AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, TeamSettings, User,
+    MIN_PASSWORD_LENGTH, SYSTEM, AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, TeamSettings, User,
 )
 from .vocab import Role
 
@@ -102,6 +103,7 @@ def open_patient_account(uow, actor: Actor, patient_id: UUID, new: PatientSignIn
     if uow.users.by_email(new.email):
         raise AlreadyExists("An account with this email already exists", field="email")
     patient = uow.patients.get(patient_id)
+    _refuse_guessable(new.password, "password", email=new.email, name=patient.details.full_name)
     user = User(id=uuid4(), email=new.email, display_name=patient.details.full_name, role=Role.PATIENT,
                 patient_id=patient_id, active=True, created_at=datetime.now(UTC))
     uow.users.add(user, hash_password(new.password))
@@ -161,20 +163,30 @@ def update_team_settings(uow, actor: Actor, team_id: UUID, values: dict,
 
 
 def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, now: datetime | None = None) -> SignedIn:
-    """Check the password, with failures counted per email and per client address."""
+    """Check the password; the right one always signs in.
+
+    Failures are counted per email and per client address. Beyond either limit a *wrong*
+    password is answered "try again in N seconds" rather than "do not match", but the password
+    is still checked first: locking out on the count alone let anyone who knew an email shut
+    its owner out, and anyone behind a shared address (a hospital's proxy) shut out everyone
+    else behind it (OWASP Authentication Cheat Sheet, account lockout; docs/clinical-rules.md)."""
     now = now or datetime.now(UTC)
     email = email.strip().lower()
-    since = now - policy.failure_window
-    if (uow.sign_ins.failures(email=email, since=since) >= policy.max_failures_per_email
-            or uow.sign_ins.failures(client=client, since=since) >= policy.max_failures_per_client):
-        raise TooManyAttempts("Too many failed sign-ins. Wait 15 minutes, or ask your team to reset your password.")
     found = uow.users.credentials(email)
     user, stored_hash = found if found else (None, None)
     ok = _password_matches(stored_hash, password) and user is not None and user.active
-    uow.sign_ins.record(email=email, client=client, at=now, succeeded=ok)
     if not ok:
+        by_email, by_client = uow.sign_ins.record_failure(email=email, client=client, at=now,
+                                                         since=now - policy.failure_window)
         uow.commit()  # the failure must count even though this request fails
+        over = [f for f, limit in ((by_email, policy.max_failures_per_email), (by_client, policy.max_failures_per_client))
+                if f.count > limit]
+        if over:
+            wait = max(1, max(int((f.earliest + policy.failure_window - now).total_seconds()) + 1 for f in over))
+            raise TooManyAttempts(f"Too many failed sign-ins. Try again in {wait} seconds, or ask your team to "
+                                  "reset your password.", field="password", retry_after=wait)
         raise NotSignedIn("That email and password do not match an active account", field="password")
+    uow.sign_ins.record(email=email, client=client, at=now, succeeded=True)
     if _hasher.check_needs_rehash(stored_hash):
         uow.users.set_password_hash(user.id, hash_password(password))
     token = secrets.token_urlsafe(32)
@@ -214,11 +226,17 @@ def change_password(uow, actor: Actor, current: str, new_password: str) -> None:
     found = uow.users.credentials_by_id(actor.user_id)
     if not found or not _password_matches(found[1], current):
         raise InvalidInput("Your current password is not right", field="current_password")
-    if len(new_password) < 12:
-        raise InvalidInput("Use at least 12 characters", field="new_password")
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Use at least {MIN_PASSWORD_LENGTH} characters", field="new_password")
+    _refuse_guessable(new_password, "new_password", email=found[0].email, name=found[0].display_name)
     uow.users.set_password_hash(actor.user_id, hash_password(new_password))
     uow.sessions.end_all_for(actor.user_id)
     uow.audit.record(actor, "change-password", None, "user", actor.user_id)
+
+
+def _refuse_guessable(password: str, field: str, *, email: str, name: str) -> None:
+    if problem := password_problem(password, email=email, name=name):
+        raise InvalidInput(problem, field=field)
 
 
 def actor_for(user: User) -> Actor:
@@ -248,6 +266,7 @@ def accept_invitation(uow, token: str, answers: AcceptInvitation, now: datetime 
     patient_id, email, access = invitation
     user = uow.users.by_email(email)
     if user is None:
+        _refuse_guessable(answers.password, "password", email=email, name=answers.display_name)
         user = User(id=uuid4(), email=email, display_name=answers.display_name, role=Role.CARER,
                     patient_id=None, active=True, created_at=now)
         uow.users.add(user, hash_password(answers.password))

@@ -77,3 +77,7 @@ class AlreadyExists(DomainError):
 class TooManyAttempts(DomainError):
     status = 429
     title = "Too many attempts"
+
+    def __init__(self, detail: str, *, field: str | None = None, retry_after: int | None = None):
+        super().__init__(detail, field=field)
+        self.retry_after = retry_after  # seconds, sent as the Retry-After header

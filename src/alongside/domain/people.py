@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints, model_validator
 
+from .passwords import password_problem
 from .records import Email, Name, RecordModel
 from .vocab import CarerAccess, Role
 
@@ -76,7 +77,7 @@ class NewUser(RecordModel):
     email: Email = Field(title="Email")
     display_name: Name = Field(title="Name")
     role: Role = Field(title="Role")
-    password: Password = Field(title="Password", description=f"At least {MIN_PASSWORD_LENGTH} characters")
+    password: Password = Field(title="Password", description=f"At least {MIN_PASSWORD_LENGTH} characters, not easy to guess")
     patient_id: UUID | None = Field(None, title="Patient record", description="For a patient account: whose record it is")
     team_id: UUID | None = Field(None, title="Team", description="For a clinician: the team whose caseload they see")
 
@@ -90,6 +91,7 @@ class NewUser(RecordModel):
             raise _FieldError("patient_id", "Only a patient account is linked to a patient record")
         if self.role == Role.CARER:
             raise _FieldError("role", "Carers join by the patient's invitation, from her home page")
+        _refuse_guessable(self.password, email=self.email, name=self.display_name)
         return self
 
 
@@ -100,13 +102,29 @@ class CarerInvitation(RecordModel):
 
 class AcceptInvitation(RecordModel):
     display_name: Name = Field(title="Your name")
-    password: Password = Field(title="Choose a password", description=f"At least {MIN_PASSWORD_LENGTH} characters")
+    password: Password = Field(title="Choose a password", description=f"At least {MIN_PASSWORD_LENGTH} characters, "
+                                                                      "not easy to guess")
+
+    # Checked against her name and the invitation's email when it is accepted (accounts.accept_invitation),
+    # unless she already has a carer's account and this password is not used.
 
 
 class PatientSignIn(RecordModel):
     email: Email = Field(title="Her email")
-    password: Password = Field(title="First password", description=f"At least {MIN_PASSWORD_LENGTH} characters; "
-                                                                   "give it to her in person")
+    password: Password = Field(title="First password", description=f"At least {MIN_PASSWORD_LENGTH} characters, "
+                                                                   "not easy to guess; give it to her in person")
+
+    @model_validator(mode="after")
+    def _guessable(self) -> PatientSignIn:  # her name is checked against it when the sign-in is opened
+        _refuse_guessable(self.password, email=self.email)
+        return self
+
+
+def _refuse_guessable(password: str, *, email: str | None = None, name: str | None = None) -> None:
+    from .records import _FieldError
+
+    if problem := password_problem(password, email=email, name=name):
+        raise _FieldError("password", problem)
 
 
 class NewTeam(RecordModel):

@@ -24,8 +24,9 @@ from .errors import InvalidInput, NeedsConfirming, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
 from ..clinical.lab_tests import LAB_TESTS, LabTest, accepted_unit, identify
-from ..clinical.markers import MARKER_UNITS, marker_in_canonical_unit
+from ..clinical.markers import MARKER_PLAUSIBLE_HIGH, MARKER_UNITS, marker_in_canonical_unit, plausible_marker_value
 from ..clinical.opening_hours import OpeningHours
+from ..clinical.recist import PLAUSIBLE_LESION_MAX_MM
 from ..clinical.units import UnitError, convert, parse_unit
 from .vocab import (
     AccessRoute, AccessStatus, AppointmentKind, BreakReason, CheckInBy, ContactPurpose, GenomicFinding,
@@ -50,7 +51,10 @@ def _not_in_future(value: date) -> date:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("Give the time with its UTC offset, for example 2026-03-01T14:30:00+00:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-12:00 is in year 10000 in UTC, past Python's calendar
+        raise ValueError("This time is outside the calendar once converted to UTC") from None
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -522,7 +526,9 @@ def _factor(test_key: str, unit: str, field: str) -> float:
 class TumourMarkerResult(RecordModel):
     taken_on: PastDate = Field(title="Taken on")
     marker: TumourMarker = Field(title="Marker")
-    value: float = Field(ge=0, title="Result")
+    # 0 up to the marker's plausible high, checked by _canonical_unit in the marker's unit: an
+    # entry stored before that rule (1e308, a negative) must still be read back.
+    value: float = Field(title="Result")
     unit: Annotated[str, StringConstraints(min_length=1, max_length=30)] | None = Field(
         None, title="Unit", description="Left empty: U/mL for CA 15-3 and CA 27.29, ug/L (the same as ng/mL) for CEA")
     laboratory: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Laboratory")
@@ -536,12 +542,17 @@ class TumourMarkerResult(RecordModel):
         accepted = MARKER_UNITS[self.marker.value]
         if self.unit is None:
             self.unit = accepted[0]
-            return self
-        try:
-            self.value, self.unit = marker_in_canonical_unit(self.marker.value, self.marker.label, self.value, self.unit)
-        except UnitError as exc:
-            if not _stored(info):
-                raise _FieldError("unit", str(exc)) from None
+        else:
+            try:
+                self.value, self.unit = marker_in_canonical_unit(self.marker.value, self.marker.label, self.value,
+                                                                 self.unit)
+            except (UnitError, OverflowError) as exc:
+                if not _stored(info):
+                    raise _FieldError("unit", str(exc)) from None
+        if not _stored(info) and not plausible_marker_value(self.marker.value, self.value):
+            raise _FieldError("value", f"{self.value:g} {self.unit} is not a possible {self.marker.label} result: "
+                                       f"it must be 0 to {MARKER_PLAUSIBLE_HIGH[self.marker.value]:,.0f} {accepted[0]}; "
+                                       "check the number and the unit")
         return self
 
 
@@ -586,8 +597,11 @@ def measured_lesions(text: str | None) -> list[MeasuredLesion]:
         if not match:
             raise _FieldError("target_lesions", f"Line {number} needs a place and a size in mm, such as 'Liver: 23'")
         size = float(match["size"])
-        if size <= 0 or size > 500:
-            raise _FieldError("target_lesions", f"Line {number}: a size must be between 0 and 500 mm")
+        # 0 is a lesion that has gone: RECIST 1.1 needs it to record a complete response. A wider
+        # lesion than the limit is an entry error (clinical/recist.py).
+        if size < 0 or size > PLAUSIBLE_LESION_MAX_MM:
+            raise _FieldError("target_lesions", f"Line {number}: a size must be between 0 (gone) and "
+                                                f"{PLAUSIBLE_LESION_MAX_MM:g} mm")
         lesions.append(MeasuredLesion(match["site"], bool(_NODE_WORDS.search(match["site"])), size))
     if len(lesions) > MAX_TARGET_LESIONS:
         raise _FieldError("target_lesions", f"RECIST 1.1 takes at most {MAX_TARGET_LESIONS} target lesions")

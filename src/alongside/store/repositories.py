@@ -569,9 +569,37 @@ class SignInRepository(_Repository):
         self.db.add(t.SignInAttemptRow(email=email[:254], client=client[:100], at=at, succeeded=succeeded))
 
     def failures(self, *, since: datetime, email: str | None = None, client: str | None = None) -> int:
+        return self._failures(since, email, client)[0]
+
+    def record_failure(self, *, email: str, client: str, at: datetime, since: datetime) -> tuple[Failures, Failures]:
+        """Count a failed sign-in and return the failures since `since`, for its email and for its
+        client address, this one included. Atomic: concurrent failures for the same email or
+        address are counted one after another, so no two see the same count. On PostgreSQL a
+        transaction-scoped advisory lock per email and per address (taken in that order, so two
+        attempts cannot deadlock) is held until commit; on SQLite the insert takes the database's
+        single writer lock, and the counts after it in the same transaction see every earlier one."""
+        email, client = email[:254], client[:100]
+        if self.db.get_bind().dialect.name == "postgresql":
+            for kind, key in ((1, email), (2, client)):
+                self.db.execute(select(func.pg_advisory_xact_lock(kind, func.hashtext(key))))
+        self.db.add(t.SignInAttemptRow(email=email, client=client, at=at, succeeded=False))
+        self.db.flush()
+        return self._failures(since, email, None), self._failures(since, None, client)
+
+    def _failures(self, since: datetime, email: str | None, client: str | None) -> Failures:
         a = t.SignInAttemptRow
         who = a.email == email if email is not None else a.client == client
-        return self.db.scalar(select(func.count()).select_from(a).where(who, a.at >= since, a.succeeded.is_(False))) or 0
+        count, earliest = self.db.execute(select(func.count(), func.min(a.at)).where(
+            who, a.at >= since, a.succeeded.is_(False))).one()
+        return Failures(count or 0, earliest)
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Failed sign-ins for one email or one client address within the window, and the earliest."""
+
+    count: int
+    earliest: datetime | None
 
 
 def _alert(row: t.AlertRow, patient_name: str | None = None) -> Alert:

@@ -19,7 +19,7 @@ from ..domain.vocab import AlertOutcome
 from ..fhir.importer import import_results
 from ..notify.webhook_targets import check_webhook_url
 from ..store.unit_of_work import UnitOfWork
-from .context import SESSION_COOKIE, Visit, client_address, with_unit_of_work
+from .context import SESSION_COOKIE, Visit, client_address, invitation_link, with_unit_of_work
 from .problems import from_domain_error
 
 router = APIRouter(prefix="/api/v1")
@@ -236,7 +236,7 @@ def list_carers(patient_id: UUID, current: Visit, uow: UnitOfWork):
 def invite_carer(request: Request, patient_id: UUID, body: CarerInvitation, current: Visit, uow: UnitOfWork):
     token = accounts.invite_carer(uow, current.actor, patient_id, body, request.app.state.settings.policy)
     uow.commit()
-    return {"link": str(request.url_for("invitation_page", token=token))}
+    return {"link": invitation_link(request, token)}
 
 
 # --- Entries of every kind, one set of routes per kind so OpenAPI shows each model -------------

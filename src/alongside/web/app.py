@@ -6,11 +6,14 @@ import asyncio
 import gc
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..clinical import units
@@ -72,6 +75,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _map_errors(app)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes, hsts=settings.cookie_secure,
                        max_upload_bytes=settings.max_upload_bytes)
+    # Outermost: a request for another host is refused before anything reads it, and the client's
+    # address comes from X-Forwarded-For only when a named proxy sent it (uvicorn's own proxy
+    # handling is off in `alongside serve`, so these settings are the only place it is decided).
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=[urlsplit(settings.public_url).hostname,
+                                                             *settings.allowed_hosts])
+    if settings.forwarded_allow_ips:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))
     return app
 
 

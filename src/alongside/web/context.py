@@ -121,4 +121,12 @@ def check_csrf(current: Visit, given: str | None) -> None:
 
 
 def client_address(request: Request) -> str:
+    """The connection's address; a trusted proxy's X-Forwarded-For has already replaced it
+    (Settings.forwarded_allow_ips), anyone else's is ignored."""
     return request.client.host if request.client else "unknown"
+
+
+def invitation_link(request: Request, token: str) -> str:
+    """The link a carer is given: from the configured public URL, never from the Host header,
+    which whoever sends the request chooses."""
+    return request.app.state.settings.public_url.rstrip("/") + request.app.url_path_for("invitation_page", token=token)

@@ -23,7 +23,7 @@ from ..clinical.contacts import Level
 from ..domain.vocab import AlertOutcome, Role
 from ..store.unit_of_work import UnitOfWork
 from .api import set_session_cookie
-from .context import SESSION_COOKIE, Visit, client_address, with_unit_of_work
+from .context import SESSION_COOKIE, Visit, client_address, invitation_link, with_unit_of_work
 from . import check_in_form as check_in_form_view
 from ..reports import charts
 from .forms import build_form, parse_form, submitted_values
@@ -595,7 +595,7 @@ def invite_carer(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
         return _carers_page(request, services.read_patient(uow, current.actor, patient_id), links,
                             submitted_values(form), _by_field(exc), status=422)
     uow.commit()
-    link = str(request.url_for("invitation_page", token=token))
+    link = invitation_link(request, token)
     return _carers_page(request, uow.patients.get(patient_id), uow.carers.of_patient(patient_id), {}, {}, link=link)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 
-from ..domain.errors import DomainError, InvalidInput, NeedsConfirming
+from ..domain.errors import DomainError, InvalidInput, NeedsConfirming, TooManyAttempts
 from ..domain.records import problem_of
 
 PROBLEM_TYPE = "https://alongside.invalid/problems/"
@@ -30,7 +30,10 @@ def problem_response(status: int, title: str, detail: str, field: str | None = N
 def from_domain_error(exc: DomainError, instance: str | None = None, extensions: dict | None = None) -> JSONResponse:
     errors = exc.errors if isinstance(exc, InvalidInput) else None
     confirm_with = exc.confirm_with if isinstance(exc, NeedsConfirming) else None
-    return problem_response(exc.status, exc.title, exc.detail, exc.field, errors, instance, confirm_with, extensions)
+    response = problem_response(exc.status, exc.title, exc.detail, exc.field, errors, instance, confirm_with, extensions)
+    if isinstance(exc, TooManyAttempts) and exc.retry_after:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def from_validation_errors(errors: list[dict], instance: str | None = None) -> JSONResponse:

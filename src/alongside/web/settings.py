@@ -33,6 +33,11 @@ def load_bank_holidays(path: str | None = None) -> frozenset[date]:
     return frozenset(days)
 
 
+def _listed(name: str) -> tuple[str, ...]:
+    """A comma-separated environment variable as a tuple (empty if unset)."""
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 def _system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -68,10 +73,21 @@ class Settings:
     support_file: str | None = None  # national helplines and teams' local services; content/support.yaml if None
     # An entry dated more than this before the first diagnosis must be confirmed (docs/clinical-rules.md).
     early_date_margin: timedelta = EARLY_DATE_MARGIN
+    # Where people reach the service. Links put in invitations and emails are built from it, never
+    # from a request's Host header, and a request for any other host is refused (400).
+    public_url: str = "http://127.0.0.1:8000"
+    # Hosts answered besides the public URL's. The default is Starlette's test client's;
+    # from_environment reads ALONGSIDE_ALLOWED_HOSTS (none unless set).
+    allowed_hosts: tuple[str, ...] = ("testserver",)
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); from anyone else the
+    # header is ignored and a client is its connection's address (sign-in counting is by client).
+    forwarded_allow_ips: tuple[str, ...] = ()
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
         zone = os.environ.get("ALONGSIDE_TIME_ZONE", "Europe/London")
+        public_url = (os.environ.get("ALONGSIDE_PUBLIC_URL") or os.environ.get("ALONGSIDE_BASE_URL")
+                      or "http://127.0.0.1:8000").rstrip("/")
         values = dict(
             database_url=default_database_url(),
             service_time_zone=zone,
@@ -84,7 +100,7 @@ class Settings:
             notify=NotifySettings(smtp_host=os.environ.get("ALONGSIDE_SMTP_HOST"),
                                   smtp_port=int(os.environ.get("ALONGSIDE_SMTP_PORT", "25")),
                                   smtp_from=os.environ.get("ALONGSIDE_SMTP_FROM", "alongside@localhost"),
-                                  base_url=os.environ.get("ALONGSIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+                                  base_url=public_url,
                                   time_zone=zone,
                                   appointment_reminder_hours=float(
                                       os.environ.get("ALONGSIDE_APPOINTMENT_REMINDER_HOURS", "24")),
@@ -92,6 +108,9 @@ class Settings:
                                       os.environ.get("ALONGSIDE_WEBHOOK_ALLOWED_HOSTS"))),
             monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
             clock=_clock_from_environment(),
+            public_url=public_url,
+            allowed_hosts=_listed("ALONGSIDE_ALLOWED_HOSTS"),
+            forwarded_allow_ips=_listed("ALONGSIDE_FORWARDED_ALLOW_IPS"),
             max_upload_bytes=int(os.environ.get("ALONGSIDE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
             support_file=os.environ.get("ALONGSIDE_SUPPORT_FILE"),
             early_date_margin=timedelta(days=int(os.environ.get("ALONGSIDE_EARLY_DATE_MARGIN_DAYS",
