@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 
 __all__ = ["MarkerReading", "MarkerRules", "DEFAULT_MARKER_RULES", "MarkerSegment", "TumourMarkerTrend",
-           "marker_trend", "MARKER_CAVEAT", "MARKER_UNITS", "marker_in_canonical_unit"]
+           "marker_trend", "MARKER_CAVEAT", "MARKER_UNITS", "marker_in_canonical_unit", "MARKER_PLAUSIBLE_HIGH",
+           "plausible_marker_value"]
 
 MARKER_CAVEAT = (
     "Tumour markers can rise for reasons other than cancer, can be normal even when cancer is "
@@ -208,3 +209,24 @@ def marker_in_canonical_unit(marker: str, label: str, value: float, unit: str) -
         raise UnitError(f"{code} does not fit {label}, which is counted in {accepted[0]}. "
                         f"Units accepted: {', '.join(accepted)}")
     return float(f"{convert(value, code, accepted[0]):.12g}"), accepted[0]
+
+
+# --- Plausible ranges --------------------------------------------------------------------------------
+# The highest value a result can be, in the marker's own unit, like the blood tests' plausible
+# ranges (clinical/lab_tests.py): not a reference range but the edge beyond which a number is an
+# entry error (digits typed twice, a unit slip, 1e308) rather than a result. Our choice, not a
+# guideline number: the highest values reported in metastatic breast cancer (in case reports of
+# widespread liver and bone disease) are in the tens of thousands of U/mL for CA 15-3 and CA 27.29
+# and of ug/L for CEA, so 1,000,000 is well over ten times above anything reported. A value outside
+# 0..high is refused naming the value; one stored before this rule is kept, left out of the
+# trend, and drawn "off the scale".
+MARKER_PLAUSIBLE_HIGH: dict[str, float] = {
+    "ca15_3": 1_000_000.0,  # U/mL
+    "ca27_29": 1_000_000.0,  # U/mL
+    "cea": 1_000_000.0,  # ug/L
+}
+
+
+def plausible_marker_value(marker: str, value: float) -> bool:
+    """True when `value` (in the marker's own unit) can be a real result: 0 to its plausible high."""
+    return isinstance(value, (int, float)) and 0 <= value <= MARKER_PLAUSIBLE_HIGH[marker]

@@ -36,6 +36,10 @@ NODE_NORMAL_BELOW_MM = 10.0
 # Section 4.4.1 leaves the minimum interval for SD to the protocol, "in general" no less than
 # 6-8 weeks; six weeks after baseline is the common choice and ours by default.
 SD_MIN_DAYS = 42
+# Not RECIST but plausibility, our choice: the longest diameter a measured lesion can have. The
+# largest solid tumours reported are a few tens of centimetres across; half a metre is wider than
+# a torso, so a size above it is an entry error (cm typed as mm twice, an extra digit).
+PLAUSIBLE_LESION_MAX_MM = 500.0
 _EPSILON = 1e-9  # measurements are in tenths of a millimetre; this only absorbs float noise
 
 TARGET = ("CR", "PR", "SD", "PD", "NE", "none")

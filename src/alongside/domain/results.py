@@ -17,8 +17,9 @@ from uuid import UUID
 
 from ..clinical import ctcae
 from ..clinical.alert_rules import AlertThresholds, lab_result_finding
-from ..clinical.lab_tests import LabTest, adjusted_calcium
-from ..clinical.markers import DEFAULT_MARKER_RULES, MarkerReading, MarkerRules, TumourMarkerTrend, marker_trend
+from ..clinical.lab_tests import LAB_TESTS, LabTest, adjusted_calcium
+from ..clinical.markers import (DEFAULT_MARKER_RULES, MarkerReading, MarkerRules, TumourMarkerTrend, marker_trend,
+                                plausible_marker_value)
 from ..clinical.recist import Lesion, best_overall_response, overall_response, target_response
 from .access import Action, authorise
 from .entries import Entry
@@ -151,9 +152,16 @@ def _baseline(reading: _Raw, readings: list[_Raw], days: list[date], starts: lis
     return before[-1].value if before else None
 
 
+def _possible(key: str, value: float) -> bool:
+    """False for a value stored before blood tests had plausible ranges (1e308, a negative count):
+    it is listed and drawn off the scale, but not graded."""
+    test = LAB_TESTS.get(key)
+    return test is None or test.plausible_low <= value <= test.plausible_high
+
+
 def _graded(key: str, unit: str, reading: _Raw, readings: list[_Raw], days: list[date], starts) -> LabReading:
     grade = term = None
-    if key in GRADED_TESTS:
+    if key in GRADED_TESTS and _possible(key, reading.value):
         baseline = _baseline(reading, readings, days, starts)
         grade = ctcae.grade_lab(key, reading.value, unit, uln=reading.high, lln=reading.low, baseline=baseline)
         if grade:
@@ -517,7 +525,10 @@ def marker_series(entries: list[Entry], courses: list[Entry[TreatmentCourse]],
     for marker in TumourMarker:
         results = sorted(by_marker.get(marker, []), key=lambda r: r.taken_on)
         if results:
-            readings = [MarkerReading(r.taken_on, r.value, r.assay, r.laboratory) for r in results]
+            # A value stored before markers had plausible ranges (1e308, a negative) is listed and
+            # drawn off the scale, but is not a reading a trend can be computed from.
+            readings = [MarkerReading(r.taken_on, r.value, r.assay, r.laboratory) for r in results
+                        if plausible_marker_value(marker.value, r.value)]
             periods = [MarkerPeriod(label, marker_trend(part, rules)) for label, part in _by_line(readings, lines)]
             series.append(MarkerSeries(marker, results[-1].unit, [(r.taken_on, r.value) for r in results], periods))
     return series

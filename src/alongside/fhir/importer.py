@@ -68,6 +68,25 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
     return report
 
 
+# A Bundle of Observations nests about ten deep (entry, resource, valueQuantity, extension...);
+# anything far deeper is not FHIR, and walking it would exhaust the stack of the code that reads it.
+MAX_JSON_DEPTH = 64
+_TOO_DEEP = f"This is not FHIR JSON: it is nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def _depth(document: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON document, found without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 def import_results(uow, actor: Actor, patient_id: UUID, text: str | bytes, field: str = "body", *,
                    confirm_early_dates: bool = False, early_date_margin: timedelta = EARLY_DATE_MARGIN) -> ImportReport:
     """Results sent by a laboratory system into an existing record, as FHIR JSON: one Observation,
@@ -78,6 +97,10 @@ def import_results(uow, actor: Actor, patient_id: UUID, text: str | bytes, field
         document = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"This is not FHIR JSON: it could not be read as JSON ({exc})", field=field) from None
+    except RecursionError:  # "[[[[..." deeper than the parser's stack
+        raise InvalidInput(_TOO_DEEP, field=field) from None
+    if _depth(document) > MAX_JSON_DEPTH:
+        raise InvalidInput(_TOO_DEEP, field=field)
     if isinstance(document, dict) and document.get("resourceType") == "Observation":
         document = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": document}]}
     if isinstance(document, dict) and isinstance(document.get("entry"), list):

@@ -158,19 +158,38 @@ def _normal_range(normal: tuple[float | None, float | None], axis: Axis, scale: 
             f'height="{scale.y(low) - scale.y(high):.1f}" fill="#e6f2ea"><title>Normal range</title></rect>']
 
 
+def on_scale(value: float, scale: Scale) -> bool:
+    return math.isfinite(value) and scale.low <= value <= scale.high
+
+
+def _clipped(value: float, scale: Scale) -> float:
+    """A value outside the scale (an entry stored before results had plausible ranges: 1e308,
+    infinity, a negative count) drawn at the edge it passed, so the chart keeps its axis."""
+    if math.isnan(value):
+        return scale.high
+    return min(max(value, scale.low), scale.high)
+
+
 def _path(series: Series, axis: Axis, scale: Scale) -> list[str]:
     shown = [(d, v) for d, v in series.points if axis.shows(d)]
     if not shown:
         return []
     path = []
     for (day, value), following in zip(shown, shown[1:] + [None]):
-        path.append(f"{axis.x(day):.1f},{scale.y(value):.1f}")
+        path.append(f"{axis.x(day):.1f},{scale.y(_clipped(value, scale)):.1f}")
         if series.step and following:
-            path.append(f"{axis.x(following[0]):.1f},{scale.y(value):.1f}")
+            path.append(f"{axis.x(following[0]):.1f},{scale.y(_clipped(value, scale)):.1f}")
     parts = [f'<polyline points="{" ".join(path)}" fill="none" stroke="{LINE}" stroke-width="2.5"/>']
     for day, value in shown:
         colour, radius = (ALARM, 5) if day in series.alarming else (LINE, 3.5)
-        parts.append(f'<circle cx="{axis.x(day):.1f}" cy="{scale.y(value):.1f}" r="{radius}" fill="{colour}"/>')
+        x, y = axis.x(day), scale.y(_clipped(value, scale))
+        if on_scale(value, scale):
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>')
+            continue
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="#ffffff" stroke="{ALARM}" '
+                     f'stroke-width="2"><title>{value:g}: off the scale, not a possible result</title></circle>'
+                     f'<text x="{x + 6:.1f}" y="{min(max(y + 4, TOP + 10), scale.height - BOTTOM - 2):.1f}" '
+                     f'font-size="10" fill="{ALARM}">off the scale</text>')
     return parts
 
 
@@ -186,9 +205,14 @@ def _nice_step(raw: float) -> float:
     return next(base * f for f in (1, 2, 5, 10) if base * f >= raw)
 
 
-def scale_for(values: list[float], normal_high: float | None = None) -> Scale:
-    """A y scale from zero to a little above the largest value (or the normal range's top)."""
-    return Scale(0, max(values + [normal_high or 0, 1e-6]) * 1.15)
+def scale_for(values: list[float], normal_high: float | None = None, ceiling: float = 1e12) -> Scale:
+    """A y scale from zero to a little above the largest value (or the normal range's top).
+
+    Values that cannot be results (not finite, negative, above the test's plausible `ceiling`)
+    do not stretch it: they are drawn at its edge, "off the scale"."""
+    plausible = [v for v in values if math.isfinite(v) and 0 <= v <= ceiling]
+    top = normal_high if normal_high is not None and math.isfinite(normal_high) and 0 <= normal_high <= ceiling else 0
+    return Scale(0, max(plausible + [top, 1e-6]) * 1.15)
 
 
 def _fit(label: str, width: float) -> str:

@@ -9,6 +9,7 @@ decides nothing.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -21,7 +22,10 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from ..clinical.lab_tests import identify
+from ..clinical.markers import MARKER_PLAUSIBLE_HIGH
 from ..domain.planning import ClinicSummary, Series
+from ..domain.vocab import TumourMarker
 
 MARGIN = 14 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -65,9 +69,15 @@ def chart(series: Series, width: float, height: float = 34 * mm) -> Drawing:
     """A line chart of one series as vector shapes, with the normal range shaded when known."""
     drawing = Drawing(width, height)
     left, right, top, bottom = 26, 6, 14, 14
-    values = [v for _, v in series.points]
-    low = min(values + ([series.low] if series.low is not None else []))
-    high = max(values + ([series.high] if series.high is not None else []))
+    lowest, highest = _plausible(series.label)
+    # A value stored before results had plausible ranges (1e308, infinity, a negative marker)
+    # does not set the axis: it is drawn at the edge it passed, labelled "off the scale".
+    def possible(value: float | None) -> bool:
+        return value is not None and math.isfinite(value) and lowest <= value <= highest
+
+    values = [v for _, v in series.points if possible(v)] or [0.0, 1.0]
+    low = min(values + ([series.low] if possible(series.low) else []))
+    high = max(values + ([series.high] if possible(series.high) else []))
     if high == low:
         high, low = high + 1, max(low - 1, 0)
     pad = (high - low) * 0.1
@@ -79,11 +89,15 @@ def chart(series: Series, width: float, height: float = 34 * mm) -> Drawing:
         return left + (width - left - right) * ((day - first).days / span if len(series.points) > 1 else 0.5)
 
     def y(value: float) -> float:
+        value = high if math.isnan(value) else min(max(value, low), high)
         return bottom + (height - top - bottom) * (value - low) / (high - low)
+
+    def off(value: float) -> bool:
+        return not (math.isfinite(value) and low <= value <= high)
 
     drawing.add(String(0, height - 9, f"{series.label} ({series.unit})", fontName="Helvetica-Bold", fontSize=7.5,
                        fillColor=INK))
-    if series.low is not None and series.high is not None:
+    if series.low is not None and series.high is not None and not off(series.low) and not off(series.high):
         drawing.add(Rect(left, y(series.low), width - left - right, y(series.high) - y(series.low),
                          fillColor=RANGE, strokeColor=None))
     drawing.add(Line(left, bottom, width - right, bottom, strokeColor=RULE, strokeWidth=0.5))
@@ -99,11 +113,25 @@ def chart(series: Series, width: float, height: float = 34 * mm) -> Drawing:
     if len(series.points) > 1:
         drawing.add(PolyLine(coordinates, strokeColor=LINE, strokeWidth=1.2))
     for day, value in series.points:
-        drawing.add(Circle(x(day), y(value), 1.6, fillColor=LINE, strokeColor=None))
+        drawing.add(Circle(x(day), y(value), 1.6, fillColor=colors.white if off(value) else LINE,
+                           strokeColor=LINE if off(value) else None))
+    if any(off(v) for _, v in series.points):
+        drawing.add(String(width - right, height - 9, "\u25cb off the scale", fontName="Helvetica", fontSize=6,
+                           fillColor=MUTED, textAnchor="end"))
     latest_day, latest = series.latest
-    drawing.add(String(x(latest_day), y(latest) + 4, f"{latest:g}", fontName="Helvetica-Bold", fontSize=6.5,
+    drawing.add(String(x(latest_day), min(y(latest) + 4, height - top), "off the scale" if off(latest) else f"{latest:g}",
+                       fontName="Helvetica-Bold", fontSize=6.5,
                        fillColor=INK, textAnchor="end" if len(series.points) > 1 else "middle"))
     return drawing
+
+
+def _plausible(label: str) -> tuple[float, float]:
+    """The range a result of this marker or blood test can have (clinical/markers.py, lab_tests.py)."""
+    marker = next((m for m in TumourMarker if m.label == label), None)
+    if marker is not None:
+        return 0.0, MARKER_PLAUSIBLE_HIGH[marker.value]
+    test = identify(label)
+    return (test.plausible_low, test.plausible_high) if test else (-1e12, 1e12)
 
 
 def _charts(all_series: list[Series]) -> list:

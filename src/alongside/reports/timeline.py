@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..clinical.lab_tests import identify
+from ..clinical.markers import MARKER_PLAUSIBLE_HIGH
 from ..domain.results import LabSeries, MarkerSeries, Timeline
 from . import charts
 
@@ -38,7 +40,8 @@ def _marker_chart(marker: MarkerSeries, axis: charts.Axis, lines: list[charts.Ba
     values = [v for d, v in marker.readings if axis.shows(d)]
     changes = [s.readings[0].taken_on for p in marker.periods for s in p.trend.segments[1:]]
     series = charts.Series(marker.readings, alarming=frozenset(marker.confirmed_rises), breaks=changes)
-    return charts.line_chart(f"{marker.marker.label} in {marker.unit}", series, axis, charts.scale_for(values), lines)
+    return charts.line_chart(f"{marker.marker.label} in {marker.unit}", series, axis,
+                             charts.scale_for(values, ceiling=MARKER_PLAUSIBLE_HIGH[marker.marker.value]), lines)
 
 
 def _lab_chart(lab: LabSeries, axis: charts.Axis, lines: list[charts.Band]) -> str:
@@ -47,5 +50,7 @@ def _lab_chart(lab: LabSeries, axis: charts.Axis, lines: list[charts.Band]) -> s
     series = charts.Series([(r.taken_on, r.value) for r in lab.readings],
                            alarming=frozenset(r.taken_on for r in lab.readings if (r.grade or 0) >= 3),
                            normal=(latest.low, latest.high))
+    test = identify(lab.label)
     return charts.line_chart(f"{lab.label} in {lab.unit}", series, axis,
-                             charts.scale_for([r.value for r in shown], latest.high), lines)
+                             charts.scale_for([r.value for r in shown], latest.high,
+                                              test.plausible_high if test else 1e12), lines)

@@ -1,6 +1,7 @@
 """JSON API under /api/v1. Each route parses, calls one use case, commits, and answers."""
 
 import io
+import math
 from typing import Any
 from uuid import UUID
 
@@ -38,7 +39,18 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     # The kind is in the URL; record fields may themselves be called "kind" (appointments, goals).
     return {"id": str(entry.id), "patient_id": str(entry.patient_id), "version": entry.version,
             "created_at": entry.created_at.isoformat(), "updated_at": entry.updated_at.isoformat(),
-            **entry.data.model_dump(mode="json")}
+            **finite_json(entry.data.model_dump(mode="json"))}
+
+
+def finite_json(value: Any) -> Any:
+    """JSON has no infinity: a result stored as one before results had plausible ranges reads as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_json(v) for v in value]
+    return value
 
 
 def patient_json(patient: Patient) -> dict[str, Any]:
@@ -85,6 +97,11 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 # --- Patients ----------------------------------------------------------------------------------
 
+# Beyond any caseload, and well inside the 64-bit integer SQLite and PostgreSQL take for OFFSET
+# (?offset=10**20 overflowed the driver and answered 500).
+MAX_OFFSET = 1_000_000_000
+
+
 class NewPatient(PatientDetails):
     team_id: UUID | None = Field(None, title="Team")
 
@@ -99,7 +116,8 @@ class CancerProfileUpdate(CancerProfile):
 
 @router.get("/patients", tags=["patients"])
 @with_unit_of_work
-def list_caseload(current: Visit, uow: UnitOfWork, q: str = Query("", max_length=100), offset: int = Query(0, ge=0),
+def list_caseload(current: Visit, uow: UnitOfWork, q: str = Query("", max_length=100),
+                  offset: int = Query(0, ge=0, le=MAX_OFFSET),
                   limit: int = Query(50, ge=1, le=200)):
     page = services.caseload(uow, current.actor, q, offset, limit)
     uow.commit()
@@ -169,7 +187,12 @@ def import_lab_results(request: Request, patient_id: UUID, current: Visit, uow: 
         text = raw_body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The body is not UTF-8 text", field="body") from None
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() in FHIR_MEDIA_TYPES:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type not in FHIR_MEDIA_TYPES and not media_type.startswith("text/"):
+        # A form (an HTML form posted here, or curl -d) is not a file of results: say what is.
+        raise InvalidInput(f"Send the results as text/csv or application/fhir+json, not {media_type}", field="body")
+    if media_type in FHIR_MEDIA_TYPES:
+
         return _import_fhir_results(uow, current, patient_id, text, confirm_early_dates,
                                     request.app.state.settings.early_date_margin)
     settings = request.app.state.settings
@@ -203,7 +226,7 @@ def timeline(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork
     story = results.timeline(uow, current.actor, patient_id, request.app.state.settings.clock().date(), span,
                              labs or None)
     uow.commit()
-    return jsonable_encoder(story)
+    return finite_json(jsonable_encoder(story))
 
 
 @router.get("/patients/{patient_id}/access-log", tags=["patients"])

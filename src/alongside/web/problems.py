@@ -39,4 +39,12 @@ def from_domain_error(exc: DomainError, instance: str | None = None, extensions:
 def from_validation_errors(errors: list[dict], instance: str | None = None) -> JSONResponse:
     """FastAPI's request validation (path, query, malformed JSON) in the same shape as ours."""
     return problem_response(422, "Invalid input", "Some values need correcting",
-                            errors=[problem_of(e) for e in errors], instance=instance)
+                            errors=[problem_of(_without_source(e)) for e in errors], instance=instance)
+
+
+def _without_source(error: dict) -> dict:
+    """A query parameter is named as itself (`offset`), as a body field is, not `query.offset`."""
+    loc = tuple(error.get("loc") or ())
+    if len(loc) > 1 and loc[0] in ("query", "path", "header", "cookie"):
+        return {**error, "loc": loc[1:]}
+    return error
