@@ -41,19 +41,30 @@ def _clients_counted(engine) -> set[str]:
 
 # --- 10. Lock-out by anyone -------------------------------------------------------------------
 
-def test_five_wrong_passwords_for_an_email_do_not_refuse_the_right_one(make_client, world):
-    client = make_client()
+def _signed_in_before(make_client, person) -> TestClient:
+    """Her own browser, which has signed in before and so holds its device cookie."""
+    own = make_client()
+    assert own.post(SESSION, json={"email": person.email, "password": PASSWORD}).status_code == 200
+    assert own.cookies.get("alongside_device")
+    return own
+
+
+def test_five_wrong_passwords_for_an_email_do_not_refuse_the_right_one_from_her_own_browser(make_client, world):
+    own = _signed_in_before(make_client, world.nurse)
+    guesser = make_client()
     for _ in range(POLICY.max_failures_per_email):
-        assert _wrong(client, world.nurse.email).status_code == 401
-    slowed = _wrong(client, world.nurse.email)
+        assert _wrong(guesser, world.nurse.email).status_code == 401
+    slowed = _wrong(guesser, world.nurse.email)
     assert slowed.status_code == 429 and 0 < int(slowed.headers["Retry-After"]) <= 15 * 60
     assert "Try again in" in slowed.json()["detail"]
-    right = client.post(SESSION, json={"email": world.nurse.email, "password": PASSWORD})
+    # The guesser is stopped even when a guess is right: otherwise the limit would stop nobody.
+    assert guesser.post(SESSION, json={"email": world.nurse.email, "password": PASSWORD}).status_code == 429
+    right = own.post(SESSION, json={"email": world.nurse.email, "password": PASSWORD})
     assert right.status_code == 200, right.text  # it used to be 429 for 15 minutes: anyone could lock her out
 
 
 def test_the_sign_in_page_also_lets_the_right_password_in_after_failures(make_client, world):
-    client = make_client()
+    client = _signed_in_before(make_client, world.nurse)
     csrf = client.get("/sign-in").text.split('name="csrf_token" value="')[1].split('"')[0]
     for _ in range(POLICY.max_failures_per_email + 1):
         client.post("/sign-in", data={"csrf_token": csrf, "email": world.nurse.email, "password": "wrong wrong wrong"})
@@ -62,12 +73,15 @@ def test_the_sign_in_page_also_lets_the_right_password_in_after_failures(make_cl
 
 
 def test_21_failures_from_one_address_do_not_block_the_right_password_of_anyone_behind_it(make_client, world):
+    colleagues = {person.email: _signed_in_before(make_client, person) for person in (world.nurse, world.alice)}
     client = make_client()
     for index in range(POLICY.max_failures_per_client):
         assert _wrong(client, f"guess{index}@example.org").status_code == 401
     assert _wrong(client, "one.more@example.org").status_code == 429  # the 21st wrong one is slowed
-    for person in (world.nurse, world.alice):  # colleagues behind the same hospital proxy still get in
-        assert client.post(SESSION, json={"email": person.email, "password": PASSWORD}).status_code == 200
+    for email, browser in colleagues.items():  # colleagues behind the same hospital proxy still get in
+        assert browser.post(SESSION, json={"email": email, "password": PASSWORD}).status_code == 200
+    # A browser new to the account waits out the window while the address is being used to guess.
+    assert client.post(SESSION, json={"email": world.nurse.email, "password": PASSWORD}).status_code == 429
 
 
 @pytest.mark.parametrize("attempts", [12])
@@ -98,7 +112,11 @@ def test_concurrent_wrong_attempts_get_no_more_past_the_limit_than_it_allows(new
     assert outcomes.count("counted") == POLICY.max_failures_per_email
     assert outcomes.count("slowed") == attempts - POLICY.max_failures_per_email
     with new_uow() as uow:
-        signed_in = accounts.sign_in(uow, world.nurse.email, PASSWORD, "10.0.0.99", POLICY)
+        with pytest.raises(TooManyAttempts):  # the right password from a browser new to the account
+            accounts.sign_in(uow, world.nurse.email, PASSWORD, "10.0.0.99", POLICY)
+        email, stored_hash = world.nurse.email, uow.users.credentials(world.nurse.email)[1]
+        own = accounts.device_token(uow.users.credentials(email)[0].id, stored_hash)
+        signed_in = accounts.sign_in(uow, email, PASSWORD, "10.0.0.99", POLICY, device=own)
         assert signed_in.user.email == world.nurse.email
 
 

@@ -7,6 +7,7 @@ are random and only their SHA-256 digests are stored, so a copy of the database 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,21 @@ class SignedIn:
     token: str  # given to the browser once, never stored
     session: Session
     user: User
+    device: str = ""  # the device cookie: this browser has signed in to this account before
+
+
+DEVICE_COOKIE_DAYS = 180
+
+
+def device_token(user_id: UUID, stored_hash: str) -> str:
+    """A browser's proof that it signed in to this account before (OWASP's device cookies). Keyed
+    by the stored password hash, which only the server holds: a new password ends every one."""
+    mac = hmac.new(stored_hash.encode(), f"device:{user_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{user_id}.{mac}"
+
+
+def _known_device(token: str | None, user: User | None, stored_hash: str | None) -> bool:
+    return bool(token and user and stored_hash and hmac.compare_digest(token, device_token(user.id, stored_hash)))
 
 
 def digest(token: str) -> str:
@@ -162,19 +178,26 @@ def update_team_settings(uow, actor: Actor, team_id: UUID, values: dict,
     return updated
 
 
-def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, now: datetime | None = None) -> SignedIn:
-    """Check the password; the right one always signs in.
+def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, now: datetime | None = None,
+            device: str | None = None) -> SignedIn:
+    """Check the password, throttling guesses without letting a guesser lock the owner out.
 
-    Failures are counted per email and per client address. Beyond either limit a *wrong*
-    password is answered "try again in N seconds" rather than "do not match", but the password
-    is still checked first: locking out on the count alone let anyone who knew an email shut
-    its owner out, and anyone behind a shared address (a hospital's proxy) shut out everyone
-    else behind it (OWASP Authentication Cheat Sheet, account lockout; docs/clinical-rules.md)."""
+    Failures are counted per email and per client address. Beyond either limit a wrong password
+    is answered "try again in N seconds", and so is the right one *from a browser that has never
+    signed in to this account* (no device cookie): otherwise the limit would stop no guesser. A
+    browser that has signed in before always gets in with the right password, so whoever knows an
+    email cannot shut its owner out, nor one address everyone behind a hospital's proxy (OWASP
+    Authentication Cheat Sheet: account lockout, device cookies; docs/clinical-rules.md)."""
     now = now or datetime.now(UTC)
     email = email.strip().lower()
     found = uow.users.credentials(email)
     user, stored_hash = found if found else (None, None)
     ok = _password_matches(stored_hash, password) and user is not None and user.active
+    if ok and not _known_device(device, user, stored_hash):
+        wait = _throttled_for(uow, email, client, now, policy)
+        if wait:
+            raise TooManyAttempts(f"Too many failed sign-ins. Try again in {wait} seconds, or sign in from a device "
+                                  "you have used before.", field="password", retry_after=wait)
     if not ok:
         by_email, by_client = uow.sign_ins.record_failure(email=email, client=client, at=now,
                                                          since=now - policy.failure_window)
@@ -188,12 +211,22 @@ def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, 
         raise NotSignedIn("That email and password do not match an active account", field="password")
     uow.sign_ins.record(email=email, client=client, at=now, succeeded=True)
     if _hasher.check_needs_rehash(stored_hash):
-        uow.users.set_password_hash(user.id, hash_password(password))
+        stored_hash = hash_password(password)
+        uow.users.set_password_hash(user.id, stored_hash)
     token = secrets.token_urlsafe(32)
     session = Session(digest(token), user.id, secrets.token_urlsafe(32), now, now)
     uow.sessions.add(session)
     uow.audit.record(actor_for(user), "sign-in", user.patient_id, "session", None)
-    return SignedIn(token, session, user)
+    return SignedIn(token, session, user, device_token(user.id, stored_hash))
+
+
+def _throttled_for(uow, email: str, client: str, now: datetime, policy: SessionPolicy) -> int:
+    """Seconds to wait while this email or this address is at its failure limit; 0 when neither is."""
+    since = now - policy.failure_window
+    if (uow.sign_ins.failures(since=since, email=email) < policy.max_failures_per_email
+            and uow.sign_ins.failures(since=since, client=client) < policy.max_failures_per_client):
+        return 0
+    return int(policy.failure_window.total_seconds())
 
 
 def resume_session(uow, token: str | None, policy: SessionPolicy, now: datetime | None = None) -> tuple[Session, User]:

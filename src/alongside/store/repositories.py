@@ -569,7 +569,7 @@ class SignInRepository(_Repository):
         self.db.add(t.SignInAttemptRow(email=email[:254], client=client[:100], at=at, succeeded=succeeded))
 
     def failures(self, *, since: datetime, email: str | None = None, client: str | None = None) -> int:
-        return self._failures(since, email, client)[0]
+        return self._failures(since, email, client).count
 
     def record_failure(self, *, email: str, client: str, at: datetime, since: datetime) -> tuple[Failures, Failures]:
         """Count a failed sign-in and return the failures since `since`, for its email and for its

@@ -69,9 +69,9 @@ def user_json(user: User) -> dict[str, Any]:
 @with_unit_of_work
 def sign_in(request: Request, response: Response, credentials: Credentials, uow: UnitOfWork):
     signed_in = accounts.sign_in(uow, credentials.email, credentials.password, client_address(request),
-                                 request.app.state.settings.policy)
+                                 request.app.state.settings.policy, device=request.cookies.get(DEVICE_COOKIE))
     uow.commit()
-    set_session_cookie(request, response, signed_in.token)
+    set_session_cookie(request, response, signed_in.token, signed_in.device)
     return {"user": user_json(signed_in.user), "csrf_token": signed_in.session.csrf_token}
 
 
@@ -89,10 +89,16 @@ def me(current: Visit):
     return {"user": user_json(current.user), "csrf_token": current.csrf_token}
 
 
-def set_session_cookie(request: Request, response: Response, token: str) -> None:
+DEVICE_COOKIE = "alongside_device"
+
+
+def set_session_cookie(request: Request, response: Response, token: str, device: str = "") -> None:
     settings = request.app.state.settings
     response.set_cookie(SESSION_COOKIE, token, httponly=True, secure=settings.cookie_secure, samesite="lax",
                         path="/", max_age=int(settings.policy.absolute.total_seconds()))
+    if device:  # lets this browser in with the right password while its account is being guessed at
+        response.set_cookie(DEVICE_COOKIE, device, httponly=True, secure=settings.cookie_secure, samesite="lax",
+                            path="/", max_age=accounts.DEVICE_COOKIE_DAYS * 86400)
 
 
 # --- Patients ----------------------------------------------------------------------------------
@@ -192,7 +198,6 @@ def import_lab_results(request: Request, patient_id: UUID, current: Visit, uow: 
         # A form (an HTML form posted here, or curl -d) is not a file of results: say what is.
         raise InvalidInput(f"Send the results as text/csv or application/fhir+json, not {media_type}", field="body")
     if media_type in FHIR_MEDIA_TYPES:
-
         return _import_fhir_results(uow, current, patient_id, text, confirm_early_dates,
                                     request.app.state.settings.early_date_margin)
     settings = request.app.state.settings

@@ -22,7 +22,7 @@ from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, Pa
 from ..clinical.contacts import Level
 from ..domain.vocab import AlertOutcome, Role
 from ..store.unit_of_work import UnitOfWork
-from .api import set_session_cookie
+from .api import DEVICE_COOKIE, set_session_cookie
 from .context import SESSION_COOKIE, Visit, client_address, invitation_link, with_unit_of_work
 from . import check_in_form as check_in_form_view
 from ..reports import charts
@@ -75,13 +75,13 @@ def sign_in(request: Request, uow: UnitOfWork, form: dict[str, str]):
                       error="This page had expired. Please try again.")
     try:
         signed_in = accounts.sign_in(uow, email, str(form.get("password") or ""), client_address(request),
-                                     request.app.state.settings.policy)
+                                     request.app.state.settings.policy, device=request.cookies.get(DEVICE_COOKIE))
     except DomainError as exc:
         return render(request, "sign_in.html", exc.status if exc.status == 429 else 401, csrf_token=expected,
                       next=target, email=email, error=exc.detail)
     uow.commit()
     response = see_other(target)
-    set_session_cookie(request, response, signed_in.token)
+    set_session_cookie(request, response, signed_in.token, signed_in.device)
     response.delete_cookie(PRE_SESSION_COOKIE)
     return response
 
