@@ -90,10 +90,6 @@ class SymptomGrade:
     missing: tuple[str, ...] = ()  # attributes asked but left blank (and graded without)
     contradicted: bool = False  # the first part was 0 while a later part was not
 
-    @property
-    def complete(self) -> bool:
-        return not self.missing and not self.contradicted
-
 
 def grade_answers(asked: Sequence[str], answers: Mapping[str, int | None]) -> SymptomGrade | None:
     """The grade of one symptom from the parts answered; None when nothing was answered.

@@ -208,7 +208,7 @@ def _earlier_submission(uow, patient_id: UUID, entry_id: UUID, settings: Monitor
 # --- Finishing a check-in later ------------------------------------------------------------------
 
 CHECK_IN_DRAFT = "check-in-draft"  # how drafts are named in the audit log
-DRAFT_FIELDS = {"symptoms", "burden", "red_flags", "temperature_c", "wellbeing", "free_text"}
+DRAFT_FIELDS = ANSWER_FIELDS | {"wellbeing"}  # the old wellbeing score, turned round when read
 
 
 @dataclass(frozen=True)
