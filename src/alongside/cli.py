@@ -18,6 +18,7 @@ from .domain.vocab import Role
 from .store.database import default_database_url, make_engine, session_factory
 from .store.migrate import upgrade
 from .store.unit_of_work import UnitOfWork
+from .trials.cli import trials_app
 
 app = typer.Typer(help="Alongside: a care companion for people living with secondary breast cancer.",
                   no_args_is_help=True, add_completion=False)
@@ -29,6 +30,7 @@ labs_app = typer.Typer(help="Blood test results.", no_args_is_help=True)
 app.add_typer(labs_app, name="labs")
 fhir_app = typer.Typer(help="Exchange records as FHIR R4 (mCODE STU4) bundles.", no_args_is_help=True)
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(trials_app, name="trials")
 
 
 def _unit_of_work() -> UnitOfWork:
