@@ -478,3 +478,65 @@ class CareDocumentRow(EntryRow):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(100))
+
+
+# --- Clinical trials (public registry records, not patient data; saved_trial is) -------------
+
+class TrialStudyRow(Base):
+    """One ClinicalTrials.gov study: the structured fields the pre-filter needs as indexed
+    columns, the registry's whole API v2 document, and the criteria extracted from it (cached,
+    with the extractor's version so a newer extractor re-reads old studies)."""
+
+    __tablename__ = "trial_study"
+    nct_id: Mapped[str] = mapped_column(String(11), primary_key=True)
+    brief_title: Mapped[str] = mapped_column(Text)
+    last_update: Mapped[date | None]
+    overall_status: Mapped[str] = code()
+    recruiting: Mapped[bool]
+    # "|PHASE2|PHASE3|": one text column a LIKE can filter without a join.
+    phases: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[str | None] = code()
+    minimum_age_years: Mapped[float | None] = mapped_column(Float)
+    maximum_age_years: Mapped[float | None] = mapped_column(Float)
+    breast: Mapped[bool]
+    document: Mapped[dict] = mapped_column(JSON)  # as the registry gave it
+    # The parsed Study without its sites (those are rows below): what matching reads, a few
+    # kilobytes, where the registry's document runs to a hundred with all its locations.
+    study: Mapped[dict] = mapped_column(JSON)
+    criteria: Mapped[list | None] = mapped_column(JSON)
+    extractor_version: Mapped[int | None] = mapped_column(Integer)
+    imported_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __table_args__ = (Index("ix_trial_study_prefilter", "breast", "recruiting", "sex"),)
+
+
+class TrialSiteRow(Base):
+    """Where a study recruits; country and coordinates indexed for the distance filters."""
+
+    __tablename__ = "trial_site"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    nct_id: Mapped[str] = mapped_column(String(11), ForeignKey("trial_study.nct_id", ondelete="CASCADE"), index=True)
+    facility: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None]
+    state: Mapped[str | None]
+    country: Mapped[str | None] = mapped_column(String(100))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str | None] = code()
+    __table_args__ = (Index("ix_trial_site_country_nct", "country", "nct_id"),
+                      Index("ix_trial_site_position", "latitude", "longitude"))
+
+
+class SavedTrialRow(Base):
+    """A trial a patient (or her team) saved to her record, optionally shared with the team."""
+
+    __tablename__ = "saved_trial"
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    nct_id: Mapped[str] = mapped_column(String(11), ForeignKey("trial_study.nct_id", ondelete="CASCADE"),
+                                        primary_key=True, index=True)
+    saved_at: Mapped[datetime]
+    # Like the audit trail, no foreign key to the account: who saved it stays known if it goes.
+    saved_by_id: Mapped[uuid.UUID | None]
+    saved_by_name: Mapped[str] = mapped_column(String(100))
+    shared_with_team: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(Text)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import sessionmaker
 
 from . import repositories as r
 from .documents import DocumentRepository
+from .trial_repository import TrialRepository
 from .database import TURN, writer_queue
 
 
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.check_in_drafts = r.CheckInDraftRepository(self.db)
         self.notifications = r.NotificationRepository(self.db)
         self.documents = DocumentRepository(self.db)
+        self.trials = TrialRepository(self.db)
         return self
 
     def __exit__(self, *exc) -> None:

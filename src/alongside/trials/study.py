@@ -67,6 +67,14 @@ class Study:
     def recruiting(self) -> bool:
         return self.overall_status in RECRUITING_STATUSES
 
+    @property
+    def about_breast_cancer(self) -> bool:
+        """Whether the study names breast cancer at all: the store's coarse pre-filter.
+        Deliberately loose (a basket trial naming breast among others passes); the matcher
+        decides on the condition itself."""
+        named = (*self.conditions, *self.keywords, self.brief_title, self.official_title or "")
+        return any("breast" in text.lower() for text in named)
+
 
 def load_study(data: bytes | str) -> Study:
     """Parse a study file's bytes, naming the format when it is not API v2 JSON."""
