@@ -99,6 +99,9 @@ def upload_care_document(uow, actor: Actor, patient_id: UUID, data: dict, conten
             yield chunk
             chunk = content.read(CHUNK)
 
+    # The file is on the disk before the row that describes it is committed, and goes again if
+    # that commit never happens, so the record never names a missing file.
+    uow.documents.after_rollback(lambda: files.remove(patient_id, document_id))
     try:
         files.write(patient_id, document_id, counted())
         stored = uow.documents.add(document_id, patient_id, described, media_type, size, digest.hexdigest(),
@@ -135,4 +138,5 @@ def remove_care_document(uow, actor: Actor, patient_id: UUID, document_id: UUID,
     if uow.documents.get(patient_id, document_id) is None:
         raise NotFound("No such document in this record")
     uow.documents.delete(patient_id, document_id, version)
-    files.remove(patient_id, document_id)
+    # Only once the deletion is committed: if the commit fails, the document and its file stay.
+    uow.documents.after_commit(lambda: files.remove(patient_id, document_id))

@@ -14,15 +14,21 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "alongside"
+SQLITE_SYNCHRONOUS = "FULL"  # see _sqlite_pragmas
 
 
 def default_database_url() -> str:
     """ALONGSIDE_DATABASE_URL, else a SQLite file in ALONGSIDE_DATA_DIR (~/.local/share/alongside)."""
     if url := os.environ.get("ALONGSIDE_DATABASE_URL"):
         return url
-    data_dir = Path(os.environ.get("ALONGSIDE_DATA_DIR", DEFAULT_DATA_DIR))
+    data_dir = default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{data_dir / 'alongside.db'}"
+
+
+def default_data_dir() -> Path:
+    """ALONGSIDE_DATA_DIR, else ~/.local/share/alongside: the default database and the documents."""
+    return Path(os.environ.get("ALONGSIDE_DATA_DIR", DEFAULT_DATA_DIR))
 
 
 def normalise_url(url: str) -> str:
@@ -182,7 +188,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: each commit is on the disk before it returns, so a check-in the person was told is
+    # kept survives a power cut. NORMAL could lose the last commits; FULL costs little here
+    # (measured in docs/admin-guide.md, "Backups and durability").
+    cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
     # A larger page cache and memory-mapped reads: the caseload and record pages read indexes
     # of a few hundred MB at 5,000 patients (see docs/benchmarks.md).
     cursor.execute("PRAGMA cache_size=-65536")

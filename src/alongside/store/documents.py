@@ -4,12 +4,13 @@ data directory (never under the web root), named by id only so no uploaded name 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..domain.documents import CHUNK, CareDocument, StoredDocument
 from . import tables as t
@@ -42,6 +43,44 @@ class DocumentRepository(_Repository):
         self.db.delete(row)
         _flush(self.db, "document")
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this transaction has committed; never if it rolls back."""
+        _pending(self.db).on_commit.append(action)
+
+    def after_rollback(self, action: Callable[[], None]) -> None:
+        """Run `action` if this transaction rolls back (a failed commit too); never once it commits."""
+        _pending(self.db).on_rollback.append(action)
+
+
+class _PendingFileActions:
+    """What to do to files when a session's transaction ends: the database decides, the files follow."""
+
+    def __init__(self, session: Session):
+        self.on_commit: list[Callable[[], None]] = []
+        self.on_rollback: list[Callable[[], None]] = []
+        event.listen(session, "after_commit", self._committed)
+        event.listen(session, "after_rollback", self._rolled_back)
+
+    def _committed(self, _session) -> None:
+        self._run(self.on_commit)
+
+    def _rolled_back(self, _session) -> None:
+        self._run(self.on_rollback)
+
+    def _run(self, actions: list[Callable[[], None]]) -> None:
+        chosen = list(actions)
+        self.on_commit.clear()
+        self.on_rollback.clear()
+        for action in chosen:
+            action()
+
+
+def _pending(session: Session) -> _PendingFileActions:
+    pending = session.info.get("alongside.file_actions")
+    if pending is None:
+        pending = session.info["alongside.file_actions"] = _PendingFileActions(session)
+    return pending
+
 
 def _document(row: t.CareDocumentRow) -> StoredDocument:
     data = CareDocument.model_validate({name: getattr(row, name) for name in CareDocument.model_fields},
@@ -60,14 +99,19 @@ class LocalFileStore:
         return self.root / str(UUID(str(patient_id))) / str(UUID(str(document_id)))
 
     def write(self, patient_id: UUID, document_id: UUID, chunks: Iterator[bytes]) -> None:
+        """Write under a temporary name, then rename; the file and its folder are on the disk
+        before this returns, so the commit that follows never describes a file a power cut lost."""
         path = self._path(patient_id, document_id)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _make_folders(path.parent)
         partial = path.with_suffix(".partial")
         try:
             with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 for chunk in chunks:
                     out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
             partial.replace(path)
+            _fsync_folder(path.parent)
         finally:
             partial.unlink(missing_ok=True)
 
@@ -84,3 +128,21 @@ class LocalFileStore:
 
     def remove(self, patient_id: UUID, document_id: UUID) -> None:
         self._path(patient_id, document_id).unlink(missing_ok=True)
+
+
+def _make_folders(folder: Path) -> None:
+    """Create the folder and any missing parents, each new one fsynced into its own parent."""
+    missing = [folder, *folder.parents]
+    missing = [each for each in missing if not each.exists()]
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for each in reversed(missing):
+        _fsync_folder(each.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """A rename or a new entry is durable only once its folder is fsynced (POSIX)."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
