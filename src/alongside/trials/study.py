@@ -78,15 +78,24 @@ class Study:
 
 def load_study(data: bytes | str) -> Study:
     """Parse a study file's bytes, naming the format when it is not API v2 JSON."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    return parse_study(load_document(data))
+
+
+def load_document(data: bytes | str) -> Any:
+    """A study file's JSON; the XML format and text that is not JSON are refused by name."""
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise StudyFormatError("not UTF-8 text (a binary file?)") from None
     if text.lstrip().startswith("<"):
         raise StudyFormatError(
             "XML (the registry's retired XML format); export the study as API v2 JSON")
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise StudyFormatError(f"malformed JSON: {error}") from None
-    return parse_study(document)
+    except RecursionError:
+        raise StudyFormatError("malformed JSON: nested too deeply") from None
 
 
 def parse_study(document: Any) -> Study:
