@@ -29,6 +29,8 @@ except ImportError:  # pragma: no cover - only while the extractor is being writ
 STUDY_SUFFIXES = (".json", ".xml")  # .xml is read only to be refused by name
 COMMIT_EVERY = 100  # studies per transaction (held in memory until written)
 CHUNK = 1 << 16
+# The driver's own encoding errors (a lone surrogate in a site's name) are not wrapped by SQLAlchemy.
+_REFUSED_BY_DATABASE = (SQLAlchemyError, UnicodeError)
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def _write(uow: UnitOfWork, batch: list[_Ready], summary: ImportSummary) -> None
         outcomes = [uow.trials.upsert(ready.study, ready.document, ready.criteria, EXTRACTOR_VERSION)
                     for ready in batch]
         uow.commit()
-    except SQLAlchemyError:
+    except _REFUSED_BY_DATABASE:
         uow.rollback()
         outcomes = [outcome for ready in batch if (outcome := _write_alone(uow, ready, summary))]
     for outcome in outcomes:
@@ -181,7 +183,7 @@ def _write_alone(uow: UnitOfWork, ready: _Ready, summary: ImportSummary) -> str 
         outcome = uow.trials.upsert(ready.study, ready.document, ready.criteria, EXTRACTOR_VERSION)
         uow.commit()
         return outcome
-    except SQLAlchemyError as error:
+    except _REFUSED_BY_DATABASE as error:
         uow.rollback()
         first_line = str(error).splitlines()[0][:200]
         summary.rejected.append(Rejection(ready.source, f"{ready.study.nct_id}: the database refused it ({first_line})"))
