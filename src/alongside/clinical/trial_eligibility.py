@@ -139,6 +139,12 @@ class Criterion(BaseModel):
     except_agents: tuple[str, ...] = ()
     except_setting: Literal["any", "early", "metastatic"] = "any"
     genes: tuple[str, ...] = ()
+    # Values the sentence leaves open ("metastases, if present, should be stable"): unknown.
+    uncertain: tuple[str, ...] = ()
+    # The sentence binds only part of the study ("Key inclusion criteria only for phase III") or
+    # has an exception Alongside cannot read: failing it makes the trial possible, not excluded.
+    qualified: bool = False
+    men_exempt: bool = False  # menopausal status asked of women only ("postmenopausal women and men")
 
 
 class CriterionResult(BaseModel):
@@ -173,6 +179,8 @@ def verdict_of(outcomes: list[Outcome]) -> Verdict:
 
 def assess_criterion(profile: Profile, criterion: Criterion, drug_classes: DrugClasses) -> CriterionResult:
     outcome, fact = _RULES[criterion.kind](profile, criterion, drug_classes)
+    if outcome is Outcome.not_met and criterion.qualified:
+        outcome = Outcome.unknown
     return CriterionResult(criterion=criterion, outcome=outcome, fact=fact)
 
 
@@ -182,10 +190,14 @@ def _judge(ok: bool | None) -> Outcome:
 
 def _enum(field: str, label: str):
     def rule(profile: Profile, c: Criterion, _: DrugClasses) -> tuple[Outcome, str | None]:
+        if c.men_exempt and profile.sex == "male":
+            return Outcome.met, "sex: male (asked of women only)"
         value = getattr(profile, field)
         if value is None:
             return Outcome.unknown, None
         text = str(value).lower()
+        if text in c.uncertain:
+            return Outcome.unknown, f"{label}: {text}"
         return _judge(text in c.allowed), f"{label}: {text}"
     return rule
 

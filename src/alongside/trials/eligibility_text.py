@@ -30,6 +30,8 @@ _HEADING = re.compile(r"^\s*(?:[#*]+\s*)?(?P<head>(?:[\w()/-]+\s+){0,4}?(?P<whic
                       re.IGNORECASE)
 # "Inclusion Criteria:1. Men or women 2. Provision of ...": a numbered list run into one line.
 _INLINE_NUMBER = re.compile(r"(?<=[a-z)\]])\s+(?=\d{1,2}\.\s+[A-Z])")
+_INLINE_HEADING = re.compile(r"\s+-?\s*(?=(key )?(inclusion|exclusion) criteria)", re.I)
+_PART = re.compile(r"\b(only|phase|part|cohort|arm|maintenance|stage \d)\b", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:[*•·-]|\d{1,2}[.)]|[a-z][.)]|[ivx]{1,4}[.)])\s+", re.IGNORECASE)
 
 
@@ -40,19 +42,22 @@ class Item:
     text: str
     inclusion: bool
     sentences: tuple[str, ...]
+    part: bool = False  # under a heading for one part of the study only ("only for phase III")
 
 
 def split_items(text: str) -> list[Item]:
     """Inclusion and exclusion items, in order; text before any heading counts as inclusion."""
-    items: list[tuple[bool, list[str]]] = []
-    inclusion = True
+    items: list[tuple[bool, bool, list[str]]] = []
+    inclusion, part = True, False
     parent_indent: int | None = None
-    for raw in _INLINE_NUMBER.sub("\n", text.replace("\\", "")).splitlines():
+    text = _INLINE_HEADING.sub("\n", _INLINE_NUMBER.sub("\n", text.replace("\\", "")))
+    for raw in text.splitlines():
         line = raw.rstrip()
         if not line.strip():
             continue
         if heading := _HEADING.match(line):
             inclusion = heading["which"].lower() == "inclusion"
+            part = bool(_PART.search(heading["head"])) and not re.search(r"\b(both|all)\b", heading["head"], re.I)
             line = line[heading.end():]
             parent_indent = None
             if not line.strip():
@@ -63,11 +68,11 @@ def split_items(text: str) -> list[Item]:
         nested = bullet and parent_indent is not None and indent > parent_indent
         unbulleted_tail = not bullet and items and items[-1][0] == inclusion and raw.startswith((" ", "\t"))
         if (nested or unbulleted_tail) and items:
-            items[-1][1].append(body)
+            items[-1][2].append(body)
         else:
-            items.append((inclusion, [body]))
+            items.append((inclusion, part, [body]))
             parent_indent = indent if bullet else None
-    return [Item(" ".join(parts), inc, tuple(s for p in parts for s in _sentences(p))) for inc, parts in items]
+    return [Item(" ".join(parts), inc, tuple(s for p in parts for s in _sentences(p)), prt) for inc, prt, parts in items]
 
 
 def _sentences(text: str) -> list[str]:
@@ -152,28 +157,43 @@ _NOT_METASTATIC = re.compile(r"non[- ]?metastatic|no (evidence of )?(distant )?m
 _METASTATIC = re.compile(r"metastatic|metastases|metastasis|\badvanced\b(?! (breast )?cancer setting)|stage iv\b|unresectable|inoperable"
                          r"|not amenable to (curative|resection)|\bm?bc\b|recurrent", re.I)
 _LOCALLY_ADVANCED_ONLY = re.compile(r"locally advanced", re.I)
-_EARLY = re.compile(r"\bearly\b|neo-?adjuvant|\badjuvant\b|operable|stage (i{1,3}|[123])\b|\bpt[1-4]|mastectomy|surgery|newly diagnosed", re.I)
+_EARLY = re.compile(r"\bearly\b|neo-?adjuvant|\badjuvant\b|operable|stage (i{1,3}|[123])\b|\bpt[1-4]|mastectomy|(?<!radio)surgery|newly diagnosed", re.I)
+
+
+_LOCALLY = re.compile(r"locally[- ](advanced|recurrent)(/(recurrent|advanced))?|locoregional(ly)? (advanced|recurrent)", re.I)
+_METASTASES_IF_ANY = re.compile(r"with/without metastases|with or without metastases|if present|oligometasta", re.I)
 
 
 def _setting(study: Study, items: list[Item]) -> Criterion | None:
     """Metastatic (or locally advanced inoperable) trials against early / (neo)adjuvant ones.
 
-    Read from the title and conditions, then the inclusion items: a trial that names advanced
-    disease anywhere there takes metastatic and locally advanced; one that names only early,
-    neoadjuvant or adjuvant treatment takes early disease."""
-    sources = [f"Title: {study.official_title or study.brief_title}", f"Conditions: {'; '.join(study.conditions)}",
-               *(i.text for i in items if i.inclusion)]
+    The title and conditions speak first: an early, neoadjuvant or adjuvant trial that names no
+    metastatic disease there takes early disease (and locally advanced if named). Otherwise the
+    first of title, conditions and inclusion items that names metastatic or advanced disease makes
+    it a trial for metastatic and locally advanced disease; one that names only locally advanced
+    or recurrent disease, or metastases "if present", leaves metastatic disease to the team."""
+    headline = [f"Title: {study.official_title or study.brief_title}", f"Conditions: {'; '.join(study.conditions)}"]
+    sources = [*headline, *(i.text for i in items if i.inclusion)]
+    if any(_EARLY.search(t) for t in headline) and not any(_metastatic(t) for t in headline):
+        text = next(t for t in headline if _EARLY.search(t))
+        local = any(_LOCALLY.search(t) for t in headline)
+        return Criterion(kind=K.setting, inclusion=True, sentence=text,
+                         allowed=("early", "locally_advanced") if local else ("early",))
     for text in sources:
-        cleaned = _NOT_METASTATIC.sub(" ", text)
-        advanced = [m.group(0).lower() for m in _METASTATIC.finditer(cleaned)]
-        if advanced and not (_EARLY.search(cleaned) and all(_LOCALLY_ADVANCED_ONLY.search(cleaned) for _ in advanced)
-                             and "metasta" not in cleaned.lower()):
+        if _metastatic(text) and not _METASTASES_IF_ANY.search(text):
             return Criterion(kind=K.setting, inclusion=True, sentence=text, allowed=("metastatic", "locally_advanced"))
     for text in sources:
+        if _LOCALLY.search(text) or _METASTASES_IF_ANY.search(text):
+            return Criterion(kind=K.setting, inclusion=True, sentence=text, allowed=("locally_advanced",),
+                             uncertain=("metastatic",))
+    for text in sources:
         if _EARLY.search(text):
-            allowed = ("early", "locally_advanced") if _LOCALLY_ADVANCED_ONLY.search(text) else ("early",)
-            return Criterion(kind=K.setting, inclusion=True, sentence=text, allowed=allowed)
+            return Criterion(kind=K.setting, inclusion=True, sentence=text, allowed=("early",))
     return None
+
+
+def _metastatic(text: str) -> bool:
+    return bool(_METASTATIC.search(_LOCALLY.sub(" ", _NOT_METASTATIC.sub(" ", text))))
 
 
 # --- the text detectors ------------------------------------------------------------------------
@@ -190,10 +210,11 @@ def _normalise(sentence: str) -> str:
 
 
 def _crit(kind: K, item: Item, **fields) -> Criterion:
+    fields["qualified"] = fields.get("qualified", False) or item.part
     return Criterion(kind=kind, inclusion=item.inclusion, sentence=item.text, **fields)
 
 
-_QUALIFIED = re.compile(r"\bunless\b|may be (included|enrolled|eligible)|are eligible|will be eligible|allowed|permitted|can be enrolled|provided", re.I)
+_QUALIFIED = re.compile(r"\bunless\b|considered eligible|may be (included|enrolled|eligible)|are eligible|will be eligible|allowed|permitted|can be enrolled|provided", re.I)
 _TREATED_STABLE = re.compile(r"\btreated\b|\bstable\b|inactive|asymptomatic|no longer symptomatic|controlled", re.I)
 _ACTIVE_WORDS = re.compile(r"\bactive\b|untreated|symptomatic|uncontrolled|progressi", re.I)
 
@@ -201,8 +222,9 @@ _ACTIVE_WORDS = re.compile(r"\bactive\b|untreated|symptomatic|uncontrolled|progr
 def _receptors(text: str, item: Item) -> list[Criterion]:
     out: list[Criterion] = []
     low = text.lower()
-    if "risk factor" in low:
+    if "risk factor" in low or (item.inclusion and _QUALIFIED.search(low) and "eligible" in low):
         return out
+    hormone_status_open = re.search(r"regardless of (hr|er|hormone)", low)
     if not item.inclusion:
         if re.search(r"her2[- ]?(positive|\+)|her2 overexpress", low) and not _QUALIFIED.search(low) \
                 and not _PRIOR_CUE.search(low) and not re.search(r"therap|treatment", low):
@@ -218,6 +240,8 @@ def _receptors(text: str, item: Item) -> list[Criterion]:
         out.append(_crit(K.her2, item, allowed=("positive",)))
     elif re.search(r"her2\)?[- ]?(negative|-(?![\w])|−)|her2 ?-(?=[\s,/)])", low):
         out.append(_crit(K.her2, item, allowed=HER2_NEGATIVE))
+    if hormone_status_open:
+        return out
     if re.search(r"\bhr\)?[- ]?(positive|\+)|\ber\+? ?(and|and/or|or) ?pr\+?|\ber ?(and|/|and/or) ?pr[- ]positive|er\+ and/or pr\+", low) \
             or re.search(r"\ber\)?[- ]?positive and/or pr", low):
         out.append(_crit(K.er, item, allowed=("positive",), hormone_receptor=True))
@@ -259,12 +283,13 @@ def _prior_lines(text: str, item: Item) -> list[Criterion]:
     low = text.lower()
     if not _ADVANCED_CONTEXT.search(low) or re.search(r"\bwithin \d+ (days|weeks)|washout", low):
         return []
-    if not re.search(r"\blines?\b|regimens?", low) and any(a not in _VAGUE_CLASSES for a in vocabulary().mentioned(text)):
-        return []  # about named medicines ("prior PI3K inhibitor in the metastatic setting"): _prior_agents reads it
     kind = _lines_kind(low)
     if kind is None:
         return []
     kind, non_endocrine = kind
+    named = any(a not in _VAGUE_CLASSES for a in vocabulary().mentioned(text))
+    if kind is K.prior_lines and named and not re.search(r"\blines?\b|regimens?|systemic", low):
+        return []  # about named medicines ("prior PI3K inhibitor in the metastatic setting"): _prior_agents reads it
     limit: dict[str, float] = {}
     if m := re.search(rf"at least {_N} but (not|no) more than {_N}", low):
         limit = {"minimum": _count(m[1]), "maximum": _count(m[3])}
@@ -279,6 +304,8 @@ def _prior_lines(text: str, item: Item) -> list[Criterion]:
         limit = {"minimum": _count(m[1])} if item.inclusion else {}
     elif re.search(r"\b(no|without) (prior|previous)\b", low) and item.inclusion:
         limit = {"maximum": 0}
+    elif item.inclusion and re.search(r"progress(ed|ion)? (on|after|during) (any |at least one |≥ ?1 )?(prior )?(systemic|line|endocrine|chemo|anti-?cancer)", low):
+        limit = {"minimum": 1, "qualified": bool(_QUALIFIED.search(low))}
     elif not item.inclusion and re.search(r"\b(prior|previous|received|any line)\b", low) \
             and re.search(r"(for|in)( the)? (\w+ ){0,5}(metastatic|advanced|mbc|abc|recurrent|unresectable)", low) \
             and not _QUALIFIED.search(low) and not re.search(r"(neo)?adjuvant|curative", low.split("(")[0]):
@@ -296,6 +323,7 @@ _SKIP_AGENTS = re.compile(r"hypersensitiv|tolerance|progression (≤|<|within)|q
                           r"\bwithin \d+ (days|weeks)|washout|will receive|randomi[sz]ed to", re.I)
 _EXCEPT = re.compile(r"\bexcept\b|with the exception of|other than|apart from|\bunless\b", re.I)
 _VAGUE_CLASSES = {"chemotherapy", "endocrine"}
+_REQUIRED_BEFORE = re.compile(r"progress|relapsed|refractory|resistan|pretreated|previous treatment with|must have (received|been treated)", re.I)
 
 
 def _prior_agents(text: str, item: Item) -> list[Criterion]:
@@ -309,7 +337,7 @@ def _prior_agents(text: str, item: Item) -> list[Criterion]:
     # A required class is read broadly ("prior endocrine therapy" takes any of them); a forbidden
     # one narrowly, so that a vague word never rules anyone out.
     agents = tuple(a for a in vocabulary().mentioned(head) if required or a not in _VAGUE_CLASSES)
-    if not agents or (required and not any(a not in _VAGUE_CLASSES for a in agents)):
+    if not agents:
         return []
     setting = "metastatic" if re.search(r"(in|for)( the)? (\w+ ){0,6}(metastatic|advanced)( \w+)* (setting|disease|cancer)", head.lower()) else "any"
     except_agents = tuple(a for a in vocabulary().mentioned(tail) if a not in _VAGUE_CLASSES)
@@ -317,11 +345,32 @@ def _prior_agents(text: str, item: Item) -> list[Criterion]:
     if re.search(r"(permitted|allowed) in the (neo)?adjuvant", low) and not except_agents:
         except_agents, except_setting = agents, "early"
     if required:
-        if not re.search(r"progress|received|prior|previous|pretreated|refractory", low) or _QUALIFIED.search(low):
+        # Only wording that asks for earlier treatment, not "who received adjuvant chemotherapy must...".
+        if not _REQUIRED_BEFORE.search(low) or _QUALIFIED.search(low):
             return []
-        return [_crit(K.prior_agents, item, agents=agents, forbidden=False, in_setting=setting)]
+        return [_crit(K.prior_agents, item, agents=group, forbidden=False, in_setting=setting) for group in _groups(agents)]
     return [_crit(K.prior_agents, item, agents=agents, forbidden=True, in_setting=setting,
                   except_agents=except_agents, except_setting=except_setting)]
+
+
+def _groups(names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Required medicines, one group per class: "a CDK4/6 inhibitor with an aromatase inhibitor"
+    needs both; "palbociclib, ribociclib or abemaciclib" one of the class; a class named beside
+    its members ("ET (tamoxifen, AI or SERD)") is one group."""
+    vocab = vocabulary()
+    def members(name: str) -> set[str]:
+        return {a for a, classes in vocab.classes_of.items() if name in classes} or {name}
+    groups: list[set[str]] = []
+    for name in names:
+        covered = members(name)
+        for group in groups:
+            known = set().union(*(members(n) for n in group))
+            if covered <= known or known <= covered:
+                group.add(name)
+                break
+        else:
+            groups.append({name})
+    return [tuple(n for n in names if n in group) for group in groups]
 
 
 _BRAIN = re.compile(r"brain metasta|brain lesion|cns metasta|central nervous system (\(cns\) )?metasta|cns (disease|lesion)|brain oligometasta", re.I)
@@ -334,7 +383,8 @@ def _brain(text: str, item: Item) -> list[Criterion]:
     if _BRAIN.search(low):
         qualified = _QUALIFIED.search(low) or (not item.inclusion and _ACTIVE_WORDS.search(low))
         if item.inclusion and not _QUALIFIED.search(low) and not _TREATED_STABLE.search(low):
-            out.append(_crit(K.brain_metastases, item, allowed=("stable", "active")))
+            # A trial for brain metastases: whether treated, stable ones count is for the team.
+            out.append(_crit(K.brain_metastases, item, allowed=("active",), uncertain=("stable",)))
         elif not item.inclusion and re.search(r"[>≥]\s*\d+ (brain|cns)", low):
             pass  # a limit on how many: the team counts them
         elif "untreated" in low and _QUALIFIED.search(low) or re.search(r"treated or untreated", low):
@@ -352,7 +402,7 @@ def _measurable(text: str, item: Item) -> list[Criterion]:
     low = text.lower()
     if not item.inclusion or not re.search(r"measurable (disease|lesion)|at least one measurable|≥ ?1 measurable", low):
         return []
-    if re.search(r"non-?measurable|evaluable|or bone[- ]only|and/or", low):
+    if re.search(r"non-?measurable|evaluable|or bone[- ]only|and/or|absence of measurable|bone lesions", low):
         return []
     return [_crit(K.measurable_disease, item, allowed=("true",))]
 
@@ -376,7 +426,7 @@ def _menopause(text: str, item: Item) -> list[Criterion]:
     low = text.lower()
     if not item.inclusion or not re.search(r"post-?menopausal", low) or re.search(r"\bpre\b|pre-|premenopaus|perimenopaus|peri-", low):
         return []
-    return [_crit(K.menopausal_status, item, allowed=("postmenopausal",))]
+    return [_crit(K.menopausal_status, item, allowed=("postmenopausal",), men_exempt=bool(re.search(r"\b(males?|men)\b", low)))]
 
 
 _GENES = {"pik3ca": ("PIK3CA",), "esr1": ("ESR1",), "akt1": ("AKT1",), "pten": ("PTEN",), "palb2": ("PALB2",)}
@@ -392,7 +442,7 @@ def _biomarkers(text: str, item: Item) -> list[Criterion]:
     if re.search(r"brca", low):
         genes += ["gBRCA1", "gBRCA2"] if germline else ["BRCA1", "BRCA2", "gBRCA1", "gBRCA2"]
     genes += [g for word, names in _GENES.items() if re.search(rf"\b{word}", low) for g in names]
-    if genes and re.search(r"mutat|pathogenic|deleterious|altered|alteration|variant|\bm\b", low):
+    if genes and re.search(r"mutat|mutant|pathogenic|deleterious|altered|alteration|variant|\bm\b", low):
         wild = re.search(r"wild[- ]type|without|no (known )?(\w+ )?mutation|non-?mutated", low)
         out.append(_crit(K.biomarkers, item, genes=tuple(dict.fromkeys(genes)), allowed=("negative",) if wild else ("mutated",)))
     if re.search(r"pd-?l1", low) and not re.search(r"inhibitor|antibod|therap", low):
