@@ -15,7 +15,7 @@ from .domain.errors import DomainError
 from .domain.people import SYSTEM, NewTeam, NewUser
 from .domain.records import validate
 from .domain.vocab import Role
-from .store.database import default_database_url, make_engine, session_factory
+from .store.database import default_data_dir, default_database_url, make_engine, session_factory
 from .store.migrate import upgrade
 from .store.unit_of_work import UnitOfWork
 from .trials.cli import trials_app
@@ -238,6 +238,44 @@ def _write_json(document: dict, out: Path | None) -> None:
         typer.echo(f"Wrote {out}", err=True)
     else:
         sys.stdout.write(text + "\n")
+
+
+@app.command("backup")
+def backup_(out: Path = typer.Argument(..., dir_okay=False, help="The archive to write, e.g. alongside-2026-11-25.tar.gz"),
+            data_dir: Path = typer.Option(None, help="Where the documents are (default: ALONGSIDE_DATA_DIR)")) -> None:
+    """Write the database and the uploaded documents to one archive, with a manifest of checksums (safe while serving)."""
+    from .store.backup import BackupError, backup
+
+    try:
+        manifest = backup(default_database_url(), data_dir or default_data_dir(), out)
+    except BackupError as exc:
+        typer.secho(f"Error: {exc}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    typer.echo(f"Wrote {out}: {manifest.database} at migration {manifest.alembic_revision}, "
+               f"{sum(manifest.counts.values())} rows, {manifest.documents} documents")
+
+
+@app.command("restore")
+def restore_(archive: Path = typer.Argument(..., dir_okay=False),
+             data_dir: Path = typer.Option(None, help="Where the documents go (default: ALONGSIDE_DATA_DIR)"),
+             force: bool = typer.Option(False, "--force", help="Replace a database or documents that are not empty"),
+             verify_only: bool = typer.Option(False, "--verify-only", help="Check the archive; change nothing")) -> None:
+    """Put back a backup written by `alongside backup`, after checking every file in it. Stop the service first."""
+    from .store.backup import BackupError, restore, verify
+
+    try:
+        if verify_only:
+            manifest = verify(archive)
+            typer.echo(f"{archive} is whole: {manifest.database} at migration {manifest.alembic_revision}, "
+                       f"made {manifest.created_at}, {manifest.documents} documents")
+            return
+        restored = restore(archive, default_database_url(), data_dir or default_data_dir(), force)
+    except BackupError as exc:
+        typer.secho(f"Error: {exc}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    manifest = restored.manifest
+    typer.echo(f"Restored {sum(manifest.counts.values())} rows and {manifest.documents} documents "
+               f"from the backup made {manifest.created_at}. {restored.advice}")
 
 
 @app.command()
