@@ -25,7 +25,7 @@ from .entries import Entry
 from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .instrument import instrument
 from .people import Actor, Relationship
-from .records import RECORD_KINDS, CheckIn, validate
+from .records import RECORD_KINDS, CheckIn, IdInUse, validate
 from .treatment_plan import last_given, supportive_care_only_since
 from .vocab import AlertOutcome, CheckInBy, Modality, Role
 
@@ -164,7 +164,7 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
         if earlier := _earlier_submission(uow, patient_id, entry_id, settings, now):
             _same_answers_or_refuse(earlier.check_in.data, data)
             return earlier
-        raise Conflict("This id is already used by another record's check-in", field="id")
+        raise IdInUse()  # another record's check-in: said in the words any id in use gets
     alerts = _link_unsent(uow, patient_id, entry.id, findings, now)
     alerts += raise_alerts(uow, patient_id, entry.id, [f for f in findings if not _already_raised(f, alerts)], now)
     if uow.check_in_drafts.delete(patient_id):  # the half-finished copy is done with

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InvalidInput, NeedsConfirming, NotFound
+from .errors import Conflict, InvalidInput, NeedsConfirming, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
 from ..clinical.lab_tests import LAB_TESTS, LabTest, accepted_unit, identify
@@ -609,6 +609,20 @@ def measured_lesions(text: str | None) -> list[MeasuredLesion]:
 
 
 # --- The registry of list kinds ----------------------------------------------------------------
+
+class IdInUse(Conflict):
+    """A client's own id for a new entry that is already stored for something else.
+
+    Ids are unique across all records of a kind, so an id of another patient's entry cannot be
+    stored again; the answer is the same words, naming no one, whether the id is another
+    patient's or one of her own reused for a different entry. (A retry of the same entry with
+    its id is no conflict: it gets the first one back.) That the id is in use somewhere is all
+    it tells, and only to someone who already holds the id."""
+
+    def __init__(self, field: str = "id") -> None:
+        super().__init__("This id cannot be used for a new entry. Leave the id out to have one made, or send "
+                         "a new one.", field=field)
+
 
 @dataclass(frozen=True)
 class RecordKind:

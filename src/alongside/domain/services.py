@@ -17,7 +17,7 @@ from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
 from .errors import AccessDenied, InvalidInput, NotAllowedHere
 from .people import SYSTEM, Actor, Relationship
 from .records import (
-    EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, LabResult, LifeDates, PatientDetails, RecordKind, kind, validate,
+    EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, IdInUse, LabResult, LifeDates, PatientDetails, RecordKind, kind, validate,
 )
 from .treatment_plan import DoseInForce, check_break_fits, check_course_fits, dose_in_force
 from .vocab import ContactPurpose, Role
@@ -34,14 +34,34 @@ def register_patient(uow, actor: Actor, details: PatientDetails, team_id: UUID |
     team_id = team_id or (teams[0] if teams else None)
     if actor.role is Role.CLINICIAN and team_id not in teams:
         raise InvalidInput("You can only add patients to your own team", field="team_id")
-    if details.nhs_number and uow.patients.id_by_nhs_number(details.nhs_number):
-        raise InvalidInput("A patient with this NHS number is already registered", field="nhs_number")
+    _refuse_nhs_number_held(uow, actor, details.nhs_number)
     patient_id = patient_id or uuid4()
     uow.patients.add(patient_id, details, CancerProfile())
     if team_id:
         uow.teams.add_to_caseload(team_id, patient_id)
     uow.audit.record(actor, "create", patient_id, "patient", patient_id)
     return uow.patients.get(patient_id)
+
+
+NHS_NUMBER_NOT_USABLE = ("This NHS number cannot be used here. Check it against the person's letters from the "
+                         "NHS; if it is right, ask your service's administrator for help.")
+
+
+def _refuse_nhs_number_held(uow, actor: Actor, nhs_number: str | None, patient_id: UUID | None = None) -> None:
+    """An NHS number already on another record. Someone who may see that record (her own team)
+    is told it is registered. Anyone else gets the shape and words of any other invalid field:
+    an NHS number is printed on every letter, and learning that it is held here would tell that
+    its owner is under this service's care. The attempt goes in the holder's audit log, so her
+    team can see who tried. The status still differs from a fresh number's, which cannot be
+    helped without two records for one person; it says nothing of whose the record is."""
+    holder = uow.patients.id_by_nhs_number(nhs_number) if nhs_number else None
+    if holder is None or holder == patient_id:
+        return
+    if uow.access.relationship(actor, holder) is not Relationship.NONE:
+        raise InvalidInput("A patient with this NHS number is already registered", field="nhs_number")
+    uow.audit.record(actor, "write:refused", holder, "nhs-number")
+    uow.commit()  # the refusal stays in her audit log though the request fails; nothing else is written yet
+    raise InvalidInput("Some values need correcting", errors=[{"field": "nhs_number", "message": NHS_NUMBER_NOT_USABLE}])
 
 
 def read_patient(uow, actor: Actor, patient_id: UUID) -> Patient:
@@ -51,9 +71,7 @@ def read_patient(uow, actor: Actor, patient_id: UUID) -> Patient:
 
 def update_patient(uow, actor: Actor, patient_id: UUID, details: PatientDetails, version: int) -> Patient:
     authorise(uow, actor, patient_id, Action.WRITE, record_id=patient_id)
-    other = uow.patients.id_by_nhs_number(details.nhs_number) if details.nhs_number else None
-    if other and other != patient_id:
-        raise InvalidInput("Another patient has this NHS number", field="nhs_number")
+    _refuse_nhs_number_held(uow, actor, details.nhs_number, patient_id)
     uow.patients.update(patient_id, details, version)
     return uow.patients.get(patient_id)
 
@@ -88,7 +106,7 @@ def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_i
     _refuse_submitted_only(record_kind)
     model = validate(record_kind.model, data)
     if entry_id and (existing := uow.records.find(patient_id, record_kind, entry_id)):
-        return existing
+        return _retried(existing, model)
     _check_parent(uow, patient_id, record_kind, model)
     _check_against_record(uow, patient_id, model, confirm_early_date, early_date_margin)
     check_plan(uow, patient_id, record_kind, model, entry_id)
@@ -96,6 +114,14 @@ def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_i
     if isinstance(model, LabResult):
         results.alerts_for_lab_result(uow, patient_id, entry, thresholds, now or datetime.now(UTC))
     return entry
+
+
+def _retried(existing: Entry, model: Any) -> Entry:
+    """The same entry sent again is a retry; other content under the same id is refused exactly as
+    an id of another patient's entry is (records.IdInUse), so the refusal tells nothing of whose."""
+    if existing.data != model:
+        raise IdInUse()
+    return existing
 
 
 def update_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID, data: Any, version: int, *,

@@ -21,7 +21,7 @@ from ..domain.monitoring import Alert, AlertState, CheckInDraft
 from ..domain.entries import AuditEvent, CaseloadRow, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
-from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind, RecordModel
+from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
 from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, Role
 from . import tables as t
 
@@ -267,7 +267,11 @@ class RecordRepository(_Repository):
         values = {"id": entry_id, "version": 1, "patient_id": patient_id, "created_at": now, "updated_at": now,
                   **_fields(model)}
         # Core, not the ORM: nothing later in the unit of work changes the new row through an object.
-        self.db.execute(insert(t.ROW_FOR_KIND[record_kind.slug].__table__), [values])
+        # An id already stored (a client's own id, another patient's entry's) was an IntegrityError
+        # and a 500; on PostgreSQL it also spoilt the transaction holding the audit events.
+        table = t.ROW_FOR_KIND[record_kind.slug].__table__
+        if self._run(_insert_unless_present(table, self._dialect(), "id"), values).first() is None:
+            raise IdInUse()
         return self._entry(record_kind, SimpleNamespace(**values))
 
     def add_if_absent(self, patient_id: UUID, record_kind: RecordKind, model: RecordModel, entry_id: UUID) -> Entry | None:

@@ -15,7 +15,7 @@ from ..domain import accounts, monitoring, results, services, transfer
 from ..domain.errors import InvalidInput
 from ..domain.entries import Entry, Patient
 from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
-from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, RecordKind
+from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind
 from ..domain.vocab import AlertOutcome
 from ..fhir.importer import import_results
 from ..notify.webhook_targets import check_webhook_url
@@ -400,7 +400,7 @@ def submit_check_in(request: Request, patient_id: UUID, body: CheckInSubmission,
     try:
         outcome = monitoring.submit_check_in(uow, current.actor, patient_id, data, body.id or idempotency_key,
                                              settings.monitoring, settings.clock())
-    except InvalidInput as exc:
+    except (InvalidInput, IdInUse) as exc:
         if exc.field == "id" and body.id is None:  # the id came as the header: name the header
             exc.field, exc.errors = "Idempotency-Key", [{"field": "Idempotency-Key", "message": exc.detail}]
         if not isinstance(exc, monitoring.UrgentAnswersNotSent):
