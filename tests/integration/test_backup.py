@@ -23,8 +23,9 @@ from alongside.domain import accounts, documents, monitoring
 from alongside.domain.monitoring import MonitoringSettings
 from alongside.store import tables as t
 from alongside.store.backup import BackupError, backup, restore, verify
-from alongside.store.database import make_engine, normalise_url
+from alongside.store.database import make_engine, normalise_url, session_factory
 from alongside.store.documents import LocalFileStore
+from alongside.store.unit_of_work import UnitOfWork
 
 from ..conftest import POSTGRES_URL
 
@@ -129,6 +130,15 @@ def test_backup_destroy_restore_finds_every_record_document_and_audit_row(backen
     try:
         assert every_row(restored_engine) == before
         assert document_bytes(restored_engine, data_dir) == files_before
+        # The restored service takes new writes: its audit ids (a sequence on PostgreSQL) go on.
+        with UnitOfWork(session_factory(restored_engine)) as uow:
+            alice = accounts.actor_for(uow.users.get(service.alice.user_id))
+            monitoring.submit_check_in(uow, alice, service.patient_a, {"burden": {"pain": 1}}, None,
+                                       MonitoringSettings())
+            uow.commit()
+        after = every_row(restored_engine)
+        assert len(after["audit_event"]) > len(before["audit_event"])
+        assert after["audit_event"][:len(before["audit_event"])] == before["audit_event"]
     finally:
         restored_engine.dispose()
 
