@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import accounts, appointments, monitoring, planning, services
+from ..domain import accounts, appointments, monitoring, planning, reading, services
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -104,7 +104,8 @@ def start(current: Visit, uow: UnitOfWork):
     if user.role is Role.PATIENT and user.patient_id:
         return see_other(f"/patients/{user.patient_id}")
     if user.role is Role.CARER:
-        patients = uow.carers.patients_of(user.id)
+        patients = reading.patients_cared_for(uow, current.actor)
+        uow.commit()
         return see_other(f"/patients/{patients[0]}" if len(patients) == 1 else "/carer")
     if user.role is Role.CLINICIAN:
         return see_other("/caseload")
@@ -114,7 +115,7 @@ def start(current: Visit, uow: UnitOfWork):
 @router.get("/carer", response_class=HTMLResponse)
 @with_unit_of_work
 def carer_start(request: Request, current: Visit, uow: UnitOfWork):
-    people = [services.read_patient(uow, current.actor, pid) for pid in uow.carers.patients_of(current.user.id)]
+    people = [services.read_patient(uow, current.actor, pid) for pid in reading.patients_cared_for(uow, current.actor)]
     uow.commit()
     return render(request, "carer_start.html", people=people)
 
@@ -127,8 +128,9 @@ def caseload(request: Request, current: Visit, uow: UnitOfWork, q: str = Query("
              page: int = Query(1, ge=1, le=100000)):
     size = services.CASELOAD_PAGE_SIZE
     result = services.caseload(uow, current.actor, q, (page - 1) * size, size)
+    teams = reading.own_team_names(uow, current.actor)
     uow.commit()
-    return render(request, "caseload.html", page=result, number=page, q=q, teams=uow.teams.names_of(current.user.id))
+    return render(request, "caseload.html", page=result, number=page, q=q, teams=teams)
 
 
 @router.get("/patients/new", response_class=HTMLResponse)
@@ -184,7 +186,7 @@ def patient_home(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
 @with_unit_of_work
 def treatment_history(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     lines = services.treatment_history(uow, current.actor, patient_id, request.app.state.settings.clock())
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return render(request, "treatments.html", lines=lines, patient=patient)
 
@@ -207,8 +209,9 @@ def edit_details(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
         uow.rollback()
         # The form comes back through the same checked read as the page: an outsider's bad form is
         # refused (and audited) here, never answered with her details.
-        return _details_form(request, submitted_values(form), _by_field(exc), 422,
-                             services.read_patient(uow, current.actor, patient_id))
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()  # that read is audited too; nothing of the refused change is kept
+        return _details_form(request, submitted_values(form), _by_field(exc), 422, patient)
     uow.commit()
     return see_other(f"/patients/{patient_id}")
 
@@ -229,8 +232,9 @@ def edit_profile(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
         services.update_cancer_profile(uow, current.actor, patient_id, profile, _version(form))
     except InvalidInput as exc:
         uow.rollback()
-        return _profile_form(request, services.read_patient(uow, current.actor, patient_id), submitted_values(form),
-                             _by_field(exc), 422)
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        return _profile_form(request, patient, submitted_values(form), _by_field(exc), 422)
     uow.commit()
     return see_other(f"/patients/{patient_id}")
 
@@ -256,43 +260,36 @@ def entries(request: Request, patient_id: UUID, slug: str, current: Visit, uow: 
     if slug == "appointments":
         return _appointments(request, patient_id, current, uow)
     items = services.list_entries(uow, current.actor, patient_id, slug)
-    patient = uow.patients.get(patient_id)
+    record = reading.open_record(uow, current.actor, patient_id)
     uow.commit()
     record_kind = kind(slug)
-    may_write = uow.access.relationship(current.actor, patient_id).value in _writers(record_kind)
-    flags = services.date_flags(patient, items, request.app.state.settings.early_date_margin)
-    return render(request, "entries.html", patient=patient, kind=record_kind, entries=items, may_write=may_write,
+    flags = services.date_flags(record.patient, items, request.app.state.settings.early_date_margin)
+    return render(request, "entries.html", patient=record.patient, kind=record_kind, entries=items,
+                  may_write=record.may_write(record_kind),
                   fields=build_form(record_kind.model, {}, {}, _zone(request)), zone=_zone(request), flags=flags)
 
 
 def _appointments(request: Request, patient_id: UUID, current: Visit, uow) -> HTMLResponse:
     settings = request.app.state.settings
     found = appointments.appointments(uow, current.actor, patient_id, settings.clock(), settings.service_time_zone)
-    patient = uow.patients.get(patient_id)
+    record = reading.open_record(uow, current.actor, patient_id)
     uow.commit()
     record_kind = kind("appointments")
-    may_write = uow.access.relationship(current.actor, patient_id).value in _writers(record_kind)
-    return render(request, "appointments.html", patient=patient, kind=record_kind, found=found, may_write=may_write,
+    return render(request, "appointments.html", patient=record.patient, kind=record_kind, found=found,
+                  may_write=record.may_write(record_kind),
                   fields=build_form(record_kind.model, {}, {}, _zone(request)))
-
-
-def _writers(record_kind) -> set[str]:
-    writers = {"care_team"}
-    if record_kind.patient_writes:
-        writers.add("self")
-    if record_kind.carer_check_in_writes:
-        writers.add("carer_check_in")
-    return writers
 
 
 @router.get("/patients/{patient_id}/record/{slug}/new", response_class=HTMLResponse)
 @with_unit_of_work
 def new_entry_form(request: Request, patient_id: UUID, slug: str, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
-    uow.commit()
     if kind(slug).submitted_only:
+        uow.commit()
         return see_other(f"/patients/{patient_id}/check-in")
-    return _entry_form(request, uow, patient, kind(slug), {}, {})
+    page = _entry_form(request, uow, current.actor, patient, kind(slug), {}, {})
+    uow.commit()
+    return page
 
 
 @router.post("/patients/{patient_id}/record/{slug}/new", response_class=HTMLResponse)
@@ -307,8 +304,10 @@ def new_entry(request: Request, patient_id: UUID, slug: str, current: Visit, uow
     except InvalidInput as exc:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
-        return _entry_form(request, uow, patient, record_kind, submitted_values(form), _by_field(exc), status=422,
-                           confirm=_confirmation(form, exc))
+        page = _entry_form(request, uow, current.actor, patient, record_kind, submitted_values(form), _by_field(exc),
+                           status=422, confirm=_confirmation(form, exc))
+        uow.commit()  # the reads that showed the form again are audited; nothing of the refused write is kept
+        return page
     uow.commit()
     return see_other(f"/patients/{patient_id}/record/{slug}")
 
@@ -317,9 +316,10 @@ def new_entry(request: Request, patient_id: UUID, slug: str, current: Visit, uow
 @with_unit_of_work
 def edit_entry_form(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit, uow: UnitOfWork):
     entry = services.read_entry(uow, current.actor, patient_id, slug, entry_id)
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
+    page = _entry_form(request, uow, current.actor, patient, kind(slug), entry.data.model_dump(), {}, entry=entry)
     uow.commit()
-    return _entry_form(request, uow, patient, kind(slug), entry.data.model_dump(), {}, entry=entry)
+    return page
 
 
 @router.post("/patients/{patient_id}/record/{slug}/{entry_id}/edit", response_class=HTMLResponse)
@@ -335,8 +335,11 @@ def edit_entry(request: Request, patient_id: UUID, slug: str, entry_id: UUID, cu
     except InvalidInput as exc:
         uow.rollback()
         entry = services.read_entry(uow, current.actor, patient_id, slug, entry_id)
-        return _entry_form(request, uow, uow.patients.get(patient_id), record_kind, submitted_values(form),
-                           _by_field(exc), entry=entry, status=422, confirm=_confirmation(form, exc))
+        page = _entry_form(request, uow, current.actor, services.read_patient(uow, current.actor, patient_id),
+                           record_kind, submitted_values(form), _by_field(exc), entry=entry, status=422,
+                           confirm=_confirmation(form, exc))
+        uow.commit()
+        return page
     uow.commit()
     return see_other(f"/patients/{patient_id}/record/{slug}")
 
@@ -358,11 +361,11 @@ def _confirmation(form: dict[str, str], exc: InvalidInput) -> dict | None:
     return {"name": CONFIRM_EARLY_DATE, "checked": CONFIRM_EARLY_DATE in form, "needed": needed}
 
 
-def _entry_form(request: Request, uow, patient, record_kind, values: dict, errors: dict, entry=None,
+def _entry_form(request: Request, uow, actor, patient, record_kind, values: dict, errors: dict, entry=None,
                 status: int = 200, confirm: dict | None = None) -> HTMLResponse:
     references = {}
     if record_kind.parent_field:
-        courses = uow.records.list(patient.id, RECORD_KINDS["treatment-courses"])
+        courses = services.list_entries(uow, actor, patient.id, "treatment-courses")
         references[record_kind.parent_field] = [("", "Choose...")] + [
             (str(c.id), f"{c.data.name} (from {c.data.start_date:%d %b %Y})") for c in courses]
     verb = "Change" if entry else "Add"
@@ -370,7 +373,7 @@ def _entry_form(request: Request, uow, patient, record_kind, values: dict, error
     if record_kind.slug == "scans":
         from .results_pages import baseline_lesion_fields
 
-        fields = baseline_lesion_fields(request, uow, patient, fields, values, entry)
+        fields = baseline_lesion_fields(request, uow, actor, patient, fields, values, entry)
     return render(request, "form.html", status, heading=f"{verb}: {record_kind.title.lower()}", patient=patient,
                   fields=fields, errors=errors,
                   version=entry.version if entry else None, form_id=None if entry else str(_new_id(values)),
@@ -399,7 +402,7 @@ def _form_id(form: dict[str, str]) -> UUID | None:
 @with_unit_of_work
 def access_log(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     events = services.access_log(uow, current.actor, patient_id)
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return render(request, "access_log.html", patient=patient, events=events)
 
@@ -408,7 +411,7 @@ def access_log(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWo
 @with_unit_of_work
 def patient_account(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     users = accounts.patient_accounts(uow, current.actor, patient_id)
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return _account_page(request, patient, users, {"email": patient.details.email}, {})
 
@@ -424,7 +427,9 @@ def open_patient_account(request: Request, patient_id: UUID, current: Visit, uow
         errors = _by_field(exc) if isinstance(exc, InvalidInput) else {exc.field or "email": exc.detail}
         values = {"email": form.get("email", "")}
         users = accounts.patient_accounts(uow, current.actor, patient_id)  # checked before anything is shown
-        return _account_page(request, services.read_patient(uow, current.actor, patient_id), users, values, errors, 422)
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        return _account_page(request, patient, users, values, errors, 422)
     uow.commit()
     return see_other(f"/patients/{patient_id}/account")
 
@@ -477,8 +482,9 @@ def submit_check_in(request: Request, patient_id: UUID, current: Visit, uow: Uni
         urgent = exc.notice if isinstance(exc, monitoring.UrgentAnswersNotSent) else None
         uow.commit() if urgent else uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
-        on_chemo = monitoring.on_myelosuppressive_treatment(uow, patient_id, settings.clock().date(),
-                                                            settings.monitoring.fever_rule_days_after_treatment)
+        on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
+                                                  settings.monitoring.fever_rule_days_after_treatment)
+        uow.commit()
         return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422, saving=saving,
                               urgent=urgent)
     uow.commit()
@@ -501,7 +507,7 @@ def check_in_result(request: Request, patient_id: UUID, check_in_id: UUID, curre
     settings = request.app.state.settings
     outcome = monitoring.check_in_outcome(uow, current.actor, patient_id, check_in_id, settings.monitoring,
                                           settings.clock())
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return render(request, "check_in_result.html", patient=patient, outcome=outcome)
 
@@ -511,7 +517,7 @@ def check_in_result(request: Request, patient_id: UUID, check_in_id: UUID, curre
 def symptom_history(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork,
                     months: int = Query(6, ge=1, le=120)):
     history = monitoring.symptom_history(uow, current.actor, patient_id)
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     end = request.app.state.settings.clock().date()
     start = end - timedelta(days=30 * months)
@@ -534,7 +540,7 @@ def triage(request: Request, current: Visit, uow: UnitOfWork):
 @with_unit_of_work
 def alert_page(request: Request, alert_id: UUID, current: Visit, uow: UnitOfWork):
     alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
-    patient = uow.patients.get(alert.patient_id)
+    patient = services.read_patient(uow, current.actor, alert.patient_id)
     uow.commit()
     return _alert_page(request, alert, check_in, patient)
 
@@ -558,7 +564,7 @@ def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit, 
         except InvalidInput as exc:  # shown again with the message, keeping what was typed
             uow.rollback()
             alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
-            patient = uow.patients.get(alert.patient_id)
+            patient = services.read_patient(uow, current.actor, alert.patient_id)
             uow.commit()
             return _alert_page(request, alert, check_in, patient, submitted_values(form), _by_field(exc), 422)
     else:
@@ -573,7 +579,7 @@ def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit, 
 @with_unit_of_work
 def carers(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     links = accounts.list_carers(uow, current.actor, patient_id)
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return _carers_page(request, patient, links, {}, {})
 
@@ -592,11 +598,13 @@ def invite_carer(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
     except InvalidInput as exc:
         uow.rollback()
         links = accounts.list_carers(uow, current.actor, patient_id)  # checked before anything is shown
-        return _carers_page(request, services.read_patient(uow, current.actor, patient_id), links,
-                            submitted_values(form), _by_field(exc), status=422)
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        return _carers_page(request, patient, links, submitted_values(form), _by_field(exc), status=422)
+    links = accounts.list_carers(uow, current.actor, patient_id)  # the new invitation among them
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
-    link = invitation_link(request, token)
-    return _carers_page(request, uow.patients.get(patient_id), uow.carers.of_patient(patient_id), {}, {}, link=link)
+    return _carers_page(request, patient, links, {}, {}, link=invitation_link(request, token))
 
 
 @router.post("/patients/{patient_id}/carers/{carer_id}/remove")
@@ -648,7 +656,7 @@ def admin_users(request: Request, current: Visit, uow: UnitOfWork):
 
 def _admin_page(request, uow, current, values, errors, status=200):
     users = accounts.list_users(uow, current.actor)
-    teams = uow.teams.list()
+    teams = reading.all_teams(uow, current.actor)
     return render(request, "admin_users.html", status, users=users, teams=teams, errors=errors,
                   fields=build_form(NewUser, values, errors, _zone(request),
                                     {"team_id": [("", "No team")] + [(str(t.id), t.name) for t in teams]}),

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
-from ..domain import content, documents, planning, services
+from ..domain import content, documents, planning, reading, services
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.records import RECORD_KINDS, RecordModel, TreatmentBreak, validate
 from ..reports.clinic_summary import render_clinic_summary
@@ -39,8 +39,8 @@ def decision_summary(request: Request, patient_id: UUID, current: Visit, uow: Un
 
 # --- Breaks ------------------------------------------------------------------------------------
 
-def _break_form(request, uow, patient, values, errors, status=200):
-    courses = [c for c in uow.records.list(patient.id, RECORD_KINDS["treatment-courses"]) if c.data.is_current]
+def _break_form(request, uow, actor, patient, values, errors, status=200):
+    courses = [c for c in services.list_entries(uow, actor, patient.id, "treatment-courses") if c.data.is_current]
     references = {"course_id": [("", "Choose...")] + [(str(c.id), f"{c.data.name} (from {c.data.start_date:%-d %b %Y})")
                                                       for c in courses]}
     return render(request, "form.html", status, heading="Start a treatment break", patient=patient, errors=errors,
@@ -52,8 +52,9 @@ def _break_form(request, uow, patient, values, errors, status=200):
 @with_unit_of_work
 def new_break_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     patient = services.read_patient(uow, current.actor, patient_id)
+    page = _break_form(request, uow, current.actor, patient, {}, {})
     uow.commit()
-    return _break_form(request, uow, patient, {}, {})
+    return page
 
 
 @router.post("/patients/{patient_id}/treatment-breaks/new", response_class=HTMLResponse)
@@ -65,7 +66,9 @@ def start_break(request: Request, patient_id: UUID, current: Visit, uow: UnitOfW
     except InvalidInput as exc:
         uow.rollback()
         patient = services.read_patient(uow, current.actor, patient_id)
-        return _break_form(request, uow, patient, submitted_values(form), _by_field(exc), 422)
+        page = _break_form(request, uow, current.actor, patient, submitted_values(form), _by_field(exc), 422)
+        uow.commit()  # the reads that showed the form again are audited; nothing of the refused write is kept
+        return page
     uow.commit()
     return see_other(f"/patients/{patient_id}/treatments")
 
@@ -84,7 +87,7 @@ def _end_form(request, patient, entry, values, errors, status=200):
 @with_unit_of_work
 def end_break_form(request: Request, patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork):
     entry = services.read_entry(uow, current.actor, patient_id, "treatment-breaks", entry_id)
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return _end_form(request, patient, entry, {}, {})
 
@@ -99,7 +102,9 @@ def end_break(request: Request, patient_id: UUID, entry_id: UUID, current: Visit
     except InvalidInput as exc:
         uow.rollback()
         entry = services.read_entry(uow, current.actor, patient_id, "treatment-breaks", entry_id)
-        return _end_form(request, uow.patients.get(patient_id), entry, submitted_values(form), _by_field(exc), 422)
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        return _end_form(request, patient, entry, submitted_values(form), _by_field(exc), 422)
     uow.commit()
     return see_other(f"/patients/{patient_id}/treatments")
 
@@ -130,8 +135,9 @@ def stop_treatment(request: Request, patient_id: UUID, current: Visit, uow: Unit
                                            _form_id(form))
     except InvalidInput as exc:
         uow.rollback()
-        return _stop_form(request, services.read_patient(uow, current.actor, patient_id), submitted_values(form),
-                          _by_field(exc), 422)
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        return _stop_form(request, patient, submitted_values(form), _by_field(exc), 422)
     uow.commit()
     return see_other(f"/patients/{patient_id}/decision-summary")
 
@@ -144,11 +150,10 @@ def _files(request: Request) -> LocalFileStore:
 
 def _documents_page(request, uow, current, patient_id, values, errors, status=200):
     listed = documents.list_care_documents(uow, current.actor, patient_id)
-    patient = uow.patients.get(patient_id)
-    may_upload = uow.access.relationship(current.actor, patient_id).value in ("self", "care_team")
+    record = reading.open_record(uow, current.actor, patient_id)
     limit_mb = request.app.state.settings.max_upload_bytes // (1024 * 1024)
-    return render(request, "documents.html", status, patient=patient, documents=listed, errors=errors,
-                  may_upload=may_upload, limit_mb=limit_mb,
+    return render(request, "documents.html", status, patient=record.patient, documents=listed, errors=errors,
+                  may_upload=record.may_write(documents.CARE_DOCUMENTS), limit_mb=limit_mb,
                   fields=build_form(documents.CareDocument, values, errors, _zone(request)))
 
 
@@ -227,7 +232,7 @@ def _ascii(name: str) -> str:
 
 def _preparation_page(request, uow, current, patient_id, values, errors, status=200):
     preparation = planning.appointment_preparation(uow, current.actor, patient_id, request.app.state.settings.clock())
-    may_write = uow.access.relationship(current.actor, patient_id).value in ("self", "care_team")
+    may_write = reading.open_record(uow, current.actor, patient_id).may_write(RECORD_KINDS["questions"])
     return render(request, "appointment_preparation.html", status, prep=preparation, patient=preparation.patient,
                   may_write=may_write, values=values, errors=errors, form_id=str(_new_id(values)),
                   support=planning.support_services(uow, preparation.patient, _support(request)))
@@ -276,7 +281,7 @@ def _support(request: Request):
 @with_unit_of_work
 def access_to_treatments(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     view = planning.access_to_treatments(uow, current.actor, patient_id, _support(request))
-    may_write = uow.access.relationship(current.actor, patient_id).value == "care_team"
+    may_write = reading.open_record(uow, current.actor, patient_id).may_write(RECORD_KINDS["access-requests"])
     uow.commit()
     return render(request, "access_to_treatments.html", view=view, patient=view.patient, may_write=may_write)
 

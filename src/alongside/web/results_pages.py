@@ -9,9 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ..domain import results, services
-from ..domain.records import RECORD_KINDS, measured_lesions
-from ..domain.results import baseline_during, lesion_key
+from ..domain import reading, results, services
+from ..domain.records import measured_lesions
+from ..domain.results import lesion_key
 from ..domain.errors import InvalidInput, NeedsConfirming
 from ..fhir.importer import import_results
 from ..reports import timeline as timeline_charts
@@ -32,7 +32,7 @@ def timeline(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork
              span: str = Query("1y", pattern="^(3m|1y|all)$"), labs: list[str] = Query([])):
     today = request.app.state.settings.clock().date()
     story = results.timeline(uow, current.actor, patient_id, today, span, labs or None)
-    patient = uow.patients.get(patient_id)
+    patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return render(request, "timeline.html", patient=patient, timeline=story, charts=timeline_charts.draw(story),
                   spans=results.SPANS, chosen={lab.key for lab in story.labs})
@@ -96,16 +96,14 @@ def _decoded(text: io.TextIOWrapper):
                            field="file") from None
 
 
-def baseline_lesion_fields(request: Request, uow, patient, fields: list, values: dict, entry) -> list:
+def baseline_lesion_fields(request: Request, uow, actor, patient, fields: list, values: dict, entry) -> list:
     """During a line of treatment a scan measures its baseline's lesions: offer a size box for each
     of them instead of typed names (a new baseline, with no line running, is typed as before)."""
     try:
         day = date.fromisoformat(str(values.get("performed_on") or ""))
     except ValueError:
         day = services.local_day(patient, request.app.state.settings.clock())
-    line, baseline = baseline_during(uow.records.list(patient.id, RECORD_KINDS["scans"]),
-                                     uow.records.list(patient.id, RECORD_KINDS["treatment-courses"]), day,
-                                     entry.id if entry else None)
+    line, baseline = reading.scan_baseline(uow, actor, patient.id, day, entry.id if entry else None)
     if baseline is None:
         return fields
     sites = [lesion.site for lesion in measured_lesions(baseline.data.target_lesions)]
