@@ -29,8 +29,8 @@ EXTRACTOR_VERSION = 1
 _HEADING = re.compile(r"^\s*(?:[#*]+\s*)?(?P<head>(?:[\w()/-]+\s+){0,4}?(?P<which>inclusion|exclusion)\s+criteria\b[^:\n]{0,40}:?)",
                       re.IGNORECASE)
 # "Inclusion Criteria:1. Men or women 2. Provision of ...": a numbered list run into one line.
-_INLINE_NUMBER = re.compile(r"(?<=[a-z)\]])\s+(?=\d{1,2}\.\s+[A-Z])")
-_INLINE_HEADING = re.compile(r"\s+-?\s*(?=(key )?(inclusion|exclusion) criteria)", re.I)
+_INLINE_NUMBER = re.compile(r"(?<=[a-z)\]])[ \t]+(?=\d{1,2}\.[ \t]+[A-Z])")
+_INLINE_HEADING = re.compile(r"(?:(?<=[.;])[ \t]+|[ \t]+-[ \t]*)(?=(key )?(inclusion|exclusion) criteria)", re.I)
 _PART = re.compile(r"\b(only|phase|part|cohort|arm|maintenance|stage \d)\b", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:[*•·-]|\d{1,2}[.)]|[a-z][.)]|[ivx]{1,4}[.)])\s+", re.IGNORECASE)
 
