@@ -307,7 +307,7 @@ def test_neoadjuvant_trial_is_not_eligible_for_metastatic_disease_on_setting():
     m = match(Profile.model_validate(HER2_FIRST_LINE), study("NCT06038539"))
     assert m.verdict is Verdict.not_eligible
     setting = [r for r in m.outcomes(Outcome.not_met) if r.criterion.kind is K.setting]
-    assert setting and "Early Breast Cancer" in setting[0].criterion.sentence
+    assert setting and "Early Stage or Locally Advanced Breast Cancer" in setting[0].criterion.sentence
 
 
 def test_lung_cancer_trial_is_not_eligible_on_condition():
