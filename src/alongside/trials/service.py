@@ -1,0 +1,165 @@
+"""Trials for the pages and the API: one patient's matches, one trial, and the reverse view (which
+patients on a clinician's caseload may fit a trial).
+
+Glue only. The record becomes a profile in `domain.trials` (authorised and audited there), the
+store pre-filters studies on indexed fields, and `matcher` judges them criterion by criterion.
+Web modules call these functions and never the store themselves (tests/unit/test_architecture.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from uuid import UUID
+
+from ..clinical.trial_eligibility import Criterion, CriterionResult, Outcome, Profile, Verdict, assess
+from ..domain import trials as record_trials
+from ..domain.entries import Patient
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.people import Actor
+from ..store.trial_caseload import BatchedCaseloadRecords
+from .drug_classes import vocabulary
+from .eligibility_text import EXTRACTOR_VERSION, extract_criteria
+from .matcher import TrialMatch, home_of, match, rank
+from .study import Study
+
+PHASES = {"EARLY_PHASE1": "Early phase 1", "PHASE1": "Phase 1", "PHASE2": "Phase 2", "PHASE3": "Phase 3",
+          "PHASE4": "Phase 4", "NA": "Not applicable"}
+MAX_DISTANCE_KM = 20_000
+
+
+@dataclass(frozen=True)
+class TrialFilters:
+    phase: str | None = None
+    country: str | None = None
+    max_km: float | None = None
+    drug_type: str | None = None  # a class id of content/drug_classes.yaml
+
+    def check(self) -> TrialFilters:
+        if self.phase and self.phase not in PHASES:
+            raise InvalidInput(f"Choose a phase among {', '.join(PHASES)}", field="phase")
+        if self.drug_type and self.drug_type not in vocabulary().class_names:
+            raise InvalidInput("Choose a type of medicine from the list", field="drug_type")
+        if self.max_km is not None and not 0 < self.max_km <= MAX_DISTANCE_KM:
+            raise InvalidInput(f"A distance is between 1 and {MAX_DISTANCE_KM:,} km", field="max_km")
+        return self
+
+
+@dataclass(frozen=True)
+class PatientTrials:
+    patient_id: UUID
+    profile: Profile
+    recruiting: list[TrialMatch]
+    not_recruiting: list[TrialMatch]
+    filters: TrialFilters
+    home_found: bool
+
+
+def drug_types() -> dict[str, str]:
+    """class id -> its name in words, for the filter."""
+    return dict(sorted(vocabulary().class_names.items(), key=lambda item: item[1].lower()))
+
+
+def study_drug_types(study: Study) -> set[str]:
+    """The drug classes of a study's interventions (its medicines and their classes)."""
+    names = " ; ".join(n for i in study.interventions for n in (i.name, *i.other_names))
+    found = set()
+    for name in vocabulary().mentioned(names):
+        found |= {name} if name in vocabulary().class_names else set(vocabulary().classes_of.get(name, ()))
+    return found
+
+
+def medicines(study: Study) -> list[str]:
+    """What a trial tests, in the registry's names: its drug and biological interventions."""
+    named = [i.name for i in study.interventions if (i.type or "").upper() in ("DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT")]
+    return list(dict.fromkeys(named))
+
+
+def patient_matches(uow, actor: Actor, patient_id: UUID, today: date,
+                    filters: TrialFilters = TrialFilters()) -> PatientTrials:
+    """Her matches, recruiting trials first and the others apart, each ranked by fit then distance."""
+    filters.check()
+    profile = record_trials.trial_profile(uow, actor, patient_id, today)
+    studies = uow.trials.candidates(sex=profile.sex, age=profile.age, breast_only=True,
+                                    countries=[filters.country] if filters.country else None,
+                                    phases=[filters.phase] if filters.phase else None,
+                                    extractor_version=EXTRACTOR_VERSION)
+    home = home_of(profile.town, profile.country)
+    matches = [match(profile, study, _criteria(study, cached)) for study, cached in studies
+               if not filters.drug_type or filters.drug_type in study_drug_types(study)]
+    ranked = rank(matches, home)
+    if filters.max_km is not None:
+        ranked = [m for m in ranked if m.distance_km is not None and m.distance_km <= filters.max_km]
+    return PatientTrials(patient_id, profile, [m for m in ranked if m.recruiting],
+                         [m for m in ranked if not m.recruiting], filters, home is not None)
+
+
+def patient_match(uow, actor: Actor, patient_id: UUID, nct_id: str, today: date) -> tuple[Study, TrialMatch]:
+    """One trial against her record, whatever its condition (a lung cancer trial is shown as such)."""
+    study, criteria = trial(uow, nct_id)
+    profile = record_trials.trial_profile(uow, actor, patient_id, today)
+    return study, rank([match(profile, study, criteria)], home_of(profile.town, profile.country))[0]
+
+
+def trial(uow, nct_id: str) -> tuple[Study, list[Criterion]]:
+    """A study and its criteria. Registry data, public: no patient's record is read."""
+    record_trials.check_nct_id(nct_id)
+    found = uow.trials.get(nct_id, EXTRACTOR_VERSION)
+    if found is None:
+        raise NotFound("No such trial here: it has not been imported", field="nct_id")
+    study, cached = found
+    return study, _criteria(study, cached)
+
+
+def trial_summaries(uow, recruiting: bool | None = None) -> list[Study]:
+    """Every stored breast cancer study, for the clinicians' list."""
+    return [study for study, _ in uow.trials.candidates(sex=None, age=None, breast_only=True, recruiting=recruiting)]
+
+
+def _criteria(study: Study, cached: list[Criterion] | None) -> list[Criterion]:
+    return cached if cached is not None else list(_extracted(study))
+
+
+@lru_cache(maxsize=2048)
+def _extracted(study: Study) -> tuple[Criterion, ...]:
+    # Studies imported by an older extractor: read once a process (a study is frozen, so hashable).
+    return tuple(extract_criteria(study))
+
+
+# --- The reverse view ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    patient: Patient
+    verdict: Verdict
+    deciding: list[CriterionResult]  # unknown ones for "possibly", met ones for "likely"
+    questions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrialCandidates:
+    study: Study
+    criteria: list[Criterion]
+    candidates: list[Candidate]
+    caseload_size: int
+
+
+def trial_candidates(uow, actor: Actor, nct_id: str, today: date, reader=BatchedCaseloadRecords) -> TrialCandidates:
+    """Patients on the clinician's own caseload who are likely or possibly eligible for one trial,
+    likely first, then by how many of the deciding facts are still unknown."""
+    study, criteria = trial(uow, nct_id)
+    profiles = record_trials.caseload_profiles(uow, actor, today, reader)
+    classes = vocabulary().classes_of
+    found = []
+    for entry in profiles:
+        assessment = assess(entry.profile, criteria, classes)
+        if assessment.verdict is Verdict.not_eligible:
+            continue
+        wanted = Outcome.met if assessment.verdict is Verdict.likely_eligible else Outcome.unknown
+        found.append(Candidate(entry.patient, assessment.verdict, [r for r in assessment.results if r.outcome == wanted],
+                               assessment.questions))
+    found.sort(key=lambda c: (c.verdict is not Verdict.likely_eligible, len(c.deciding) if c.verdict is Verdict.possibly_eligible else 0,
+                              c.patient.details.family_name, c.patient.details.given_name))
+    return TrialCandidates(study, criteria, found, len(profiles))
