@@ -14,13 +14,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from alongside.cli import app as cli
 from alongside.store import tables as t
 from alongside.store.database import session_factory
 from alongside.store.unit_of_work import UnitOfWork
+from alongside.trials.eligibility_text import EXTRACTOR_VERSION, extract_criteria
 from alongside.trials.importer import ImportLimits, ImportRefused, import_path
 from alongside.trials.study import parse_study
 
@@ -325,3 +326,84 @@ def test_fetch_keeps_what_it_read_when_the_registry_fails_midway(run, sessions, 
     assert result.exit_code == 1
     assert "Stopped after 1 page(s)" in result.output and "503" in result.output
     assert len(stored(sessions)) == 15
+
+
+# --- What the store gives back: cached criteria, the pre-filter, saved trials ---------------------
+
+def test_the_criteria_are_extracted_once_on_import_and_given_back_as_extracted(sessions):
+    import_path(sessions, FIXTURES / f"{HEREDERA}.json")
+    with UnitOfWork(sessions) as uow:
+        study, criteria = uow.trials.get(HEREDERA, EXTRACTOR_VERSION)
+        _same, stale = uow.trials.get(HEREDERA, EXTRACTOR_VERSION + 1)
+    assert criteria == extract_criteria(parse_study(fixture(HEREDERA))) and criteria
+    assert stale is None  # from another extractor: the caller reads the study again
+
+
+def test_a_newer_extractor_reads_an_unchanged_study_again_on_reimport(sessions):
+    import_path(sessions, FIXTURES / f"{HEREDERA}.json")
+    with UnitOfWork(sessions) as uow:
+        uow.db.execute(update(t.TrialStudyRow).values(criteria=[], extractor_version=EXTRACTOR_VERSION - 1))
+        uow.commit()
+    assert import_path(sessions, FIXTURES / f"{HEREDERA}.json").unchanged == 1
+    with UnitOfWork(sessions) as uow:
+        _study, criteria = uow.trials.get(HEREDERA, EXTRACTOR_VERSION)
+    assert criteria and len(criteria) == len(extract_criteria(parse_study(fixture(HEREDERA))))
+
+
+@pytest.fixture
+def all_fixtures(sessions, tmp_path):
+    assert import_path(sessions, bulk_zip(tmp_path / "all.zip", fixture_entries())).added == 41
+
+
+def expected(predicate) -> set[str]:
+    return {study.nct_id for study in map(parse_study, map(json.loads, map(Path.read_text, STUDY_FILES)))
+            if predicate(study)}
+
+
+@pytest.mark.parametrize("sex, age", [("female", 52), ("male", 30), ("female", 15), (None, None), ("female", 85)])
+def test_the_prefilter_drops_only_studies_whose_sex_or_age_limits_exclude(sessions, all_fixtures, sex, age):
+    def fits(study):
+        return (study.about_breast_cancer and (sex is None or study.sex in (None, "ALL", sex.upper()))
+                and (age is None or ((study.minimum_age_years or 0) <= age <= (study.maximum_age_years or 999))))
+    with UnitOfWork(sessions) as uow:
+        found = {study.nct_id for study, _criteria in uow.trials.candidates(sex, age)}
+    assert found == expected(fits)
+    assert found or age == 15  # no breast study here takes a 15-year-old
+
+
+def test_the_prefilter_by_country_phase_and_recruiting(sessions, all_fixtures):
+    with UnitOfWork(sessions) as uow:
+        uk = {s.nct_id for s, _ in uow.trials.candidates("female", 52, countries=["United Kingdom"])}
+        phase2 = {s.nct_id for s, _ in uow.trials.candidates(None, None, breast_only=False, phases=["PHASE2"])}
+        closed = {s.nct_id for s, _ in uow.trials.candidates(None, None, breast_only=False, recruiting=False)}
+    assert uk == expected(lambda s: s.about_breast_cancer and s.sex in ("ALL", "FEMALE")
+                          and any(site.country == "United Kingdom" for site in s.sites)) and uk
+    assert phase2 == expected(lambda s: "PHASE2" in s.phases) and phase2
+    assert closed == expected(lambda s: not s.recruiting) and closed
+
+
+def test_candidates_stream_in_batches_each_with_its_own_sites(sessions, all_fixtures, monkeypatch):
+    monkeypatch.setattr("alongside.store.trial_repository.BATCH", 4)
+    with UnitOfWork(sessions) as uow:
+        streamed = list(uow.trials.candidates(None, None, breast_only=False))
+    assert [study.nct_id for study, _ in streamed] == [path.stem for path in STUDY_FILES]
+    assert all(study == parse_study(fixture(study.nct_id)) for study, _ in streamed)
+
+
+def test_a_trial_saved_to_a_record_is_listed_shared_and_removed(sessions, world, all_fixtures):
+    patient = world.patient_a
+    with UnitOfWork(sessions) as uow:
+        uow.trials.save(patient, HEREDERA, "Helen", note="ask about the brain scan")
+        saved = uow.trials.save(patient, "NCT06103864", "Helen", share_with_team=True)
+        uow.commit()
+    assert saved.shared_with_team and saved.brief_title == parse_study(fixture("NCT06103864")).brief_title
+    with UnitOfWork(sessions) as uow:
+        assert {s.nct_id for s in uow.trials.saved_for(patient)} == {HEREDERA, "NCT06103864"}
+        assert [s.nct_id for s in uow.trials.saved_for(patient, shared_only=True)] == ["NCT06103864"]
+        assert uow.trials.saved_for(world.patient_b) == []
+        again = uow.trials.save(patient, HEREDERA, "Nurse", share_with_team=True, note=None)
+        assert (again.saved_by_name, again.shared_with_team, again.note) == ("Nurse", True, None)
+        assert uow.trials.unsave(patient, "NCT06103864") and not uow.trials.unsave(patient, "NCT06103864")
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        assert [s.nct_id for s in uow.trials.saved_for(patient)] == [HEREDERA]

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import delete, exists, func, or_, select
 
+from ..clinical.trial_eligibility import Criterion
 from ..trials.study import Intervention, Site, Study
 from . import tables as t
 from .repositories import _Repository
@@ -82,7 +83,7 @@ class TrialRepository(_Repository):
             row.criteria, row.extractor_version, row.updated_at = criteria, version, datetime.now(UTC)
             self.db.flush()
 
-    def get(self, nct_id: str, extractor_version: int | None = None) -> tuple[Study, list | None] | None:
+    def get(self, nct_id: str, extractor_version: int | None = None) -> tuple[Study, list[Criterion] | None] | None:
         """The study and its cached criteria; the criteria are None when none are stored or,
         given `extractor_version`, when they came from another version (extract them again)."""
         row = self.db.get(t.TrialStudyRow, nct_id)
@@ -103,7 +104,7 @@ class TrialRepository(_Repository):
     def candidates(self, sex: str | None, age: float | None, breast_only: bool = True,
                    recruiting: bool | None = None, countries: Iterable[str] | None = None,
                    phases: Iterable[str] | None = None,
-                   extractor_version: int | None = None) -> Iterator[tuple[Study, list | None]]:
+                   extractor_version: int | None = None) -> Iterator[tuple[Study, list[Criterion] | None]]:
         """Studies that pass the structured pre-filter, streamed in batches (never all in memory).
 
         Only facts that rule a study out beyond doubt are used: a study that states no sex or
@@ -237,8 +238,7 @@ def _study(fields: dict[str, Any], sites: tuple[Site, ...]) -> Study:
     return Study(**values, sites=sites)
 
 
-def _criteria(row: Any, extractor_version: int | None) -> list | None:
+def _criteria(row: Any, extractor_version: int | None) -> list[Criterion] | None:
     if row.criteria is None or (extractor_version is not None and row.extractor_version != extractor_version):
         return None
-    from ..clinical.trial_eligibility import Criterion  # the pure rules' own model of a criterion
     return [Criterion.model_validate(criterion) for criterion in row.criteria]

@@ -21,10 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from ..store.unit_of_work import UnitOfWork
 from .study import Study, StudyFormatError, load_document, parse_study
 
-try:  # engineer E's extractor; until it lands studies are stored without cached criteria
-    from .eligibility_text import EXTRACTOR_VERSION, extract_criteria
-except ImportError:  # pragma: no cover - only while the extractor is being written
-    EXTRACTOR_VERSION, extract_criteria = None, None
+from .eligibility_text import EXTRACTOR_VERSION, extract_criteria
 
 STUDY_SUFFIXES = (".json", ".xml")  # .xml is read only to be refused by name
 COMMIT_EVERY = 100  # studies per transaction (held in memory until written)
@@ -131,7 +128,7 @@ class _Ready:
     source: str
     study: Study
     document: dict
-    criteria: list[dict] | None
+    criteria: list[dict]
 
 
 def _prepare(uow: UnitOfWork, source: StudySource, summary: ImportSummary,
@@ -151,8 +148,9 @@ def _prepare(uow: UnitOfWork, source: StudySource, summary: ImportSummary,
     state = uow.trials.state(study.nct_id)
     moved_on = state is None or (study.last_update is not None and
                                  (state.last_update is None or study.last_update > state.last_update))
-    stale_criteria = EXTRACTOR_VERSION is not None and state is not None and (
-        state.extractor_version is None or state.extractor_version < EXTRACTOR_VERSION)
+    # A newer extractor reads the stored studies again, though the registry's record is the same.
+    stale_criteria = state is not None and (state.extractor_version is None
+                                            or state.extractor_version < EXTRACTOR_VERSION)
     if not moved_on and not stale_criteria:
         summary.unchanged += 1
         return None
@@ -198,9 +196,7 @@ def _check_matchable(study: Study) -> None:
                                "(protocolSection.eligibilityModule.eligibilityCriteria), so it cannot be matched")
 
 
-def _criteria(study: Study) -> list[dict] | None:
-    if extract_criteria is None:
-        return None
+def _criteria(study: Study) -> list[dict]:
     return [criterion.model_dump(mode="json") for criterion in extract_criteria(study)]
 
 
