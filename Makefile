@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/var/demo.db
 
-.PHONY: install demo test unit bench chromium serve clean
+.PHONY: install demo test unit bench fuzz chromium serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: install chromium
 
 unit: install
 	$(PY) -m pytest tests/unit
+
+# The API contract test with many more examples than `make test` runs (ALONGSIDE_FUZZ_EXAMPLES).
+fuzz: install
+	ALONGSIDE_FUZZ_EXAMPLES=$${ALONGSIDE_FUZZ_EXAMPLES:-60} $(PY) -m pytest -q tests/integration/test_api_contract.py
 
 bench: install
 	$(PY) bench/run.py
