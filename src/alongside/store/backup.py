@@ -32,8 +32,10 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import URL, make_url
 
 from .. import __version__
-from .database import make_engine, normalise_url
+from ..domain.people import SYSTEM
+from .database import make_engine, normalise_url, session_factory
 from .migrate import alembic_config
+from .unit_of_work import UnitOfWork
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -122,6 +124,7 @@ def backup(database_url: str, data_dir: Path, destination: Path) -> Manifest:
         _fsync(partial)
         os.replace(partial, destination)
         _fsync_folder(destination.parent)
+    _audit(url, "backup")
     return manifest
 
 
@@ -295,6 +298,7 @@ def restore(archive: Path, database_url: str, data_dir: Path, force: bool = Fals
         else:
             _restore_postgres(unpacked / POSTGRES_DUMP, url, manifest, force)
         _swap_documents(unpacked / DOCUMENTS, documents, work)
+    _audit(url, "restore")
     return Restored(manifest, _scripts().get_current_head())
 
 
@@ -400,6 +404,17 @@ def _swap_documents(restored: Path, documents: Path, work: Path) -> None:
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
+
+def _audit(url: URL, action: str) -> None:
+    """Every record was read out (or put back) by the command line: the trail says when."""
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with UnitOfWork(session_factory(engine)) as uow:
+            uow.audit.record(SYSTEM, action, None, "all-records")
+            uow.commit()
+    finally:
+        engine.dispose()
+
 
 def _scripts() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
