@@ -43,10 +43,17 @@ class TrialMatch:
     verdict: Verdict
     results: tuple[CriterionResult, ...]
     questions: tuple[str, ...]
-    team_checks: tuple[str, ...]   # criteria Alongside does not read: the team checks them
     sites: tuple[Site, ...] = field(repr=False)
+    eligibility_text: str | None = field(default=None, repr=False)
     nearest_site: Site | None = None
     distance_km: float | None = None
+
+    @property
+    def team_checks(self) -> tuple[str, ...]:
+        """Items of the list Alongside does not read (organ function, consent...): the team checks
+        them. Worked out when asked, not for every trial matched."""
+        quoted = {r.criterion.sentence for r in self.results}
+        return tuple(i.text for i in split_items(self.eligibility_text or "") if i.text not in quoted)
 
     def outcomes(self, outcome: Outcome) -> list[CriterionResult]:
         return [r for r in self.results if r.outcome == outcome]
@@ -73,12 +80,10 @@ def match(profile: Profile, study: Study, criteria: list[Criterion] | None = Non
     """The profile against one study; `criteria` are the study's cached extracted criteria."""
     criteria = extract_criteria(study) if criteria is None else criteria
     assessment = assess(profile, criteria, vocabulary().classes_of)
-    quoted = {c.sentence for c in criteria}
-    checks = tuple(i.text for i in split_items(study.eligibility_text or "") if i.text not in quoted)
     return TrialMatch(
         nct_id=study.nct_id, title=study.brief_title, status=study.overall_status, recruiting=study.recruiting,
         phases=study.phases, verdict=assessment.verdict, results=tuple(assessment.results),
-        questions=tuple(assessment.questions), team_checks=checks, sites=study.sites)
+        questions=tuple(assessment.questions), sites=study.sites, eligibility_text=study.eligibility_text)
 
 
 def rank(matches: list[TrialMatch], home: Home | None) -> list[TrialMatch]:
