@@ -313,6 +313,8 @@ def caseload_profiles(uow, actor: Actor, today: date,
                       reader: Callable[[object], CaseloadRecords] = OneByOne) -> list[CaseloadProfile]:
     """Every patient on the clinician's own teams' caseloads as a profile, each read audited on her record."""
     if actor.role is not Role.CLINICIAN:
+        uow.audit.record(actor, "read:refused", None, "trial-candidates", None)
+        uow.commit()  # the refusal stays in the audit log though the request fails
         raise AccessDenied("Only a clinician sees which patients on a caseload may fit a trial")
     records = reader(uow)
     ids = records.patient_ids(uow.teams.ids_of(actor.user_id))

@@ -19,7 +19,7 @@ from .. import __version__
 from ..clinical import units
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
-from . import api, api_docs, fhir_api, pages, planning, results_pages
+from . import api, api_docs, fhir_api, pages, planning, results_pages, trials_api, trials_pages
 from . import openapi as openapi_document
 from .problems import from_domain_error, from_validation_errors, problem_response
 from .monitor import run_forever
@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fhir_api.router)
     app.include_router(planning.router)
     app.include_router(planning.api_router)
+    app.include_router(trials_api.router)
+    app.include_router(trials_pages.router)
     app.include_router(api_docs.router)  # its own page and assets: FastAPI's would load a CDN's
     openapi_document.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
