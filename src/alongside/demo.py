@@ -78,7 +78,29 @@ def create_demo(uow, today: date | None = None) -> UUID:
                                    now=datetime.fromisoformat(answers["submitted_at"]))
     accounts.create_user(uow, SYSTEM, NewUser(email=admin_login.email, display_name="Sam Admin", role=Role.ADMIN,
                                               password=admin_login.password))
+    import_demo_trials(uow)
     return patient.id
+
+
+def import_demo_trials(uow) -> int:
+    """The 41 ClinicalTrials.gov studies shipped in content/trials/studies.zip (their sources in
+    content/trials/SOURCES.md), so that Helen's trials page shows matches. Returns how many."""
+    from importlib.resources import as_file, files
+
+    from .trials.eligibility_text import EXTRACTOR_VERSION, extract_criteria
+    from .trials.importer import open_sources
+    from .trials.study import load_document, parse_study
+
+    with as_file(files("alongside.content").joinpath("trials/studies.zip")) as path:
+        sources = open_sources(path)
+        count = 0
+        for source in sources.items:
+            document = load_document(source.read())
+            study = parse_study(document)
+            criteria = [c.model_dump(mode="json") for c in extract_criteria(study)]
+            uow.trials.upsert(study, document, criteria, EXTRACTOR_VERSION)
+            count += 1
+    return count
 
 
 def _kind(slug: str):
