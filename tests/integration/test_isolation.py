@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 
 import pytest
 
-from alongside.domain.people import SYSTEM
+from alongside.domain import accounts, monitoring, services
+from alongside.domain.accounts import SessionPolicy
+from alongside.domain.monitoring import MonitoringSettings
+from alongside.domain.people import SYSTEM, AcceptInvitation, CarerInvitation
 from alongside.domain.records import RECORD_KINDS
 from alongside.domain.transfer import export_record
 
-from ..factories import sample
+from ..factories import PASSWORD, sample
 
 OUTSIDERS = ["alice", "carer", "stranger"]  # patient A, A's carer, a clinician of another team
 KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id"}
@@ -74,27 +78,6 @@ def payload(url: str, slug: str | None, world) -> dict:
 def record_of_b(new_uow, world) -> dict:
     with new_uow() as uow:
         return export_record(uow, SYSTEM, world.patient_b)
-
-
-@pytest.mark.parametrize("who", OUTSIDERS)
-def test_no_api_route_gives_an_outsider_patient_b(app, as_user, new_uow, world, who):
-    client = as_user(getattr(world, who))
-    before = record_of_b(new_uow, world)
-    checked = 0
-    for method, path in patient_routes(app):
-        if not path.startswith("/api/"):
-            continue
-        for url, slug in expand(path, world):
-            body = payload(url, slug, world)
-            if method == "POST":
-                body.pop("version", None)
-            response = client.request(method, url, json=body if method in ("POST", "PUT") else None,
-                                      params={"version": 1} if method == "DELETE" else None)
-            assert response.status_code in (403, 404), f"{who} {method} {url} -> {response.status_code} {response.text[:300]}"
-            assert "Baker" not in response.text and "Bella" not in response.text
-            checked += 1
-    assert checked >= 5 * len(RECORD_KINDS)
-    assert record_of_b(new_uow, world) == before
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
@@ -196,3 +179,166 @@ def test_an_administrator_cannot_open_a_record_by_making_a_patient_login_for_it(
     registered = admin.post("/api/v1/patients", json={"given_name": "New", "family_name": "Person",
                                                        "date_of_birth": "1970-01-01"})
     assert registered.status_code == 403
+
+
+# --- Every /api/v1 operation, with good bodies and bad, as everyone without a part in B's record ---
+
+API_PARAMETERS = {"patient_id", "entry_id", "alert_id", "user_id", "team_id", "nct_id"}
+NAMING_A_RECORD = ("{patient_id}", "{alert_id}")  # the paths whose answer must not depend on the record existing
+# The administrator manages accounts: their names and emails are hers to see (issue 13 item 2 took
+# out which record an account opens). Nothing of the record itself is.
+ACCOUNT_PATHS = {"/api/v1/users", "/api/v1/users/{user_id}"}
+# web/planning.py's API routes take their body before the route's use case authorises, and its
+# router is not under web/api.py's check (`refuse_strangers`), so a bad body is a 422 there, alike
+# for every id but not audited. Its owner is to include that router with the same dependency.
+NOT_YET_AUDITED = {"/api/v1/patients/{patient_id}/treatment-breaks/{entry_id}/end",
+                   "/api/v1/patients/{patient_id}/stop-anticancer-treatment"}
+NOT_CALLED = {("DELETE", "/api/v1/session"): "it signs the caller out, and reads nothing of anyone's"}
+OTHER_BODIES = {
+    "/api/v1/session": {"email": "spy@example.org", "password": "not the password"},
+    "/api/v1/patients": {"given_name": "X", "family_name": "Y", "date_of_birth": "1970-01-01"},
+    "/api/v1/users": {"email": "spy@example.org", "display_name": "Spy", "role": "carer",
+                      "password": "long enough password"},
+    "/api/v1/users/{user_id}": {"active": True},
+    "/api/v1/teams": {"name": "Spies"},
+    "/api/v1/teams/{team_id}/settings": {"notify_email": "spy@example.org"},
+    "/api/v1/alerts/{alert_id}/acknowledge": {"version": 1},
+    "/api/v1/alerts/{alert_id}/resolve": {"version": 1, "outcome": "advice_given", "notes": "Spoke to her"},
+}
+CSV = "taken_on,test,value,unit\n2025-01-09,Neutrophils,1.2,10*9/L\n"
+
+
+@dataclass
+class Target:
+    """Whose ids fill a path: patient B's, or ids that are no one's."""
+
+    patient_id: uuid.UUID
+    entries: dict[str, uuid.UUID]
+    alert_id: uuid.UUID
+
+
+@pytest.fixture
+def secrets_of_b(world, new_uow) -> tuple[list[str], list[str], Target]:
+    """B's record given things only it holds: her own email, a carer's, words in her entries and an
+    alert. Returns what an account's administrator may see, what no outsider may, and B's ids."""
+    with new_uow() as uow:
+        bella = accounts.actor_for(uow.users.get(world.bella.user_id))
+        patient = uow.patients.get(world.patient_b)
+        services.update_patient(uow, SYSTEM, world.patient_b,
+                                patient.details.model_copy(update={"email": "bella.home@example.org"}), patient.version)
+        token = accounts.invite_carer(uow, bella, world.patient_b,
+                                      CarerInvitation(email="bert.brother@example.org", access="read"), SessionPolicy())
+        accounts.accept_invitation(uow, token, AcceptInvitation(display_name="Bert Brother", password=PASSWORD))
+        services.add_entry(uow, bella, world.patient_b, "questions",
+                           {"kind": "question", "text": "Could the Zanzibar study take me?", "added_on": "2025-01-07"})
+        nurse = accounts.actor_for(uow.users.get(world.nurse.user_id))
+        monitoring.submit_check_in(uow, nurse, world.patient_b, {"red_flags": {"bleeding": True},
+                                                                 "free_text": "an ache behind my left knee"},
+                                   None, MonitoringSettings())
+        alert_id = uow.alerts.for_patient(world.patient_b)[0].id
+        uow.commit()
+    record = ["9990000018", "bella.home@example.org", "Zanzibar", "left knee"]
+    accounts_of_b = ["Bella", "Baker", "bella@example.org", "Bert Brother", "bert.brother@example.org"]
+    return accounts_of_b, record, Target(world.patient_b, world.entries_b, alert_id)
+
+
+def api_operations(app) -> list[tuple[str, str, dict]]:
+    """Every operation of the OpenAPI document under /api/v1, so a route added later is called
+    too (or this test fails until someone says how to fill its path)."""
+    operations = []
+    for path, methods in app.openapi()["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        unknown = set(re.findall(r"{(\w+)}", path)) - API_PARAMETERS
+        assert not unknown, f"{path}: teach this test how to fill {unknown}"
+        operations += [(method.upper(), path, operation) for method, operation in methods.items()
+                       if (method.upper(), path) not in NOT_CALLED]
+    return operations
+
+
+def fill(path: str, world, target: Target) -> tuple[str, str | None]:
+    parts = path.split("/")
+    slug = parts[5] if len(parts) > 5 and parts[5] in RECORD_KINDS else None
+    ids = {"patient_id": target.patient_id, "entry_id": target.entries.get(slug, uuid.uuid4()),
+           "alert_id": target.alert_id, "user_id": world.bella.user_id, "team_id": world.team_id,
+           "nct_id": "NCT01234567"}
+    return re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path), slug
+
+
+def nobodys() -> Target:
+    return Target(uuid.uuid4(), {slug: uuid.uuid4() for slug in RECORD_KINDS}, uuid.uuid4())
+
+
+def requests_for(method: str, path: str, operation: dict, url: str, slug: str | None, world) -> dict[str, dict]:
+    """The request made with good values, then with each kind of bad one: keyword arguments for
+    the client's `request`, by a name to tell them apart."""
+    queries = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+    content = operation.get("requestBody", {}).get("content", {})
+    if not content:
+        good = {"params": {"version": 1} if method == "DELETE" else {}}
+        return {"good": good, "bad query": {"params": {name: "x" * 300 for name in queries + ["version"]}}}
+    if "application/json" not in content:  # an import: a file of results
+        return {"good": {"content": CSV, "headers": {"content-type": "text/csv"}},
+                "a form": {"data": {"taken_on": "2025-01-09"}},
+                "not UTF-8": {"content": b"\xff\xfe\x00", "headers": {"content-type": "text/csv"}}}
+    good = OTHER_BODIES.get(path) or payload(url, slug, world)
+    if method == "POST":
+        good = {k: v for k, v in good.items() if k != "version"} if slug else good
+    wrong_types = {k: {"not": ["this"]} for k in good} | {"version": "one"}
+    return {
+        "good": {"json": good},
+        "missing fields": {"json": {}},
+        "wrong types": {"json": wrong_types, "headers": {"Idempotency-Key": "x" * 300}},
+        "a bad email": {"json": good | {k: "not an email" for k in good if "email" in k} | {"email": "not an email"}},
+        "over-long strings": {"json": {k: "x" * 5000 if isinstance(v, str) else v for k, v in good.items()}},
+        "not JSON": {"content": b'[{"given_name": ', "headers": {"content-type": "application/json"}},
+    }
+
+
+def answer(response) -> tuple:
+    """What a response tells, less the address it echoes."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.status_code, response.text
+    if isinstance(body, dict):
+        body.pop("instance", None)
+    return response.status_code, body
+
+
+@pytest.mark.parametrize("who", OUTSIDERS + ["admin", "nobody"])
+def test_no_api_operation_tells_an_outsider_anything_of_patient_b(app, make_client, as_user, new_uow, world, engine,
+                                                                   secrets_of_b, who):
+    """Issue 13 item 5. Every operation of the API, with a good request and with bad ones, as
+    patient A, A's carer, a clinician of another team, the administrator and someone not signed
+    in: nothing of B's comes back, a path naming B's record is answered exactly as one naming no
+    one's, and each refusal is in B's audit log."""
+    client = make_client() if who == "nobody" else as_user(getattr(world, who))
+    accounts_of_b, record, target = secrets_of_b
+    before = record_of_b(new_uow, world)
+    called = 0
+    for method, path, operation in api_operations(app):
+        url, slug = fill(path, world, target)
+        unknown_url, _ = fill(path, world, nobodys())
+        names_a_record = any(name in path for name in NAMING_A_RECORD)
+        for variant, request in requests_for(method, path, operation, url, slug, world).items():
+            where = f"{who} {method} {path} with {variant}"
+            refused_before = refusals_of(engine, world.patient_b)
+            response = client.request(method, url, **request)
+            assert response.status_code < 500, f"{where} -> {response.status_code} {response.text[:300]}"
+            secrets = record if who == "admin" and path in ACCOUNT_PATHS else record + accounts_of_b
+            leaked = [s for s in secrets if s in response.text]
+            assert not leaked, f"{where} showed {leaked}"
+            called += 1
+            if not names_a_record:
+                continue
+            assert answer(response) == answer(client.request(method, unknown_url, **request)), \
+                f"{where}: answered otherwise than for a record that does not exist"
+            if who == "nobody":
+                assert response.status_code in (401, 422), f"{where} -> {response.status_code}"
+            elif variant != "not JSON" and not (path in NOT_YET_AUDITED and variant != "good"):
+                # bad JSON is refused before any route's code runs: alike for every id, and no one's record read
+                assert response.status_code in (403, 404), f"{where} -> {response.status_code} {response.text[:300]}"
+                assert refusals_of(engine, world.patient_b) > refused_before, f"{where}: refusal not audited"
+    assert called >= 2 * len(api_operations(app)) >= 2 * 5 * len(RECORD_KINDS)  # each good and bad, every kind
+    assert record_of_b(new_uow, world) == before

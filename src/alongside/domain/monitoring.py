@@ -665,11 +665,22 @@ def _alert_outcome(outcome: AlertOutcome | str | None, level: Level) -> AlertOut
         raise InvalidInput("Choose one of: " + ", ".join(o.value for o in AlertOutcome), field="outcome") from None
 
 
+def refuse_alert_strangers(uow, actor: Actor, alert_id: UUID) -> None:
+    """`services.refuse_strangers` for an alert: an unknown alert and one of a record she has no
+    part in are refused alike, the second audited, before anything she sent is read."""
+    alert = uow.alerts.get(alert_id)
+    if alert is None or uow.access.relationship(actor, alert.patient_id) is Relationship.NONE:
+        _alert_for_team(uow, actor, alert_id)
+
+
 def _alert_for_team(uow, actor: Actor, alert_id: UUID) -> Alert:
     alert = uow.alerts.get(alert_id)
     if alert is None:
         raise NotFound("No such alert")
-    relationship = authorise(uow, actor, alert.patient_id, Action.READ, what="alert", record_id=alert_id)
+    try:
+        relationship = authorise(uow, actor, alert.patient_id, Action.READ, what="alert", record_id=alert_id)
+    except NotFound:  # "No such patient" would tell an id that is someone's from one that is no one's
+        raise NotFound("No such alert") from None
     if relationship is not Relationship.CARE_TEAM:
         raise AccessDenied("Only the patient's team can act on an alert")
     return alert

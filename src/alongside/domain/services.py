@@ -64,6 +64,16 @@ def _refuse_nhs_number_held(uow, actor: Actor, nhs_number: str | None, patient_i
     raise InvalidInput("Some values need correcting", errors=[{"field": "nhs_number", "message": NHS_NUMBER_NOT_USABLE}])
 
 
+def refuse_strangers(uow, actor: Actor, patient_id: UUID, what: str = "patient") -> None:
+    """Refuse someone with no part in this record as `authorise` does (audited, 404) before
+    anything she sent is read. The web layer calls it ahead of checking a request's body and
+    query, so a bad one is answered alike whoever's record it names, and the attempt is audited.
+    Whoever may see the record passes here unaudited: the use case that follows authorises and
+    audits what she asked."""
+    if uow.access.relationship(actor, patient_id) is Relationship.NONE:
+        authorise(uow, actor, patient_id, Action.READ, what=what)
+
+
 def read_patient(uow, actor: Actor, patient_id: UUID) -> Patient:
     authorise(uow, actor, patient_id, Action.READ)
     return uow.patients.get(patient_id)

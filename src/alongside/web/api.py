@@ -5,10 +5,11 @@ import math
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, create_model
+from starlette.concurrency import run_in_threadpool
 
 from ..clinical.contacts import Level
 from ..domain import accounts, monitoring, results, services, transfer
@@ -23,7 +24,33 @@ from ..store.unit_of_work import UnitOfWork
 from .context import SESSION_COOKIE, Visit, client_address, invitation_link, with_unit_of_work
 from .problems import from_domain_error
 
-router = APIRouter(prefix="/api/v1")
+
+async def refuse_strangers(request: Request) -> None:
+    """Run before FastAPI reads a route's body and query: someone with no part in the record
+    named in the path (a patient's, or an alert's) is refused as for an unknown one (404,
+    audited) whatever she sent. Checked after, a bad body was answered 422, unaudited, and
+    only for records that exist (issue 13, item 5). A path id that is no UUID is FastAPI's 422."""
+    if "patient_id" in request.path_params or "alert_id" in request.path_params:
+        await run_in_threadpool(_refuse_strangers, request)
+
+
+def _refuse_strangers(request: Request) -> None:
+    try:
+        patient_id, alert_id = (UUID(request.path_params[name]) if name in request.path_params else None
+                                for name in ("patient_id", "alert_id"))
+    except ValueError:
+        return
+    with UnitOfWork(request.app.state.sessions, serialise=True) as uow:
+        _, user = accounts.resume_session(uow, request.cookies.get(SESSION_COOKIE), request.app.state.settings.policy)
+        actor = accounts.actor_for(user)
+        if patient_id:
+            parts = request.url.path.split("/")  # /api/v1/patients/{id}/{what}
+            services.refuse_strangers(uow, actor, patient_id, parts[5] if len(parts) > 5 else "patient")
+        else:
+            monitoring.refuse_alert_strangers(uow, actor, alert_id)
+
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_strangers)])
 
 
 class Credentials(BaseModel):
