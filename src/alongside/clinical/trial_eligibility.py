@@ -19,10 +19,11 @@ HER2-ultralow are HER2-negative; "hormone receptor positive" is ER or PR positiv
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "Profile", "PriorTreatment", "CriterionKind", "Criterion", "Outcome", "Verdict",
@@ -73,6 +74,17 @@ class Profile(BaseModel):
     prior_endocrine_lines_metastatic: int | None = Field(default=None, ge=0, le=30)
     prior_treatments: list[PriorTreatment] | None = None
     biomarkers: dict[Literal[BIOMARKER_GENES + ("PD-L1",)], Literal["mutated", "negative", "positive"]] | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _lines_add_up(self) -> "Profile":
+        """Chemotherapy and endocrine lines are among the lines for metastatic disease, so a
+        profile cannot state more of them than lines in all (a contradiction would let the
+        matcher read either number)."""
+        total = self.prior_lines_metastatic
+        chemo, endocrine = self.prior_chemotherapy_lines_metastatic, self.prior_endocrine_lines_metastatic
+        if total is not None and (chemo or 0) + (endocrine or 0) > total:
+            raise ValueError("prior_lines_metastatic: fewer than the chemotherapy and endocrine lines stated")
+        return self
 
 
 class CriterionKind(StrEnum):
@@ -147,13 +159,16 @@ class Criterion(BaseModel):
     men_exempt: bool = False  # menopausal status asked of women only ("postmenopausal women and men")
 
 
-class CriterionResult(BaseModel):
+# Plain dataclasses, not models: a match over a large corpus makes millions of them.
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
     criterion: Criterion
     outcome: Outcome
-    fact: str | None = Field(description="the profile fact used, in words; None when unknown")
+    fact: str | None  # the profile fact used, in words; None when unknown
 
 
-class Assessment(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Assessment:
     verdict: Verdict
     results: list[CriterionResult]
     questions: list[str]

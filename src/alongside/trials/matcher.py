@@ -96,8 +96,11 @@ def rank(matches: list[TrialMatch], home: Home | None) -> list[TrialMatch]:
 def _with_nearest(m: TrialMatch, home: Home | None) -> TrialMatch:
     if home is None:
         return m
+    # Sites in her own country when the trial has any there (people join trials at home, and a
+    # trial can list hundreds of sites worldwide); otherwise every site.
+    pool = [s for s in m.sites if s.country == home.country] or m.sites
     located = [(distance_km(home.latitude, home.longitude, s.latitude, s.longitude), s)
-               for s in m.sites if s.latitude is not None and s.longitude is not None]
+               for s in pool if s.latitude is not None and s.longitude is not None]
     if not located:
         return m
     km, site = min(located, key=lambda pair: pair[0])
@@ -143,3 +146,70 @@ def _country_codes() -> dict[str, str]:
                   "czech republic": "CZ", "czechia": "CZ", "iran, islamic republic of": "IR", "uk": "GB",
                   "united states of america": "US", "taiwan": "TW", "viet nam": "VN"})
     return codes
+
+
+# --- a pre-filter over many studies ---------------------------------------------------------------
+
+# Enum facts whose failing values can be listed ahead of any profile: (kind, profile field, values).
+_INDEXED = {
+    "setting": ("metastatic", "locally_advanced", "early"),
+    "her2": ("positive", "low", "ultralow", "negative"),
+    "er": ("positive", "ultralow", "negative"),      # ER-low never fails a criterion on its own
+    "pr": ("positive", "ultralow", "negative"),
+    "brain_metastases": ("none", "stable", "active"),
+    "menopausal_status": ("premenopausal", "perimenopausal", "postmenopausal"),
+}
+
+
+@dataclass
+class ScreenedCorpus:
+    """Studies with their cached criteria and an inverted index of the facts that rule each out.
+
+    `candidates(profile)` returns the studies that no indexed fact of the profile rules out; the
+    others are not eligible on a criterion whose fact the profile states, exactly as `assess`
+    would find, so only the candidates need the full assessment."""
+
+    studies: list[Study]
+    criteria: list[list[Criterion]]
+    fails: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    never: set[int] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, studies: list[Study], criteria: list[list[Criterion]]) -> "ScreenedCorpus":
+        corpus = cls(studies, criteria)
+        for i, listed in enumerate(criteria):
+            for c in listed:
+                corpus._index(i, c)
+        return corpus
+
+    def _index(self, i: int, c: Criterion) -> None:
+        if c.qualified:
+            return
+        kind = c.kind.value
+        if kind == "condition" and not c.allowed:
+            self.never.add(i)
+        elif kind in _INDEXED and not c.hormone_receptor and not c.men_exempt:
+            for value in _INDEXED[kind]:
+                if value not in c.allowed and value not in c.uncertain:
+                    self.fails.setdefault((kind, value), set()).add(i)
+        elif kind == "sex":
+            for value in ("female", "male"):
+                if value not in c.allowed:
+                    self.fails.setdefault(("sex", value), set()).add(i)
+        elif kind == "ecog":
+            for value in range(5):
+                if (c.minimum is not None and value < c.minimum) or (c.maximum is not None and value > c.maximum):
+                    self.fails.setdefault(("ecog", str(value)), set()).add(i)
+
+    def candidates(self, profile: Profile) -> list[int]:
+        ruled_out = set(self.never)
+        for kind in (*_INDEXED, "sex", "ecog"):
+            value = getattr(profile, kind)
+            if value is not None:
+                ruled_out |= self.fails.get((kind, str(value)), set())
+        return [i for i in range(len(self.studies)) if i not in ruled_out]
+
+    def match_all(self, profile: Profile) -> tuple[list[TrialMatch], int]:
+        """Full matches for the candidates, and how many studies the index ruled out."""
+        chosen = self.candidates(profile)
+        return [match(profile, self.studies[i], self.criteria[i]) for i in chosen], len(self.studies) - len(chosen)

@@ -335,3 +335,20 @@ def test_ranked_by_fit_then_recruiting_then_distance_from_leeds():
 
 def test_a_town_missing_from_the_gazetteer_gives_no_distance():
     assert home_of("Nowhereville-upon-Nothing", "United Kingdom") is None
+
+
+@pytest.mark.parametrize("profile", [HER2_FIRST_LINE, AFTER_TWO_LINES,
+                                     {"setting": "metastatic", "er": "negative", "pr": "negative", "her2": "low", "ecog": 2},
+                                     {"setting": "early", "er": "low", "her2": "negative", "sex": "male"}, {}])
+def test_the_pre_filter_rules_out_only_what_the_full_assessment_finds_not_eligible(profile):
+    from alongside.trials.matcher import ScreenedCorpus
+    studies = [load_study(p.read_bytes()) for p in sorted(FIXTURES.glob("NCT*.json"))]
+    corpus = ScreenedCorpus.build(studies, [extract_criteria(s) for s in studies])
+    person = Profile.model_validate(profile)
+    kept = set(corpus.candidates(person))
+    for i, s in enumerate(studies):
+        full = match(person, s, corpus.criteria[i]).verdict
+        if i not in kept:
+            assert full is Verdict.not_eligible, s.nct_id
+    if profile:
+        assert len(kept) < len(studies)
