@@ -55,6 +55,7 @@ class PatientTrials:
     not_recruiting: list[TrialMatch]
     filters: TrialFilters
     home_found: bool
+    medicines: dict[str, list[str]]  # nct_id -> what each trial tests
 
 
 def drug_types() -> dict[str, str]:
@@ -87,13 +88,15 @@ def patient_matches(uow, actor: Actor, patient_id: UUID, today: date,
                                     phases=[filters.phase] if filters.phase else None,
                                     extractor_version=EXTRACTOR_VERSION)
     home = home_of(profile.town, profile.country)
-    matches = [match(profile, study, _criteria(study, cached)) for study, cached in studies
-               if not filters.drug_type or filters.drug_type in study_drug_types(study)]
+    kept = [(study, cached) for study, cached in studies
+            if not filters.drug_type or filters.drug_type in study_drug_types(study)]
+    matches = [match(profile, study, _criteria(study, cached)) for study, cached in kept]
     ranked = rank(matches, home)
     if filters.max_km is not None:
         ranked = [m for m in ranked if m.distance_km is not None and m.distance_km <= filters.max_km]
     return PatientTrials(patient_id, profile, [m for m in ranked if m.recruiting],
-                         [m for m in ranked if not m.recruiting], filters, home is not None)
+                         [m for m in ranked if not m.recruiting], filters, home is not None,
+                         {study.nct_id: medicines(study) for study, _ in kept})
 
 
 def patient_match(uow, actor: Actor, patient_id: UUID, nct_id: str, today: date) -> tuple[Study, TrialMatch]:

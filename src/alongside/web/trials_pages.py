@@ -58,7 +58,7 @@ def patient_trials(request: Request, patient_id: UUID, current: Visit, uow: Unit
     uow.commit()
     return render(request, "trials.html", status, patient=record.patient, found=found, saved=saved, asked=asked,
                   errors=errors, phases=PHASES, drug_types=service.drug_types(), words=VERDICT_WORDS,
-                  outcome_words=OUTCOME_WORDS, medicines=service.medicines, **_may(record))
+                  outcome_words=OUTCOME_WORDS, medicines_of=found.medicines.get, **_may(record))
 
 
 @router.get("/patients/{patient_id}/trials/{nct_id}", response_class=HTMLResponse)
