@@ -22,7 +22,8 @@ from alongside.domain.transfer import export_record
 from ..factories import PASSWORD, sample
 
 OUTSIDERS = ["alice", "carer", "stranger"]  # patient A, A's carer, a clinician of another team
-KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id"}
+KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id", "nct_id"}
+NCT_ID = "NCT01234567"  # a trial's registry id: public, and the same whoever asks
 
 
 def every_route(routes) -> list:
@@ -58,6 +59,7 @@ def expand(path: str, world) -> list[tuple[str, str | None]]:
         url = url.replace("{carer_id}", str(world.carer.user_id))
         url = url.replace("{check_in_id}", str(world.entries_b["check-ins"]))
         url = url.replace("{document_id}", str(world.entries_b.get("care-documents", uuid.uuid4())))
+        url = url.replace("{nct_id}", NCT_ID)
         urls.append((url, slug))
     return urls
 
@@ -261,7 +263,7 @@ def fill(path: str, world, target: Target) -> tuple[str, str | None]:
     slug = parts[5] if len(parts) > 5 and parts[5] in RECORD_KINDS else None
     ids = {"patient_id": target.patient_id, "entry_id": target.entries.get(slug, uuid.uuid4()),
            "alert_id": target.alert_id, "user_id": world.bella.user_id, "team_id": world.team_id,
-           "nct_id": "NCT01234567"}
+           "nct_id": NCT_ID}
     return re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path), slug
 
 
