@@ -183,3 +183,17 @@ def test_a_fresh_id_is_still_taken_as_given(as_user, world):
     fresh = str(uuid.uuid4())
     response = client.post(api(f"/patients/{cora}/goals"), json={**sample("goals"), "id": fresh})
     assert response.status_code == 201 and response.json()["id"] == fresh
+
+
+def test_stopping_treatment_with_another_patients_decision_id_is_refused_like_any_id_in_use(as_user, world, new_uow):
+    """The stop decision is stored through the same insert: it was a 500 too."""
+    client = as_user(world.stranger)
+    cora = own_patient(client)
+    before = record_of_b(new_uow, world)
+    stop = {"stops_on": "2026-11-20", "decided_on": "2026-11-20", "participants": "Cora and Dr Rao",
+            "options_discussed": "Supportive care only", "id": str(world.entries_b["decisions"])}
+    response = client.post(api(f"/patients/{cora}/stop-anticancer-treatment"), json=stop)
+    assert response.status_code == 409, response.text
+    assert problem(response)["field"] == "id"
+    shows_nothing_of_b(response)
+    assert record_of_b(new_uow, world) == before
