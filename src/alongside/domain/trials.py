@@ -152,8 +152,9 @@ def _for_secondary(course, metastatic_on: date | None) -> bool:
 
 
 def _lines(courses: list, metastatic_on: date | None) -> _Lines:
-    """Distinct lines for secondary cancer: a line is chemotherapy if any course in it is, and
-    hormone therapy if any course in it is endocrine or names a hormone medicine."""
+    """Distinct lines for secondary cancer: a line is chemotherapy if any course in it is, else
+    hormone therapy if any course in it is endocrine or names a hormone medicine (so a line is
+    counted once, and the two counts never add up to more than the lines)."""
     secondary = [c for c in courses if _for_secondary(c, metastatic_on)]
     if not courses or any(c.line_of_treatment is None for c in secondary):
         return _Lines(None, None, None)  # nothing recorded, or a course whose line is not said
@@ -161,9 +162,10 @@ def _lines(courses: list, metastatic_on: date | None) -> _Lines:
     for course in secondary:
         by_line.setdefault(course.line_of_treatment, []).append(course)
     endocrine = drug_names().endocrine
-    chemo = sum(any(c.modality is Modality.CHEMOTHERAPY for c in group) for group in by_line.values())
-    hormone = sum(any(c.modality is Modality.ENDOCRINE or set(agents_in(c.name)) & endocrine for c in group)
-                  for group in by_line.values())
+    chemo_lines = [any(c.modality is Modality.CHEMOTHERAPY for c in group) for group in by_line.values()]
+    hormone = sum(not is_chemo and any(c.modality is Modality.ENDOCRINE or set(agents_in(c.name)) & endocrine for c in group)
+                  for is_chemo, group in zip(chemo_lines, by_line.values()))
+    chemo = sum(chemo_lines)
     return _Lines(len(by_line), chemo, hormone)
 
 
