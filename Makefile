@@ -43,6 +43,7 @@ fuzz: install
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/results.py
+	$(PY) bench/trials_reverse_view.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-results

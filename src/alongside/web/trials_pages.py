@@ -69,7 +69,8 @@ def patient_trial(request: Request, patient_id: UUID, nct_id: str, current: Visi
     saved = {s.nct_id: s for s in record_trials.saved_trials(uow, current.actor, patient_id)}
     uow.commit()
     return render(request, "trial_match.html", patient=record.patient, study=study, m=matched, saved=saved,
-                  words=VERDICT_WORDS, outcome_words=OUTCOME_WORDS, medicines=service.medicines(study), **_may(record))
+                  words=VERDICT_WORDS, outcome_words=OUTCOME_WORDS, medicines=service.medicines(study), phases=PHASES,
+                  **_may(record))
 
 
 def _may(record: reading.RecordAccess) -> dict[str, bool]:
