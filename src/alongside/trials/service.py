@@ -101,8 +101,9 @@ def patient_matches(uow, actor: Actor, patient_id: UUID, today: date,
 
 def patient_match(uow, actor: Actor, patient_id: UUID, nct_id: str, today: date) -> tuple[Study, TrialMatch]:
     """One trial against her record, whatever its condition (a lung cancer trial is shown as such)."""
-    study, criteria = trial(uow, nct_id)
+    # Her record first: a stranger's refusal is audited whether or not the trial is known here.
     profile = record_trials.trial_profile(uow, actor, patient_id, today)
+    study, criteria = trial(uow, nct_id)
     return study, rank([match(profile, study, criteria)], home_of(profile.town, profile.country))[0]
 
 
