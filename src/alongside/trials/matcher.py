@@ -196,6 +196,7 @@ class ScreenedCorpus:
     recruiting: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     id_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rank of each NCT id
     site_lists: list[tuple[Site, ...]] = field(default_factory=list)  # distinct site lists
+    places: list["_Places"] = field(default_factory=list)  # each list's located sites by country
     site_list_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     _nearest: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
@@ -223,6 +224,7 @@ class ScreenedCorpus:
             if id(s.sites) not in lists:
                 lists[id(s.sites)] = len(corpus.site_lists)
                 corpus.site_lists.append(s.sites)
+                corpus.places.append(_Places.of(s.sites))
         corpus.site_list_of = np.array([lists[id(s.sites)] for s in studies], np.int32)
         return corpus
 
@@ -279,7 +281,7 @@ class ScreenedCorpus:
         lists = self.site_list_of[chosen]
         for j in np.unique(lists).tolist():
             if j not in found:
-                found[j] = nearest_site(self.site_lists[j], home)
+                found[j] = self.places[j].nearest(home)
         return np.array([math.inf if found[j] is None else found[j][1] for j in lists.tolist()])
 
     def nearest(self, i: int, home: Home | None) -> tuple[Site, float] | None:
@@ -288,7 +290,7 @@ class ScreenedCorpus:
         found = self._nearest_for(home)
         j = int(self.site_list_of[i])
         if j not in found:
-            found[j] = nearest_site(self.site_lists[j], home)
+            found[j] = self.places[j].nearest(home)
         return found[j]
 
     def _nearest_for(self, home: Home) -> dict[int, tuple[Site, float] | None]:
@@ -300,6 +302,32 @@ class ScreenedCorpus:
             if len(self._nearest) > _HOMES_KEPT:
                 self._nearest.popitem(last=False)
         return self._nearest[key]
+
+
+@dataclass(frozen=True)
+class _Places:
+    """A site list sorted once by country, so a new home town measures only the sites
+    `nearest_site` would (her country's, or all when it has none there)."""
+
+    countries: frozenset[str | None]
+    located: tuple[Site, ...]
+    located_in: dict[str | None, tuple[Site, ...]]
+
+    @classmethod
+    def of(cls, sites: tuple[Site, ...]) -> "_Places":
+        located = tuple(s for s in sites if s.latitude is not None and s.longitude is not None)
+        located_in: dict[str | None, list[Site]] = {}
+        for s in located:
+            located_in.setdefault(s.country, []).append(s)
+        return cls(frozenset(s.country for s in sites), located, {k: tuple(v) for k, v in located_in.items()})
+
+    def nearest(self, home: Home) -> tuple[Site, float] | None:
+        pool = self.located_in.get(home.country, ()) if home.country in self.countries else self.located
+        if not pool:
+            return None
+        km, site = min(((distance_km(home.latitude, home.longitude, s.latitude, s.longitude), s) for s in pool),
+                       key=lambda pair: pair[0])
+        return site, round(km, 1)
 
 
 @dataclass

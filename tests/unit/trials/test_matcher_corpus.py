@@ -9,8 +9,8 @@ import pytest
 
 from alongside.clinical.trial_eligibility import Profile, Verdict
 from alongside.trials.eligibility_text import extract_criteria
-from alongside.trials.matcher import ScreenedCorpus, home_of, match, rank
-from alongside.trials.study import load_study
+from alongside.trials.matcher import ScreenedCorpus, home_of, match, nearest_site, rank
+from alongside.trials.study import Site, load_study
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 STUDIES = [load_study(p.read_bytes()) for p in sorted((FIXTURES / "ctgov").glob("NCT*.json"))]
@@ -55,3 +55,20 @@ def test_a_home_town_reuses_its_nearest_sites_and_a_new_one_is_measured_afresh(c
     in_paris = corpus.ranked(profile, paris).matches()
     assert in_paris == rank([m for m in (match(profile, s, c) for s, c in zip(corpus.studies, corpus.criteria))
                              if m.verdict is not Verdict.not_eligible], paris)
+
+
+@pytest.mark.parametrize("sites", [
+    (),  # no sites at all
+    (Site("Unmapped", "Leeds", None, "United Kingdom", None, None, None),  # her country, none located: no distance
+     Site("Paris site", "Paris", None, "France", 48.85, 2.35, None)),
+    (Site("Paris site", "Paris", None, "France", 48.85, 2.35, None),  # none in her country: every site
+     Site("Lyon site", "Lyon", None, "France", 45.76, 4.84, None)),
+    (Site("London", "London", None, "United Kingdom", 51.5, -0.12, None),  # her country's nearest, not Paris's
+     Site("Paris site", "Paris", None, "France", 48.85, 2.35, None),
+     Site("Leeds", "Leeds", None, "United Kingdom", 53.8, -1.55, None)),
+])
+def test_a_site_list_sorted_by_country_finds_the_nearest_site_as_the_full_search_does(sites):
+    leeds = home_of("Leeds", "United Kingdom")
+    study = replace(STUDIES[0], sites=sites)
+    fast = ScreenedCorpus.build([study], [[]])
+    assert fast.nearest(0, leeds) == nearest_site(sites, leeds)
