@@ -156,6 +156,15 @@ class Criterion(BaseModel):
     # The sentence binds only part of the study ("Key inclusion criteria only for phase III") or
     # has an exception Alongside cannot read: failing it makes the trial possible, not excluded.
     qualified: bool = False
+    # The exception of a qualified sentence, where it can be read ("HR positive patients will be
+    # considered eligible if they have received ET as adjuvant therapy"): a profile that clearly
+    # falls outside it (HR-negative, or treated without those agents) fails the sentence after all.
+    exception_if_hormone_receptor_positive: bool = False
+    exception_if_agents: tuple[str, ...] = ()
+    exception_if_setting: Literal["any", "early", "metastatic"] = "any"
+    # A trial for people after surgery ("after upfront mastectomy"): `early` is unknown, since a
+    # profile cannot say whether surgery has happened, and the question asks about surgery.
+    after_surgery: bool = False
     men_exempt: bool = False  # menopausal status asked of women only ("postmenopausal women and men")
 
 
@@ -194,9 +203,21 @@ def verdict_of(outcomes: list[Outcome]) -> Verdict:
 
 def assess_criterion(profile: Profile, criterion: Criterion, drug_classes: DrugClasses) -> CriterionResult:
     outcome, fact = _RULES[criterion.kind](profile, criterion, drug_classes)
-    if outcome is Outcome.not_met and criterion.qualified:
+    if outcome is Outcome.not_met and criterion.qualified and not _outside_exception(profile, criterion, drug_classes):
         outcome = Outcome.unknown
     return CriterionResult(criterion=criterion, outcome=outcome, fact=fact)
+
+
+def _outside_exception(profile: Profile, c: Criterion, classes: DrugClasses) -> bool:
+    """Whether the stated facts put the person clearly outside the sentence's exception."""
+    hormone_negative = profile.er == "negative" and profile.pr == "negative"
+    if c.exception_if_hormone_receptor_positive and hormone_negative:
+        return True
+    if c.exception_if_agents and profile.prior_treatments is not None:
+        wanted = set(c.exception_if_agents)
+        return not any(c.exception_if_setting in ("any", t.setting) and _in(t.agent, wanted, classes)
+                       for t in profile.prior_treatments)
+    return False
 
 
 def _judge(ok: bool | None) -> Outcome:
@@ -227,6 +248,8 @@ def _receptor(field: str, label: str):
         fact = f"{label}: {value}"
         if value in c.allowed:
             return Outcome.met, fact
+        if value in c.uncertain:
+            return Outcome.unknown, fact
         if field != "her2" and value == _BORDERLINE_RECEPTOR:
             return Outcome.unknown, fact
         return Outcome.not_met, fact
@@ -395,6 +418,10 @@ _QUESTIONS = {
 
 
 def question_for(criterion: Criterion) -> str:
+    if criterion.kind is CriterionKind.setting and criterion.after_surgery:
+        return "Have I already had surgery for this breast cancer? This trial is for people after their operation."
+    if criterion.kind is CriterionKind.her2 and "low" in criterion.uncertain:
+        return "Was my HER2 test scored 1+ or 2+? This trial takes a HER2 score of 0 or 1+ only."
     if criterion.kind is CriterionKind.biomarkers and criterion.genes:
         genes = " or ".join(dict.fromkeys(g.removeprefix("g") for g in criterion.genes))
         return f"Have I been tested for {genes}, and what did the test show?"

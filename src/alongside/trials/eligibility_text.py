@@ -24,7 +24,7 @@ from .study import Study
 
 __all__ = ["EXTRACTOR_VERSION", "Item", "split_items", "extract_criteria", "criteria_from_text", "is_breast_cancer"]
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2  # 2: surgery and locally advanced disease in early trials, HER2 IHC-negative, ER must be expressed, brain metastasis counts, readable exceptions
 
 _HEADING = re.compile(r"^\s*(?:[#*]+\s*)?(?P<head>(?:[\w()/-]+\s+){0,4}?(?P<which>inclusion|exclusion)\s+criteria\b[^:\n]{0,40}:?)",
                       re.IGNORECASE)
@@ -85,10 +85,21 @@ def extract_criteria(study: Study) -> list[Criterion]:
     breast = is_breast_cancer(study)
     items = split_items(study.eligibility_text or "")
     if breast:
+        from_text = _without_contradictions(criteria_from_items(items))
         if setting := _setting(study, items):
-            criteria.append(setting)
-        criteria.extend(_without_contradictions(criteria_from_items(items)))
+            criteria.append(_distant_if_brain_required(setting, from_text))
+        criteria.extend(from_text)
     return criteria
+
+
+def _distant_if_brain_required(setting: Criterion, criteria: list[Criterion]) -> Criterion:
+    """A trial that requires brain metastases requires distant spread: locally advanced disease
+    without it is not eligible (the brain sentence is quoted as the reason)."""
+    brain = next((c for c in criteria if c.kind is K.brain_metastases and c.inclusion and not c.qualified
+                  and "none" not in c.allowed + c.uncertain), None)
+    if brain is None or "metastatic" not in setting.allowed:
+        return setting
+    return Criterion(kind=K.setting, inclusion=True, sentence=brain.sentence, allowed=("metastatic",))
 
 
 def _without_contradictions(criteria: list[Criterion]) -> list[Criterion]:
@@ -116,7 +127,9 @@ def criteria_from_items(items: list[Item]) -> list[Criterion]:
                 for criterion in detect(context, item):
                     if criterion not in found:
                         found.append(criterion)
-    return found
+    # "HR+ ... must express ER" in one item: the ER requirement replaces the ER-or-PR one.
+    strict_er = {c.sentence for c in found if c.kind is K.er and c.inclusion and not c.hormone_receptor}
+    return [c for c in found if not (c.hormone_receptor and c.sentence in strict_er)]
 
 
 # --- structured fields -------------------------------------------------------------------------
@@ -176,9 +189,7 @@ def _setting(study: Study, items: list[Item]) -> Criterion | None:
     sources = [*headline, *(i.text for i in items if i.inclusion)]
     if any(_EARLY.search(t) for t in headline) and not any(_metastatic(t) for t in headline):
         text = next(t for t in headline if _EARLY.search(t))
-        local = any(_LOCALLY.search(t) for t in headline)
-        return Criterion(kind=K.setting, inclusion=True, sentence=text,
-                         allowed=("early", "locally_advanced") if local else ("early",))
+        return _early(study, items, text, local=any(_LOCALLY.search(t) for t in headline))
     for text in sources:
         if _metastatic(text) and not _METASTASES_IF_ANY.search(text):
             return Criterion(kind=K.setting, inclusion=True, sentence=text, allowed=("metastatic", "locally_advanced"))
@@ -188,8 +199,38 @@ def _setting(study: Study, items: list[Item]) -> Criterion | None:
                              uncertain=("metastatic",))
     for text in sources:
         if _EARLY.search(text):
-            return Criterion(kind=K.setting, inclusion=True, sentence=text, allowed=("early",))
+            return _early(study, items, text, local=False)
     return None
+
+
+# Wording that says surgery has already happened: pathological (pT) staging needs the tumour removed.
+_AFTER_SURGERY = re.compile(r"post-?(mastectomy|operative)|after (upfront |definitive |primary )?(breast )?(surgery|mastectomy)"
+                            r"|upfront (total )?mastectomy|(undergone|completed) (an? )?(adequate |definitive |\(definitive\) )*"
+                            r"(breast |locoregional |primary )?(surgery|mastectomy|therapy \(surgery)|\bresected\b|\boperated\b"
+                            r"|complete (microscopic )?excision|\bpt[1-4]", re.I)
+_ADJUVANT_ONLY = re.compile(r"(?<!neo)(?<!neo-)(?<!neo/)\badjuvant\b", re.I)
+
+
+def _early(study: Study, items: list[Item], sentence: str, local: bool) -> Criterion:
+    """An early-disease trial, before or after surgery.
+
+    After surgery ("after upfront mastectomy", "operated pT3-4", an adjuvant trial): a profile
+    cannot say whether surgery has happened, so early disease is unknown, and inoperable locally
+    advanced disease (not operated) is not eligible. Before surgery ("stage I-III", neoadjuvant,
+    "planned for surgery"): inoperable locally advanced disease is often stage III and may become
+    operable after treatment, so it is unknown unless the trial names it."""
+    titles = [study.official_title or "", study.brief_title or ""]
+    inclusions = [i.text for i in items if i.inclusion]
+    neoadjuvant = any(re.search(r"neo-?adjuvant", t, re.I) for t in titles)
+    surgery = next((t for t in inclusions if _AFTER_SURGERY.search(t)), None)
+    if surgery is None and not neoadjuvant:
+        surgery = next((f"Title: {t}" for t in titles if _ADJUVANT_ONLY.search(t) or _AFTER_SURGERY.search(t)), None)
+    if surgery is not None:
+        return Criterion(kind=K.setting, inclusion=True, sentence=surgery, allowed=(), after_surgery=True,
+                         uncertain=("early", "locally_advanced") if local else ("early",))
+    if local:
+        return Criterion(kind=K.setting, inclusion=True, sentence=sentence, allowed=("early", "locally_advanced"))
+    return Criterion(kind=K.setting, inclusion=True, sentence=sentence, allowed=("early",), uncertain=("locally_advanced",))
 
 
 def _metastatic(text: str) -> bool:
@@ -219,6 +260,10 @@ _TREATED_STABLE = re.compile(r"\btreated\b|\bstable\b|inactive|asymptomatic|no l
 _ACTIVE_WORDS = re.compile(r"\bactive\b|untreated|symptomatic|uncontrolled|progressi", re.I)
 
 
+_HER2_IHC_NEGATIVE = re.compile(r"her2 (immunohistochemistry|ihc)( \(ihc\))?[- ]negative|her2[- ]ihc[- ]negative|ihc (0|zero) or 1\+(?!,)", re.I)
+_ER_EXPRESSED = re.compile(r"must express er\b|\ber with or without (co-?expression of )?pr\b", re.I)
+
+
 def _receptors(text: str, item: Item) -> list[Criterion]:
     out: list[Criterion] = []
     low = text.lower()
@@ -236,13 +281,18 @@ def _receptors(text: str, item: Item) -> list[Criterion]:
     if re.search(r"her2[- ]?(low|ultra-?low)", low):
         allowed = ("low", "ultralow") if "ultra" in low else ("low",)
         out.append(_crit(K.her2, item, allowed=allowed))
+    elif _HER2_IHC_NEGATIVE.search(low):
+        # IHC-negative is IHC 0 or 1+ (ASCO/CAP 2018): HER2-low may be 1+ or 2+ without amplification.
+        out.append(_crit(K.her2, item, allowed=("negative", "ultralow"), uncertain=("low",)))
     elif re.search(r"her2\)?[- ]?(positiv|\+|overexpress|amplified)|ihc 3\+", low):
         out.append(_crit(K.her2, item, allowed=("positive",)))
     elif re.search(r"her2\)?[- ]?(negative|-(?![\w])|−)|her2 ?-(?=[\s,/)])", low):
         out.append(_crit(K.her2, item, allowed=HER2_NEGATIVE))
     if hormone_status_open:
         return out
-    if re.search(r"\bhr\)?[- ]?(positive|\+)|\ber\+? ?(and|and/or|or) ?pr\+?|\ber ?(and|/|and/or) ?pr[- ]positive|er\+ and/or pr\+", low) \
+    if _ER_EXPRESSED.search(low):
+        out.append(_crit(K.er, item, allowed=("positive",)))  # "HR+ ... must express ER": PR alone is not enough
+    elif re.search(r"\bhr\)?[- ]?(positive|\+)|\ber\+? ?(and|and/or|or) ?pr\+?|\ber ?(and|/|and/or) ?pr[- ]positive|er\+ and/or pr\+", low) \
             or re.search(r"\ber\)?[- ]?positive and/or pr", low):
         out.append(_crit(K.er, item, allowed=("positive",), hormone_receptor=True))
     elif re.search(r"\ber\)?[- ]?(positive|\+)", low):
@@ -305,7 +355,7 @@ def _prior_lines(text: str, item: Item) -> list[Criterion]:
     elif re.search(r"\b(no|without) (prior|previous)\b", low) and item.inclusion:
         limit = {"maximum": 0}
     elif item.inclusion and re.search(r"progress(ed|ion)? (on|after|during) (any |at least one |≥ ?1 )?(prior )?(systemic|line|endocrine|chemo|anti-?cancer)", low):
-        limit = {"minimum": 1, "qualified": bool(_QUALIFIED.search(low))}
+        limit = {"minimum": 1, **_qualification(low)}
     elif not item.inclusion and re.search(r"\b(prior|previous|received|any line)\b", low) \
             and re.search(r"(for|in)( the)? (\w+ ){0,5}(metastatic|advanced|mbc|abc|recurrent|unresectable)", low) \
             and not _QUALIFIED.search(low) and not re.search(r"(neo)?adjuvant|curative", low.split("(")[0]):
@@ -316,6 +366,25 @@ def _prior_lines(text: str, item: Item) -> list[Criterion]:
     if not limit:
         return []
     return [_crit(kind, item, non_endocrine=non_endocrine, **limit)]
+
+
+# "unless patient died within the first 12 months": a waiver of follow-up records, not of the requirement.
+_RECORDS_WAIVER = re.compile(r"\bunless (the )?(patient|participant)s? died\b[^.;]*?(?= \w\) |$)", re.I)
+_HR_EXCEPTION = re.compile(r"\b(hr|hormone receptor)[- ]?(positive|\+) (patients |participants )?(will be|are|may be|can be) "
+                           r"(considered )?eligible\b(?P<condition>.*)", re.I)
+
+
+def _qualification(low: str) -> dict:
+    """Whether a sentence has an exception, and who it is for when it can be read: an exception
+    for HR-positive people with named earlier treatment cannot help anyone outside it."""
+    text = _RECORDS_WAIVER.sub(" ", low)
+    exception = _HR_EXCEPTION.search(text)
+    if exception is None or _QUALIFIED.search(text[:exception.start()]):
+        return {"qualified": bool(_QUALIFIED.search(text))}
+    condition = exception["condition"]
+    return {"qualified": True, "exception_if_hormone_receptor_positive": True,
+            "exception_if_agents": vocabulary().mentioned(condition),
+            "exception_if_setting": "early" if re.search(r"(neo)?adjuvant|early", condition) else "any"}
 
 
 _PRIOR_CUE = re.compile(r"\b(prior|previous(ly)?|received|treated with|treatment with|exposure|progress(ed|ion)? (on|after)|pretreated|refractory)\b", re.I)
@@ -374,6 +443,7 @@ def _groups(names: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 _BRAIN = re.compile(r"brain metasta|brain lesion|cns metasta|central nervous system (\(cns\) )?metasta|cns (disease|lesion)|brain oligometasta", re.I)
+_BRAIN_COUNT = re.compile(r"\b\d+ (to|-|–|or) \d+ (brain|cns)|(up to|no more than|at most|≤ ?)\s*\d+ (brain|cns)|oligometasta", re.I)
 _LEPTO = re.compile(r"leptomeningeal|carcinomatous meningitis|meningeal carcinomatosis", re.I)
 
 
@@ -384,7 +454,11 @@ def _brain(text: str, item: Item) -> list[Criterion]:
         qualified = _QUALIFIED.search(low) or (not item.inclusion and _ACTIVE_WORDS.search(low))
         if item.inclusion and not _QUALIFIED.search(low) and not _TREATED_STABLE.search(low):
             # A trial for brain metastases: whether treated, stable ones count is for the team.
-            out.append(_crit(K.brain_metastases, item, allowed=("active",), uncertain=("stable",)))
+            if _BRAIN_COUNT.search(low):
+                # "1 to 3 brain metastases": how many she has is not in a profile, so even active ones are unknown.
+                out.append(_crit(K.brain_metastases, item, allowed=(), uncertain=("active", "stable")))
+            else:
+                out.append(_crit(K.brain_metastases, item, allowed=("active",), uncertain=("stable",)))
         elif not item.inclusion and re.search(r"[>≥]\s*\d+ (brain|cns)", low):
             pass  # a limit on how many: the team counts them
         elif "untreated" in low and _QUALIFIED.search(low) or re.search(r"treated or untreated", low):

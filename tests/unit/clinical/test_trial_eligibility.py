@@ -205,3 +205,32 @@ def test_removing_a_fact_never_rules_a_person_out(profile, data):
         assert after.verdict is not Verdict.likely_eligible
     for b, a in zip(before.results, after.results):
         assert a.outcome in (b.outcome, Outcome.unknown)
+
+
+def test_an_uncertain_receptor_value_is_unknown():
+    # "HER2 IHC negative" (IHC 0 or 1+): HER2-low may be 2+ without amplification.
+    rule = dict(kind=K.her2, allowed=("negative", "ultralow"), uncertain=("low",))
+    assert outcome({"her2": "low"}, **rule) is Outcome.unknown
+    assert outcome({"her2": "ultralow"}, **rule) is Outcome.met
+    assert outcome({"her2": "positive"}, **rule) is Outcome.not_met
+
+
+def test_a_qualified_criterion_fails_when_the_profile_is_clearly_outside_its_exception():
+    rule = dict(kind=K.prior_lines, minimum=1, qualified=True, exception_if_hormone_receptor_positive=True,
+                exception_if_agents=("endocrine",), exception_if_setting="early")
+    first_line = {"prior_lines_metastatic": 0}
+    assert outcome({**first_line, "er": "negative", "pr": "negative"}, **rule) is Outcome.not_met
+    assert outcome({**first_line, "er": "low", "pr": "negative"}, **rule) is Outcome.unknown  # ER-low may count as HR-positive
+    assert outcome({**first_line, "er": "positive", "prior_treatments": []}, **rule) is Outcome.not_met
+    assert outcome({**first_line, "er": "positive", "prior_treatments": [{"agent": "letrozole", "setting": "metastatic"}]},
+                   **rule) is Outcome.not_met  # hormone therapy, but not adjuvant
+    assert outcome({**first_line, "er": "positive", "prior_treatments": [{"agent": "letrozole", "setting": "early"}]},
+                   **rule) is Outcome.unknown
+    assert outcome(first_line, **rule) is Outcome.unknown
+
+
+def test_after_surgery_asks_about_surgery():
+    c = Criterion(kind=K.setting, inclusion=True, sentence="s", allowed=(), uncertain=("early",), after_surgery=True)
+    assert "surgery" in question_for(c)
+    assert outcome({"setting": "early"}, kind=K.setting, allowed=(), uncertain=("early",), after_surgery=True) is Outcome.unknown
+    assert outcome({"setting": "locally_advanced"}, kind=K.setting, allowed=(), uncertain=("early",)) is Outcome.not_met

@@ -352,3 +352,125 @@ def test_the_pre_filter_rules_out_only_what_the_full_assessment_finds_not_eligib
             assert full is Verdict.not_eligible, s.nct_id
     if profile:
         assert len(kept) < len(studies)
+
+
+# --- the held-out set's findings (issue 14): never ruled out, never "likely", on a guess -------
+
+LOCALLY_ADVANCED = {"setting": "locally_advanced", "her2": "negative"}
+EARLY_BEFORE_SURGERY = {"age": 60, "sex": "female", "setting": "early", "er": "low", "pr": "negative", "her2": "positive",
+                        "prior_lines_metastatic": 0, "prior_treatments": []}
+
+
+def setting_of(nct_id: str):
+    return next(c for c in extract_criteria(study(nct_id)) if c.kind is K.setting)
+
+
+@pytest.mark.parametrize("nct_id, sentence", [
+    ("NCT05032404", "Diagnosed with Stage I-III breast cancer"),
+    ("NCT03797482", "Planed for Breast cancer surgery"),
+    ("NCT06112379", None),  # a neoadjuvant title, "Stage II or III" in the text
+])
+def test_an_early_trial_before_surgery_leaves_inoperable_locally_advanced_disease_unknown(nct_id, sentence):
+    # Inoperable locally advanced disease is often stage III and may become operable after treatment.
+    setting = setting_of(nct_id)
+    assert setting.allowed == ("early",) and setting.uncertain == ("locally_advanced",)
+    assert sentence is None or setting.sentence == sentence
+    assert match(Profile.model_validate(LOCALLY_ADVANCED), study(nct_id)).verdict is not Verdict.not_eligible
+
+
+@pytest.mark.parametrize("nct_id, sentence", [
+    ("NCT02992574", "Women with unilateral pT1,2N0M0 breast cancer"),  # title: "Post-Mastectomy Radiation Therapy"
+    ("NCT04472845", "Complete microscopic excision of primary tumour"),
+    ("NCT06926543", "Title: Phase III Randomized Controlled Trial of Sequential Chemotherapy and Radiotherapy Versus "
+                    "Concurrent Chemoradiotherapy in Adjuvant Treatment of Breast Cancer (CONCERT)"),
+    ("NCT04961996", "Participants must have undergone definitive surgery of their primary breast tumor(s)"),
+    ("NCT02513394", "Patients must have undergone adequate (definitive) breast surgery for the current malignancy."),
+])
+def test_an_early_trial_after_surgery_is_possible_for_early_disease_and_asks_about_surgery(nct_id, sentence):
+    setting = setting_of(nct_id)
+    assert setting.after_surgery and setting.allowed == () and setting.uncertain == ("early",)
+    assert setting.sentence.startswith(sentence)
+    early = match(Profile.model_validate(EARLY_BEFORE_SURGERY), study(nct_id))
+    assert next(r.outcome for r in early.results if r.criterion.kind is K.setting) is Outcome.unknown
+    assert any("surgery" in q for q in early.questions)
+    # Inoperable locally advanced disease has not been operated on: not this trial.
+    assert match(Profile.model_validate(LOCALLY_ADVANCED), study(nct_id)).verdict is Verdict.not_eligible
+
+
+def test_a_neoadjuvant_trial_that_mentions_adjuvant_treatment_is_still_before_surgery():
+    # NCT06112379: "Neoadjuvant Datopotamab Deruxtecan ... Followed by Adjuvant Durvalumab"
+    assert not setting_of("NCT06112379").after_surgery
+    assert not setting_of("NCT06038539").after_surgery
+
+
+def test_her2_ihc_negative_leaves_her2_low_unknown():
+    c = only("Documented HER2 immunohistochemistry (IHC) negative as per ASCO-CAP 2018 guidance", K.her2)  # NCT05501886
+    assert c.allowed == ("negative", "ultralow") and c.uncertain == ("low",)
+    man = {"age": 67, "sex": "male", "setting": "metastatic", "er": "positive", "pr": "positive", "her2": "low"}
+    m = match(Profile.model_validate(man), study("NCT05501886"))
+    assert next(r.outcome for r in m.results if r.criterion.kind is K.her2) is Outcome.unknown
+    assert "Was my HER2 test scored 1+ or 2+? This trial takes a HER2 score of 0 or 1+ only." in m.questions
+
+
+def test_her2_negative_with_its_ihc_scores_spelt_out_still_takes_her2_low():
+    text = ("Must have a histological or cytological confirmed previous diagnosis as HER2-negative (IHC zero, 1+, 2+/ISH-) "
+            "locally-advanced or mBC between 01 January 2019 and 31 December 2022, regardless of HR status")  # NCT06131424
+    assert only(text, K.her2).allowed == HER2_NEGATIVE
+
+
+def test_a_limit_on_the_number_of_brain_metastases_leaves_even_active_ones_unknown():
+    text = ("1 to 3 brain metastases, each with a maximum diameter of no more than 3 cm on contrast enhanced magnetic "
+            "resonance imaging(MRI) scans")  # NCT05144867
+    c = only(text, K.brain_metastases)
+    assert c.allowed == () and set(c.uncertain) == {"active", "stable"}
+
+
+def test_a_trial_that_requires_brain_metastases_requires_distant_spread():
+    # NCT05144867: "metastatic disease detected on imaging" and "1 to 3 brain metastases"
+    setting = setting_of("NCT05144867")
+    assert setting.allowed == ("metastatic",) and setting.sentence.startswith("1 to 3 brain metastases")
+    assert match(Profile.model_validate(LOCALLY_ADVANCED), study("NCT05144867")).verdict is Verdict.not_eligible
+    active = {"setting": "metastatic", "age": 55, "ecog": 1, "brain_metastases": "active"}
+    assert match(Profile.model_validate(active), study("NCT05144867")).verdict is Verdict.possibly_eligible
+    none = {**active, "brain_metastases": "none"}
+    assert match(Profile.model_validate(none), study("NCT05144867")).verdict is Verdict.not_eligible
+
+
+def test_hr_positive_that_must_express_er_is_an_er_requirement():
+    text = ("Histologically confirmed HR+/ HER2- breast cancer determined from the most recent tumour sample (primary or "
+            "metastatic) per the American Society of Clinical Oncology and College of American Pathologists guideline. "
+            "To fulfil the requirement of HR+ disease, a breast cancer must express ER with or without co-expression of "
+            "progesterone receptor.")  # NCT04862663
+    c = only(text, K.er)
+    assert c.allowed == ("positive",) and not c.hormone_receptor
+    er_negative_pr_positive = {"setting": "metastatic", "er": "negative", "pr": "positive", "her2": "negative"}
+    m = match(Profile.model_validate(er_negative_pr_positive), study("NCT04862663"))
+    assert m.verdict is Verdict.not_eligible and [r.criterion.kind for r in m.outcomes(Outcome.not_met)] == [K.er]
+
+
+PROGRESSED_UNLESS_HR_POSITIVE = (
+    "Must have progressed on any systemic anticancer therapy (eg, ET, chemotherapy, CDK4/6 inhibitor, targeted therapies "
+    "other than anti-HER2, or immunotherapy) in the metastatic setting with the availability of at least 12 months of "
+    "follow-up data (from the index date) in the medical records at the participating site, unless patient died within "
+    "the first 12 months of diagnosis a) The HR positive patients will be considered eligible for the study if they have "
+    "received ET as adjuvant therapy in the early BC setting and progressed within 24 months, this scenario will be "
+    "considered as progression on systematic treatment in the advanced or metastatic setting")  # NCT06131424
+
+
+def test_an_exception_for_hr_positive_people_after_adjuvant_endocrine_therapy_is_read():
+    c = only(PROGRESSED_UNLESS_HR_POSITIVE, K.prior_lines)
+    assert c.minimum == 1 and c.qualified
+    assert c.exception_if_hormone_receptor_positive
+    assert c.exception_if_agents == ("endocrine",) and c.exception_if_setting == "early"
+
+
+@pytest.mark.parametrize("facts, verdict", [
+    ({"er": "negative", "pr": "negative"}, Verdict.not_eligible),             # HR-negative: the exception cannot apply
+    ({"er": "negative", "pr": "positive", "prior_treatments": []}, Verdict.not_eligible),  # no adjuvant hormone therapy
+    ({"er": "positive", "pr": "positive",
+      "prior_treatments": [{"agent": "letrozole", "setting": "early"}]}, Verdict.possibly_eligible),  # timing for the team
+    ({"er": "positive", "pr": "positive"}, Verdict.possibly_eligible),        # treatments not stated
+])
+def test_first_line_against_a_study_of_progression_with_an_hr_positive_exception(facts, verdict):
+    profile = {"age": 50, "sex": "female", "setting": "metastatic", "her2": "low", "prior_lines_metastatic": 0, **facts}
+    assert match(Profile.model_validate(profile), study("NCT06131424")).verdict is verdict
