@@ -44,6 +44,7 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/results.py
 	$(PY) bench/trials_reverse_view.py
+	$(PY) bench/trial_match.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-results
