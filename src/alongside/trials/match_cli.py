@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from alongside.clinical.trial_eligibility import Outcome, Profile
 
-from .eligibility_text import EXTRACTOR_VERSION
+from .eligibility_text import EXTRACTOR_VERSION, is_breast_cancer
 from .evaluate import Case, EvaluationFile, Report, score
 from .importer import ImportRefused, open_sources
 from .matcher import TrialMatch, home_of, match, rank
@@ -76,6 +76,8 @@ def evaluate_command(
         cases_path: Path = typer.Argument(..., help="The evaluation file (docs/trials.md)"),
         studies: Path | None = typer.Option(None, "--studies", help="Study files (a directory or zip) instead of the database"),
         as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON"),
+        breast_only: bool = typer.Option(False, "--breast-only",
+                                         help="Only the cases of breast cancer studies (the others are easy 'not eligible on condition')"),
 ) -> None:
     """Precision and recall of 'not eligible' and 'likely eligible' against hand-made labels."""
     cases_file = _load(EvaluationFile, cases_path)
@@ -86,9 +88,12 @@ def evaluate_command(
     if missing := sorted(wanted - by_id.keys()):
         _fail(cases_path, [f"expected: no study {n} among the studies read" for n in missing])
     profiles = {p.id: p.profile for p in cases_file.patients}
-    cases = [Case(e, match(profiles[e.patient], *by_id[e.nct_id])) for e in cases_file.expected]
-    report = score(cases)
-    typer.echo(json.dumps(_report_json(report), indent=2) if as_json else _report_text(report))
+    expected = [e for e in cases_file.expected if not breast_only or is_breast_cancer(by_id[e.nct_id][0])]
+    report = score([Case(e, match(profiles[e.patient], *by_id[e.nct_id])) for e in expected])
+    if as_json:
+        typer.echo(json.dumps({**_report_json(report), "breast_only": breast_only}, indent=2))
+    else:
+        typer.echo(("Breast cancer studies only. " if breast_only else "") + _report_text(report))
 
 
 def _report_text(report: Report) -> str:
