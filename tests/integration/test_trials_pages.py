@@ -108,3 +108,8 @@ def test_the_reverse_view_lists_only_her_teams_caseload(client_for, trials_world
 def test_nobody_but_a_clinician_sees_the_reverse_view(client_for, trials_world, who):
     page = client_for(getattr(trials_world, who)).get(f"/trials/{HEREDERA}")
     assert page.status_code == 403 and "Able, Alice" not in page.text and "Baker, Bella" not in page.text
+
+
+def test_her_record_page_leads_her_team_to_her_trials(client_for, trials_world):
+    record = client_for(trials_world.nurse).get(f"/patients/{trials_world.patient_a}").text
+    assert f'href="/patients/{trials_world.patient_a}/trials"' in record
