@@ -197,6 +197,8 @@ class ScreenedCorpus:
     id_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rank of each NCT id
     site_lists: list[tuple[Site, ...]] = field(default_factory=list)  # distinct site lists
     places: list["_Places"] = field(default_factory=list)  # each list's located sites by country
+    sites_flat: "_FlatSites | None" = None
+    _countries: dict = field(default_factory=dict, repr=False)  # country -> which lists have a site there
     site_list_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     _nearest: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
@@ -226,6 +228,7 @@ class ScreenedCorpus:
                 corpus.site_lists.append(s.sites)
                 corpus.places.append(_Places.of(s.sites))
         corpus.site_list_of = np.array([lists[id(s.sites)] for s in studies], np.int32)
+        corpus.sites_flat = _FlatSites.of(corpus.places)
         return corpus
 
     def _index(self, i: int, c: Criterion) -> None:
@@ -274,60 +277,116 @@ class ScreenedCorpus:
         return CorpusMatches(self, profile, home, verdict, fit)
 
     def distances(self, home: Home | None, chosen: np.ndarray) -> np.ndarray:
-        """km to the nearest site of each chosen study (inf when unknown), kept per home town."""
+        """km to the nearest site of each chosen study (inf when none is located), kept per home town."""
         if home is None:
             return np.full(len(chosen), np.inf)
-        found = self._nearest_for(home)
+        near = self._nearest_for(home)
         lists = self.site_list_of[chosen]
-        for j in np.unique(lists).tolist():
-            if j not in found:
-                found[j] = self.places[j].nearest(home)
-        return np.array([math.inf if found[j] is None else found[j][1] for j in lists.tolist()])
+        missing = np.unique(lists[np.isnan(near.km[lists])])
+        if len(missing):
+            self._measure(home, near, missing)
+        return near.km[lists]
 
     def nearest(self, i: int, home: Home | None) -> tuple[Site, float] | None:
         if home is None:
             return None
-        found = self._nearest_for(home)
+        near = self._nearest_for(home)
         j = int(self.site_list_of[i])
-        if j not in found:
-            found[j] = self.places[j].nearest(home)
-        return found[j]
+        if np.isnan(near.km[j]):
+            self._measure(home, near, np.array([j]))
+        return None if j not in near.site else (near.site[j], float(near.km[j]))
 
-    def _nearest_for(self, home: Home) -> dict[int, tuple[Site, float] | None]:
+    def _measure(self, home: Home, near: "_Nearest", lists: np.ndarray) -> None:
+        """The nearest site of each list as `nearest_site` finds it: numpy picks it among the
+        pool's sites, then its distance is worked out again by `distance_km` so it is the same number."""
+        flat = self.sites_flat
+        wanted = np.zeros(len(self.site_lists), bool)
+        wanted[lists] = True
+        has_home = self._lists_in(home.country)
+        country = flat.country_ids.get(home.country, -1)
+        pool = np.flatnonzero(wanted[flat.list] & (~has_home[flat.list] | (flat.country == country)))
+        near.km[lists] = math.inf
+        if not len(pool):
+            return
+        km = _haversine(home, flat.lat[pool], flat.lon[pool])
+        owner = flat.list[pool]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        least = np.minimum.reduceat(km, starts)
+        is_least = km == np.repeat(least, np.diff(np.r_[starts, len(km)]))
+        owners, first = np.unique(owner[is_least], return_index=True)  # the first nearest, as min() keeps
+        for j, k in zip(owners.tolist(), pool[is_least][first].tolist()):
+            site = self.places[j].located[int(flat.position[k])]
+            near.site[j] = site
+            near.km[j] = round(distance_km(home.latitude, home.longitude, site.latitude, site.longitude), 1)
+
+    def _lists_in(self, country: str | None) -> np.ndarray:
+        if country not in self._countries:
+            self._countries[country] = np.array([country in p.countries for p in self.places], bool)
+        return self._countries[country]
+
+    def _nearest_for(self, home: Home) -> "_Nearest":
         key = (home.country, home.latitude, home.longitude)
         if key in self._nearest:
             self._nearest.move_to_end(key)
         else:
-            self._nearest[key] = {}
+            self._nearest[key] = _Nearest(np.full(len(self.site_lists), np.nan), {})
             if len(self._nearest) > _HOMES_KEPT:
                 self._nearest.popitem(last=False)
         return self._nearest[key]
 
 
+def _haversine(home: Home, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """`distance_km` over arrays (to choose among sites; the chosen one is measured again)."""
+    p1, p2 = math.radians(home.latitude), np.radians(lat)
+    dp, dl = p2 - p1, np.radians(lon - home.longitude)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
+@dataclass
+class _Nearest:
+    km: np.ndarray  # per site list: nan not measured yet, inf no located site
+    site: dict[int, Site]
+
+
+@dataclass
+class _FlatSites:
+    """Every located site of the distinct lists, in list order, as arrays."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    list: np.ndarray
+    position: np.ndarray  # in its list's located sites
+    country: np.ndarray
+    country_ids: dict[str | None, int]
+
+    @classmethod
+    def of(cls, places: list["_Places"]) -> "_FlatSites":
+        ids: dict[str | None, int] = {}
+        lat, lon, owner, position, country = [], [], [], [], []
+        for j, p in enumerate(places):
+            for k, s in enumerate(p.located):
+                lat.append(s.latitude)
+                lon.append(s.longitude)
+                owner.append(j)
+                position.append(k)
+                country.append(ids.setdefault(s.country, len(ids)))
+        return cls(np.array(lat, float), np.array(lon, float), np.array(owner, np.int32), np.array(position, np.int32),
+                   np.array(country, np.int32), ids)
+
+
 @dataclass(frozen=True)
 class _Places:
-    """A site list sorted once by country, so a new home town measures only the sites
-    `nearest_site` would (her country's, or all when it has none there)."""
+    """A site list's countries (located or not: a country with no located site gives no distance)
+    and its located sites, in order."""
 
     countries: frozenset[str | None]
     located: tuple[Site, ...]
-    located_in: dict[str | None, tuple[Site, ...]]
 
     @classmethod
     def of(cls, sites: tuple[Site, ...]) -> "_Places":
-        located = tuple(s for s in sites if s.latitude is not None and s.longitude is not None)
-        located_in: dict[str | None, list[Site]] = {}
-        for s in located:
-            located_in.setdefault(s.country, []).append(s)
-        return cls(frozenset(s.country for s in sites), located, {k: tuple(v) for k, v in located_in.items()})
-
-    def nearest(self, home: Home) -> tuple[Site, float] | None:
-        pool = self.located_in.get(home.country, ()) if home.country in self.countries else self.located
-        if not pool:
-            return None
-        km, site = min(((distance_km(home.latitude, home.longitude, s.latitude, s.longitude), s) for s in pool),
-                       key=lambda pair: pair[0])
-        return site, round(km, 1)
+        return cls(frozenset(s.country for s in sites),
+                   tuple(s for s in sites if s.latitude is not None and s.longitude is not None))
 
 
 @dataclass

@@ -67,7 +67,7 @@ def test_a_home_town_reuses_its_nearest_sites_and_a_new_one_is_measured_afresh(c
      Site("Paris site", "Paris", None, "France", 48.85, 2.35, None),
      Site("Leeds", "Leeds", None, "United Kingdom", 53.8, -1.55, None)),
 ])
-def test_a_site_list_sorted_by_country_finds_the_nearest_site_as_the_full_search_does(sites):
+def test_the_nearest_site_over_arrays_is_the_one_the_full_search_finds(sites):
     leeds = home_of("Leeds", "United Kingdom")
     study = replace(STUDIES[0], sites=sites)
     fast = ScreenedCorpus.build([study], [[]])
