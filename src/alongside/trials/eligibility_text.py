@@ -527,4 +527,19 @@ def _biomarkers(text: str, item: Item) -> list[Criterion]:
     return out
 
 
-_DETECTORS = (_receptors, _prior_lines, _prior_agents, _brain, _measurable, _ecog, _menopause, _biomarkers)
+_ANY_TREATMENT = re.compile(r"\b(received|had) any (anti-?cancer|systemic) therapy\b|\bany (prior|previous)( or concurrent)?\b[^.;]{0,40}"
+                            r"\b(systemic (anti-?cancer )?|anti-?cancer )(therapy|treatment)", re.I)
+_ANY_TREATMENT_NARROWED = re.compile(r"(for|in)( the)? (\w+ ){0,3}(metastatic|advanced|recurrent|unresectable|mbc|abc)|\bwithin \d+"
+                                     r"|washout|investigational|\bexcept\b|other than|non-?hormonal|non-?endocrine", re.I)
+
+
+def _no_treatment_at_all(text: str, item: Item) -> list[Criterion]:
+    """An exclusion of any earlier anticancer therapy ("Received any anticancer therapy"), in
+    trials for untreated disease: every medicine of the vocabulary is forbidden, in any setting."""
+    low = text.lower()
+    if item.inclusion or not _ANY_TREATMENT.search(low) or _ANY_TREATMENT_NARROWED.search(low) or _QUALIFIED.search(low):
+        return []
+    return [_crit(K.prior_agents, item, agents=tuple(sorted(vocabulary().classes_of)), forbidden=True)]
+
+
+_DETECTORS = (_receptors, _prior_lines, _prior_agents, _brain, _measurable, _ecog, _menopause, _biomarkers, _no_treatment_at_all)

@@ -474,3 +474,24 @@ def test_an_exception_for_hr_positive_people_after_adjuvant_endocrine_therapy_is
 def test_first_line_against_a_study_of_progression_with_an_hr_positive_exception(facts, verdict):
     profile = {"age": 50, "sex": "female", "setting": "metastatic", "her2": "low", "prior_lines_metastatic": 0, **facts}
     assert match(Profile.model_validate(profile), study("NCT06131424")).verdict is verdict
+
+
+@pytest.mark.parametrize("text", [
+    "Received any anticancer therapy",  # NCT03797482
+    "Any prior or concurrent surgery, radiotherapy or systemic anticancer therapy for TNBC or hormone receptor-low/HER2-negative "
+    "breast cancer",  # NCT06112379
+])
+def test_an_exclusion_of_any_earlier_anticancer_therapy_forbids_every_medicine(text):
+    c = only(text, K.prior_agents, inclusion=False)
+    assert c.forbidden and c.in_setting == "any" and {"paclitaxel", "letrozole", "trastuzumab"} <= set(c.agents)
+    treated = {"setting": "locally_advanced", "prior_treatments": [{"agent": "paclitaxel", "setting": "metastatic"}]}
+    assert match(Profile.model_validate(treated), study("NCT03797482")).verdict is Verdict.not_eligible
+    untreated = {**treated, "prior_treatments": []}
+    assert match(Profile.model_validate(untreated), study("NCT03797482")).verdict is not Verdict.not_eligible
+
+
+def test_an_exclusion_of_earlier_therapy_for_advanced_disease_does_not_forbid_every_medicine():
+    # NCT05894239: about lines for advanced disease, read by the lines rule
+    text = ("Any prior systemic non-hormonal anti-cancer therapy for locally advanced or metastatic HER2-positive breast "
+            "cancer prior to initiation of induction therapy")
+    assert all(len(c.agents) < 20 for c in criteria_from_text(f"Exclusion Criteria:\n\n* {text}") if c.kind is K.prior_agents)
