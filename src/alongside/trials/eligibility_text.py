@@ -24,7 +24,7 @@ from .study import Study
 
 __all__ = ["EXTRACTOR_VERSION", "Item", "split_items", "extract_criteria", "criteria_from_text", "is_breast_cancer"]
 
-EXTRACTOR_VERSION = 2  # 2: surgery and locally advanced disease in early trials, HER2 IHC-negative, ER must be expressed, brain metastasis counts, readable exceptions
+EXTRACTOR_VERSION = 2  # 2: surgery and locally advanced disease in early trials, HER2 IHC-negative, ER must be expressed, brain metastasis counts, readable exceptions, any anticancer therapy
 
 _HEADING = re.compile(r"^\s*(?:[#*]+\s*)?(?P<head>(?:[\w()/-]+\s+){0,4}?(?P<which>inclusion|exclusion)\s+criteria\b[^:\n]{0,40}:?)",
                       re.IGNORECASE)
