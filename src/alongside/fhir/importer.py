@@ -9,6 +9,11 @@ does not read are set aside and reported, never fatal.
 Identity: our own bundles carry each entry's UUID as an identifier, and that UUID is reused.
 A resource from elsewhere gets a UUID derived from its identifier (or its id), so importing the
 same bundle again updates the same entries instead of adding copies.
+
+Patient matching: a bundle's Patient whose identifier (ours, its first one, or its NHS number)
+matches an existing record goes into that record only when her name and birth date agree with
+it. A disagreement refuses the whole bundle, naming both people, unless the caller names the
+record: merging two people's records is the most dangerous thing an import can do.
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ from typing import Any
 from uuid import UUID
 
 from ..domain import monitoring, services
-from ..domain.errors import DomainError, InvalidInput, NotFound
-from ..domain.people import Actor
+from ..domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from ..domain.people import Actor, Relationship
 from ..domain.access import Action, authorise
 from ..domain.records import EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, PatientDetails, validate
 from .outcome import ImportReport, Issue
-from .reading import BundleReader, Plan
+from .reading import BundleReader, Plan, patient_details
 
 WRITE_ORDER = ["metastases", "performance-status", "genomic-results", "treatment-courses", "care-team", "goals",
                "decisions", "check-ins", "lab-results", "tumour-markers", "scans"]
@@ -46,15 +51,19 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
     resources = reader.parse(document)
     patient_resource = reader.the_patient(resources)
     if patient_id is not None:
-        services.read_patient(uow, actor, patient_id)  # authorised and audited; NotFound otherwise
+        named = services.read_patient(uow, actor, patient_id)  # authorised and audited; NotFound otherwise
         target = patient_id
+        report.matched = f"record {target} ({_who(named.details)}), named by the importer"
     elif patient_resource is not None:
-        target = reader.patient_id_of(patient_resource)
+        target = _matching_record(uow, actor, reader, patient_resource, report)
     else:
         raise InvalidInput("The bundle has no Patient: name the patient to import into (--patient)", field="patient")
     reader.target = target
     reader.own_bundle = patient_resource is not None and reader.patient_id_of(patient_resource) == target
+    reader.same_person = reader.own_bundle or report.matched_on is not None
     plan = reader.plan(resources, patient_resource)
+    if patient_id is not None and plan.details is not None:
+        _keep_named_person(named.details, plan, report)
     report.patient_id = target
     if all_or_nothing and report.errors:
         return report
@@ -66,6 +75,66 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
     _write(uow, actor, plan, target, team_id, report, all_or_nothing,
            {"confirm_early_date": confirm_early_dates, "early_date_margin": early_date_margin})
     return report
+
+
+def _matching_record(uow, actor: Actor, reader: BundleReader, patient_resource, report: ImportReport) -> UUID:
+    """The record the bundle's Patient belongs in: an existing one her identifiers match, whose
+    name and birth date agree with hers, or a new one. Refuses a match that disagrees."""
+    target = reader.patient_id_of(patient_resource)
+    given = patient_details(patient_resource.data)
+    matched_on = reader.identifier_used(patient_resource) if uow.patients.exists(target) else None
+    if matched_on is None and given.get("nhs_number"):
+        holder = uow.patients.id_by_nhs_number(given["nhs_number"])
+        # A record the importer may not see is left to registration, which refuses the
+        # number without saying whose it is (services._refuse_nhs_number_held).
+        if holder is not None and uow.access.relationship(actor, holder) is not Relationship.NONE:
+            target, matched_on = holder, f"NHS number {given['nhs_number']}"
+    if matched_on is None:
+        return target
+    existing = services.read_patient(uow, actor, target)  # authorised and audited before anything of hers is shown
+    if disagreement := _disagreement(existing.details, given):
+        raise Conflict(f"Nothing imported: the bundle's Patient matches record {target} on {matched_on}, but "
+                       f"{disagreement}: the bundle has {_who(given)}; the record has {_who(existing.details)}. "
+                       "If they are the same person, name the record to import into (--patient).",
+                       field="Patient")
+    report.matched, report.matched_on = f"record {target} ({_who(existing.details)}) on {matched_on}", matched_on
+    return target
+
+
+IDENTITY_FIELDS = ("given_name", "family_name", "date_of_birth")
+# What must agree for a matched record to be the same person. An NHS number names one person,
+# so a record's own that the bundle contradicts disagrees too; what one side leaves out does not.
+WHO_SHE_IS = {"the name": ("given_name", "family_name"), "the birth date": ("date_of_birth",),
+              "the NHS number": ("nhs_number",)}
+
+
+def _disagreement(details: PatientDetails, given: dict[str, Any]) -> str | None:
+    differs = [what for what, fields in WHO_SHE_IS.items()
+               if any(given.get(f) is not None and getattr(details, f) is not None
+                      and _same(given[f]) != _same(getattr(details, f)) for f in fields)]
+    if not differs:
+        return None
+    return " and ".join(differs) + (" differ" if len(differs) > 1 else " differs")
+
+
+def _same(value: Any) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def _who(details: PatientDetails | dict[str, Any]) -> str:
+    fields = details.model_dump() if isinstance(details, PatientDetails) else details
+    name = " ".join(str(fields.get(f) or "").strip() for f in ("given_name", "family_name")).strip() or "no name"
+    return f"{name}, born {fields.get('date_of_birth') or 'on a date not given'}"
+
+
+def _keep_named_person(details: PatientDetails, plan: Plan, report: ImportReport) -> None:
+    """Into a record the importer named, the record's name and birth date stay as they are."""
+    if _disagreement(details, plan.details):
+        report.issues.append(Issue("warning", "business-rule",
+                                   f"Patient: the bundle has {_who(plan.details)}; the record named for the import has "
+                                   f"{_who(details)}, and keeps its name and birth date", "Patient"))
+    for name in IDENTITY_FIELDS:
+        plan.details.pop(name, None)
 
 
 # A Bundle of Observations nests about ten deep (entry, resource, valueQuantity, extension...);

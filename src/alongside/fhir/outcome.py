@@ -32,6 +32,8 @@ class ImportReport:
     written: bool = False
     issues: list[Issue] = field(default_factory=list)
     set_aside: list[dict[str, Any]] = field(default_factory=list)
+    matched: str | None = None  # the existing record she went into, and on what it was matched
+    matched_on: str | None = None
 
     @property
     def errors(self) -> list[Issue]:
@@ -40,7 +42,8 @@ class ImportReport:
     def summary(self) -> str:
         if not self.written:
             return f"Nothing imported: {len(self.errors)} resource error(s)"
-        return (f"Imported into patient {self.patient_id}: {self.created} new, {self.updated} updated, "
+        into = f"Matched {self.matched}. " if self.matched else ""
+        return (into + f"Imported into patient {self.patient_id}: {self.created} new, {self.updated} updated, "
                 f"{self.unchanged} unchanged; {len(self.set_aside)} set aside; {len(self.errors)} error(s)")
 
     def outcome(self) -> dict[str, Any]:

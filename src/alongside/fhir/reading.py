@@ -70,7 +70,8 @@ class Plan:
 class BundleReader:
     report: ImportReport
     target: UUID | None = None
-    own_bundle: bool = False
+    own_bundle: bool = False  # the bundle's Patient has the target's own id: our UUIDs are hers
+    same_person: bool = False  # the bundle's Patient is the target's person: her details are read
     by_reference: dict[str, Resource] = field(default_factory=dict)
     team_roles: dict[int, dict[str, Any]] = field(default_factory=dict)  # Practitioner entry index -> role
 
@@ -130,6 +131,16 @@ class BundleReader:
                     pass
         return foreign_id("Patient", _stable_key(resource))
 
+    def identifier_used(self, resource: Resource) -> str:
+        """In words, what `patient_id_of` derived her record id from."""
+        for identifier in resource.data.get("identifier") or []:
+            if identifier.get("system") == codes.PATIENT_IDENTIFIER:
+                return f"its Alongside patient id {identifier.get('value')}"
+        first = next(iter(_identifiers(resource.data)), None)
+        if first and first.get("value"):
+            return f"identifier {first['value']} ({first.get('system') or 'no system'})"
+        return f"its resource id {resource.data.get('id') or resource.full_url or f'entry {resource.index}'}"
+
     def resolve(self, reference: Any) -> Resource | None:
         if not isinstance(reference, dict) or not reference.get("reference"):
             return None
@@ -154,8 +165,8 @@ class BundleReader:
 
     def plan(self, resources: list[Resource], patient: Resource | None) -> Plan:
         plan = Plan()
-        if patient is not None and self.own_bundle:
-            given = _patient_details(patient.data)
+        if patient is not None and (self.own_bundle or self.same_person):
+            given = patient_details(patient.data)
             if self._checked(patient, PatientDetails, given, PATIENT_FIELDS) is not None:
                 plan.details = {k: v for k, v in given.items() if v is not None}
         practitioners: list[Resource] = []
@@ -541,7 +552,7 @@ COURSE_FIELDS = {"name": "medicationCodeableConcept", "start_date": "dosageInstr
                  "line_of_treatment": "extension", "notes": "note", "stop_reason": "statusReason"}
 
 
-def _patient_details(data: dict[str, Any]) -> dict[str, Any]:
+def patient_details(data: dict[str, Any]) -> dict[str, Any]:
     name = (data.get("name") or [{}])[0]
     given = (name.get("given") or [None])[0]
     family = name.get("family")
