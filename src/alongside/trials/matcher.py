@@ -294,29 +294,45 @@ class ScreenedCorpus:
         j = int(self.site_list_of[i])
         if np.isnan(near.km[j]):
             self._measure(home, near, np.array([j]))
-        return None if j not in near.site else (near.site[j], float(near.km[j]))
+        k = int(near.position[j])
+        return None if k < 0 else (self.places[j].located[k], float(near.km[j]))
 
     def _measure(self, home: Home, near: "_Nearest", lists: np.ndarray) -> None:
-        """The nearest site of each list as `nearest_site` finds it: numpy picks it among the
-        pool's sites, then its distance is worked out again by `distance_km` so it is the same number."""
+        """The nearest site of each list as `nearest_site` finds it, over arrays: the pool is her
+        country's located sites when the list has any site there, else all its located sites; the
+        first of the nearest in the list's order is kept, its km rounded to 0.1 as `round` does
+        (a distance within a hair of a rounding boundary is worked out again by `distance_km`)."""
         flat = self.sites_flat
-        wanted = np.zeros(len(self.site_lists), bool)
-        wanted[lists] = True
-        has_home = self._lists_in(home.country)
-        country = flat.country_ids.get(home.country, -1)
-        pool = np.flatnonzero(wanted[flat.list] & (~has_home[flat.list] | (flat.country == country)))
-        near.km[lists] = math.inf
-        if not len(pool):
+        near.km[lists], near.position[lists] = math.inf, -1
+        in_home = self._lists_in(home.country)[lists]
+        country = flat.country_ids.get(home.country)
+        here, elsewhere = lists[in_home], lists[~in_home]
+        if country is None:  # no located site in her country anywhere
+            here_lo = here_hi = np.zeros(0, np.int64)
+            here = here[:0]
+        else:
+            wanted = here.astype(np.int64) * flat.countries + country
+            here_lo, here_hi = np.searchsorted(flat.key, wanted, "left"), np.searchsorted(flat.key, wanted, "right")
+        owners = np.concatenate([here, elsewhere])
+        lo = np.concatenate([here_lo, flat.start[elsewhere]])
+        lengths = np.concatenate([here_hi, flat.start[elsewhere + 1]]) - lo
+        owners, lo, lengths = owners[lengths > 0], lo[lengths > 0], lengths[lengths > 0]
+        if not len(owners):
             return
-        km = _haversine(home, flat.lat[pool], flat.lon[pool])
-        owner = flat.list[pool]
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        least = np.minimum.reduceat(km, starts)
-        is_least = km == np.repeat(least, np.diff(np.r_[starts, len(km)]))
-        owners, first = np.unique(owner[is_least], return_index=True)  # the first nearest, as min() keeps
-        for j, k in zip(owners.tolist(), pool[is_least][first].tolist()):
-            site = self.places[j].located[int(flat.position[k])]
-            near.site[j] = site
+        offsets = np.cumsum(lengths) - lengths
+        sites = np.repeat(lo - offsets, lengths) + np.arange(int(lengths.sum()))
+        km = _haversine(home, flat.lat[sites], flat.lon[sites])
+        least = np.minimum.reduceat(km, offsets)
+        ties = km == np.repeat(least, lengths)
+        group, position = np.repeat(np.arange(len(owners)), lengths)[ties], flat.position[sites][ties]
+        order = np.lexsort((position, group))
+        _, first = np.unique(group[order], return_index=True)
+        near.position[owners] = position[order][first]
+        tenths = least * 10
+        near.km[owners] = np.rint(tenths) / 10
+        for g in np.flatnonzero(np.abs(tenths - np.floor(tenths) - 0.5) < 1e-6).tolist():
+            j = int(owners[g])
+            site = self.places[j].located[int(near.position[j])]
             near.km[j] = round(distance_km(home.latitude, home.longitude, site.latitude, site.longitude), 1)
 
     def _lists_in(self, country: str | None) -> np.ndarray:
@@ -329,7 +345,8 @@ class ScreenedCorpus:
         if key in self._nearest:
             self._nearest.move_to_end(key)
         else:
-            self._nearest[key] = _Nearest(np.full(len(self.site_lists), np.nan), {})
+            self._nearest[key] = _Nearest(np.full(len(self.site_lists), np.nan),
+                                          np.full(len(self.site_lists), -1, np.int32))
             if len(self._nearest) > _HOMES_KEPT:
                 self._nearest.popitem(last=False)
         return self._nearest[key]
@@ -345,19 +362,21 @@ def _haversine(home: Home, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Nearest:
-    km: np.ndarray  # per site list: nan not measured yet, inf no located site
-    site: dict[int, Site]
+    km: np.ndarray        # per site list: nan not measured yet, inf no located site
+    position: np.ndarray  # per site list: its nearest among its located sites, -1 none
 
 
 @dataclass
 class _FlatSites:
-    """Every located site of the distinct lists, in list order, as arrays."""
+    """Every located site of the distinct lists as arrays, ordered by list, then country, then
+    the list's own order: a list's sites in one country are one slice."""
 
     lat: np.ndarray
     lon: np.ndarray
-    list: np.ndarray
     position: np.ndarray  # in its list's located sites
-    country: np.ndarray
+    key: np.ndarray       # list * countries + country, ascending
+    start: np.ndarray     # where each list's sites begin (one more entry for the end)
+    countries: int
     country_ids: dict[str | None, int]
 
     @classmethod
@@ -371,8 +390,12 @@ class _FlatSites:
                 owner.append(j)
                 position.append(k)
                 country.append(ids.setdefault(s.country, len(ids)))
-        return cls(np.array(lat, float), np.array(lon, float), np.array(owner, np.int32), np.array(position, np.int32),
-                   np.array(country, np.int32), ids)
+        owner_a, country_a = np.array(owner, np.int64), np.array(country, np.int64)
+        key = owner_a * max(len(ids), 1) + country_a
+        order = np.argsort(key, kind="stable")
+        start = np.searchsorted(owner_a[order], np.arange(len(places) + 1), "left")
+        return cls(np.array(lat, float)[order], np.array(lon, float)[order], np.array(position, np.int32)[order],
+                   key[order], start, max(len(ids), 1), ids)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,12 @@
 study in full gives: the same verdicts, the same order, the same full matches for what is shown."""
 
 import json
+import math
+import random
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from alongside.clinical.trial_eligibility import Profile, Verdict
@@ -72,3 +75,19 @@ def test_the_nearest_site_over_arrays_is_the_one_the_full_search_finds(sites):
     study = replace(STUDIES[0], sites=sites)
     fast = ScreenedCorpus.build([study], [[]])
     assert fast.nearest(0, leeds) == nearest_site(sites, leeds)
+
+
+def test_nearest_sites_over_many_random_lists_are_the_full_search_s_even_with_sites_at_one_place():
+    rng = random.Random(14)
+    towns = [("United Kingdom", 53.8, -1.55), ("United Kingdom", 51.5, -0.12), ("France", 48.85, 2.35), ("Spain", 40.4, -3.7)]
+    lists = []
+    for _ in range(300):
+        chosen = [rng.choice(towns) for _ in range(rng.randint(0, 12))]
+        lists.append(tuple(Site(f"site {k}", None, None, country, None if rng.random() < 0.1 else lat + rng.choice([0, 0, 0.37]),
+                                lon + rng.choice([0, 0, -0.21]), None) for k, (country, lat, lon) in enumerate(chosen)))
+    studies = [replace(STUDIES[0], nct_id=f"NCT9{i:07d}", sites=sites) for i, sites in enumerate(lists)]
+    corpus = ScreenedCorpus.build(studies, [[] for _ in studies])
+    for home in (home_of("Leeds", "United Kingdom"), home_of("Madrid", "Spain"), home_of("Berlin", "Germany")):
+        expected = [nearest_site(s, home) for s in lists]
+        assert corpus.distances(home, np.arange(len(studies))).tolist() == [math.inf if e is None else e[1] for e in expected]
+        assert [corpus.nearest(i, home) for i in range(len(studies))] == expected
