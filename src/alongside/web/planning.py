@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import Field
 from starlette.datastructures import UploadFile
@@ -18,7 +18,7 @@ from ..domain.records import RECORD_KINDS, RecordModel, TreatmentBreak, validate
 from ..reports.clinic_summary import render_clinic_summary
 from ..store.documents import LocalFileStore
 from ..store.unit_of_work import UnitOfWork
-from .api import entry_json
+from .api import entry_json, refuse_strangers
 from .context import Visit, with_unit_of_work
 from .forms import build_form, parse_form, submitted_values
 from .pages import _by_field, _form_id, _new_id, _version, _zone, render, see_other
@@ -288,7 +288,7 @@ def access_to_treatments(request: Request, patient_id: UUID, current: Visit, uow
 
 # --- The same verbs for programs (JSON, problem+json errors) ---------------------------------------
 
-api_router = APIRouter(prefix="/api/v1", tags=["Planning"])
+api_router = APIRouter(prefix="/api/v1", tags=["Planning"], dependencies=[Depends(refuse_strangers)])
 
 
 @api_router.post("/patients/{patient_id}/treatment-breaks/{entry_id}/end")
