@@ -137,13 +137,14 @@ def main() -> None:
     built = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     home_of("Leeds", "United Kingdom")  # load the gazetteer once, outside the timings
-    rows, costs = [], []
+    rows, costs, worst = [], [], 0.0
     for name, facts in PROFILES.items():
         profile = Profile.model_validate(facts)
         times, counts = fast(screened, profile, args.repeat)
         before, kept, out = pre_filtered(screened, profile, args.previous_repeat)
         per_study = naive(studies, profile, args.naive_sample)
         p95 = percentile(times, 0.95)
+        worst = max(worst, p95)
         rows.append([name, f"{counts['may fit']:,}", f"{counts['not eligible']:,}",
                      f"{percentile(times, 0.5) * 1000:.0f}", f"{p95 * 1000:.0f}",
                      f"{percentile(before, 0.5) * 1000:,.0f}", f"{percentile(before, 0.95) * 1000:,.0f}",
@@ -167,6 +168,9 @@ def main() -> None:
         "",
         table(rows, ["profile", "may fit", "not eligible", "fast p50 ms", "fast p95 ms", "previous p50 ms",
                      "previous p95 ms", "naive s", "naive / fast p95"]),
+        "",
+        f"**The target (p95 under 200 ms) is {'met' if worst < 0.2 else 'not met'}**: the worst fast p95 is "
+        f"{worst * 1000:.0f} ms.",
         "",
         f"The fast path judges each distinct rule (a criterion less its sentence) once: this corpus has "
         f"{len(screened.rules):,} of them, at {min(costs):.0f} to {max(costs):.0f} µs each, so a real corpus with more distinct "
