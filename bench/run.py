@@ -343,6 +343,7 @@ def main() -> None:
         args.patients, args.years, args.repeat, args.check_ins, args.rounds = 200, 1, 30, 200, 1
     command = "make bench" if not args.quick else "python bench/run.py --quick"
     started = datetime.now(UTC)
+    args.load_at_start = os.getloadavg()[0]
     sections, server_version = [], ""
     with tempfile.TemporaryDirectory() as workdir:
         for name, url, cleanup in databases(args.postgres, Path(workdir)):
@@ -432,7 +433,9 @@ def _report(args, command, started, sections, engine_result, server_version) -> 
         "Run started "
         f"{started:%Y-%m-%d %H:%M} UTC. Server: uvicorn on 127.0.0.1 with the background monitor off; pages are "
         f"timed against {args.server_workers[0]} worker. The load generator runs on the same "
-        f"{os.cpu_count()}-core machine.",
+        f"{os.cpu_count()}-core machine. Load average (1 minute) at the start and the end: "
+        f"{args.load_at_start:.1f} and {os.getloadavg()[0]:.1f}; above {os.cpu_count()}, other work shared the "
+        "machine and the milliseconds are slower than the machine can do (the ratios to /healthz less so).",
         "## Caseload, pages and check-ins",
         *sections,
         "## The alert engine on its own",
