@@ -200,10 +200,13 @@ def fhir_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, re
                                                     help="Import nothing if any resource is in error"),
                 confirm_early_dates: bool = typer.Option(False, "--confirm-early-dates",
                                                          help="Keep entries dated over a year before the first diagnosis"),
-                report: Path = typer.Option(None, help="Write the OperationOutcome here (default: standard output)")) -> None:
+                report: Path = typer.Option(None, help="Write the OperationOutcome here (default: standard output)"),
+                set_aside: Path = typer.Option(None, "--set-aside", dir_okay=False,
+                                               help="Write what is not read, whole, to this JSON file")) -> None:
     """Read a FHIR R4 Bundle into a record; prints an OperationOutcome, one issue per problem.
 
-    Resources and extensions that are not read are written to PATH.set-aside.json."""
+    Resources and extensions that are not read are named in the report with the reason, and
+    written whole to --set-aside PATH when given (never beside the input, which may be read-only)."""
     from .fhir.importer import import_bundle
     from .fhir.outcome import outcome_for
 
@@ -221,10 +224,9 @@ def fhir_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, re
             raise typer.Exit(2) from None
         if result.written:
             uow.commit()
-    if result.set_aside:
-        aside = path.with_name(path.name + ".set-aside.json")
-        aside.write_text(json.dumps(result.set_aside, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        typer.echo(f"Set aside: {aside}", err=True)
+    if set_aside is not None:
+        set_aside.write_text(json.dumps(result.set_aside, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        typer.echo(f"Set aside: {len(result.set_aside)} written to {set_aside}", err=True)
     _write_json(result.outcome(), report)
     typer.echo(result.summary(), err=True)
     if result.errors:

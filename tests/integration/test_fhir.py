@@ -159,11 +159,21 @@ def test_the_command_reports_bad_input_as_an_operation_outcome(database_url, wor
     wrong.write_text(json.dumps({"resourceType": "Observation", "status": "final"}))
     result = run_cli(database_url, "fhir", "import", str(wrong))
     assert result.returncode == 2 and "not a FHIR Bundle" in result.stdout
-    bundle = tmp_path / "bundle.json"
+    read_only = tmp_path / "from-the-hospital"
+    read_only.mkdir()
+    bundle = read_only / "bundle.json"
     shutil.copy(FIXTURE, bundle)
-    result = run_cli(database_url, "fhir", "import", str(bundle), "--team", "Team One", "--all-or-nothing")
+    read_only.chmod(0o555)  # nothing may be written beside the input (as root this is not enforced)
+    aside = tmp_path / "aside.json"
+    result = run_cli(database_url, "fhir", "import", str(bundle), "--team", "Team One", "--all-or-nothing",
+                     "--set-aside", str(aside))
+    read_only.chmod(0o755)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads((tmp_path / "bundle.json.set-aside.json").read_text())
+    assert [p.name for p in read_only.iterdir()] == ["bundle.json"]
+    kept = json.loads(aside.read_text())
+    assert kept and all(item["reason"] and item["content"] for item in kept)
+    warnings = [i for i in json.loads(result.stdout)["issue"] if i["code"] == "not-supported"]
+    assert len(warnings) == len(kept)  # the report names each, with its reason, without the file too
 
 
 # --- REST -------------------------------------------------------------------------------------

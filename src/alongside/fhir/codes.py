@@ -53,6 +53,7 @@ PROFILE = {name: MCODE + "mcode-" + name for name in (
 PROCEDURE_INTENT = MCODE + "mcode-procedure-intent"
 LATERALITY_QUALIFIER = MCODE + "mcode-laterality-qualifier"
 EVIDENCE_TYPE = MCODE + "mcode-evidence-type"
+HISTOLOGY_MORPHOLOGY = MCODE + "mcode-histology-morphology-behavior"
 
 # --- LOINC codes (loinc.org; the same codes the mCODE IG uses for these profiles).
 LOINC_ER = "16112-5"  # Estrogen receptor [Interpretation] in Tissue
@@ -65,6 +66,30 @@ LOINC_GENE_STUDIED = "48018-6"  # Gene studied [ID]
 LOINC_SOURCE_CLASS = "48002-0"  # Genomic source class [Type]
 LOINC_AMINO_ACID_CHANGE = "48005-3"  # Amino acid change (pHGVS)
 RECEPTOR_LOINC = {LOINC_ER: "er_status", LOINC_PR: "pr_status", LOINC_HER2: "her2_status"}
+# Read only: the other codes of mCODE STU4's TumorMarkerTestVS (ValueSet-mcode-tumor-marker-test-vs
+# in the hl7.fhir.us.mcode 4.0.0 package) that give a receptor as present or absent, and so as a
+# status; Jenny M's examples use 85337-4, 85339-0 and 48676-1. The FISH code says whether ERBB2 is
+# amplified: "present" is HER2-positive, "absent" leaves HER2-low open, as a bare "negative" does.
+RECEPTOR_LOINC_READ = {
+    **RECEPTOR_LOINC,
+    "40556-3": "er_status",  # Estrogen receptor Ag [Presence] in Tissue by Immune stain
+    "85337-4": "er_status",  # Estrogen receptor Ag [Presence] in Breast cancer specimen by Immune stain
+    "40557-1": "pr_status",  # Progesterone receptor Ag [Presence] in Tissue by Immune stain
+    "85339-0": "pr_status",  # Progesterone receptor Ag [Presence] in Breast cancer specimen by Immune stain
+    "72383-3": "her2_status",  # HER2 [Presence] in Tissue by Immunoassay
+    "85319-2": "her2_status",  # HER2 [Presence] in Breast cancer specimen by Immune stain
+    "85318-4": "her2_status",  # ERBB2 gene duplication [Presence] in Breast cancer specimen by FISH
+}
+# The value set's receptor measurements (percentages, intensities, copy numbers, serum HER2):
+# turning them into a status needs a cut-off, which is a clinical rule not made here; set aside.
+RECEPTOR_MEASUREMENT_LOINC = frozenset({
+    "14228-1", "85329-1", "14130-9", "85310-1", "14230-7", "85325-9", "10861-3", "31207-4", "85331-7",
+    "32996-1", "42914-2", "51981-9", "72382-5", "31150-6", "49683-6", "74860-8", "74885-5", "96893-3",
+})
+# Vital signs (FHIR vital-signs profiles, LOINC): the record has no place for them yet.
+VITAL_SIGNS_LOINC = {"29463-7": "body weight", "8302-2": "body height", "39156-5": "body mass index",
+                     "8867-4": "heart rate", "85354-9": "blood pressure", "9279-1": "respiratory rate",
+                     "8310-5": "body temperature", "59408-5": "oxygen saturation"}
 RECEPTOR_TEXT = {LOINC_ER: "Oestrogen receptor (ER)", LOINC_PR: "Progesterone receptor (PR)", LOINC_HER2: "HER2"}
 
 TUMOUR_MARKER_LOINC: dict[TumourMarker, tuple[str, str]] = {
@@ -93,6 +118,14 @@ BREAST_CANCER = ("254837009", "Malignant neoplasm of breast")
 HISTOLOGY_SNOMED: dict[Histology, tuple[str, str]] = {
     Histology.DUCTAL_NST: ("408643008", "Infiltrating duct carcinoma of breast"),
     Histology.LOBULAR: ("278054005", "Infiltrating lobular carcinoma of breast"),
+}
+# Read only: histology as the mCODE histology-morphology-behavior extension gives it (SNOMED CT
+# morphologic abnormalities), and a primary disorder code that carries the side in it.
+HISTOLOGY_MORPHOLOGY_SNOMED: dict[str, Histology] = {
+    "82711006": Histology.DUCTAL_NST,  # Infiltrating duct carcinoma (morphologic abnormality)
+}
+PRIMARY_DISORDER_LATERALITY: dict[str, Laterality] = {
+    "353431000119107": Laterality.LEFT,  # Primary malignant neoplasm of female left breast (disorder)
 }
 BREAST_SITE = ("76752008", "Breast structure")
 LATERALITY_SNOMED: dict[Laterality, tuple[str, str]] = {

@@ -37,7 +37,7 @@ WRITE_ORDER = ["metastases", "performance-status", "genomic-results", "treatment
 
 def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = None, team_id: UUID | None = None,
                   all_or_nothing: bool = False, *, confirm_early_dates: bool = False,
-                  early_date_margin: timedelta = EARLY_DATE_MARGIN) -> ImportReport:
+                  early_date_margin: timedelta = EARLY_DATE_MARGIN, set_aside_unknown_tests: bool = True) -> ImportReport:
     """Read `document` into the record of `patient_id` (or of the bundle's Patient). The caller
     commits when `report.written`; otherwise nothing was written. Entries dated long before the
     first diagnosis are refused unless `confirm_early_dates`, as when typed (records.LifeDates)."""
@@ -47,7 +47,7 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
     if not isinstance(document.get("entry", []), list):
         raise InvalidInput("Bundle.entry must be a list", field="Bundle.entry")
     report = ImportReport()
-    reader = BundleReader(report)
+    reader = BundleReader(report, set_aside_unknown_tests=set_aside_unknown_tests)
     resources = reader.parse(document)
     patient_resource = reader.the_patient(resources)
     if patient_id is not None:
@@ -177,7 +177,7 @@ def import_results(uow, actor: Actor, patient_id: UUID, text: str | bytes, field
         if other := sorted(str(k) for k in kinds - {"Observation"}):
             raise InvalidInput(f"Only Observation resources are read here, not {', '.join(other)}: "
                                "import a whole record with `alongside fhir import`", field="Bundle.entry")
-    return import_bundle(uow, actor, document, patient_id, all_or_nothing=True,
+    return import_bundle(uow, actor, document, patient_id, all_or_nothing=True, set_aside_unknown_tests=False,
                          confirm_early_dates=confirm_early_dates, early_date_margin=early_date_margin)
 
 

@@ -13,6 +13,8 @@ from uuid import UUID, uuid5
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from ..clinical.lab_tests import identify
+from ..clinical.units import UnitError, parse_unit
 from ..domain.errors import InvalidInput
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, validate
 from ..domain.vocab import (
@@ -24,7 +26,7 @@ from .outcome import ImportReport, Issue
 from .resources import code_in, codes_of, foreign_id, has_code, our_code
 
 KNOWN_EXTENSIONS = {codes.PROCEDURE_INTENT, codes.LINE_OF_TREATMENT, codes.REVISIT_WHEN, codes.SUBMITTED_BY,
-                    codes.EVIDENCE_TYPE, codes.LATERALITY_QUALIFIER}
+                    codes.EVIDENCE_TYPE, codes.LATERALITY_QUALIFIER, codes.HISTOLOGY_MORPHOLOGY}
 
 
 @dataclass
@@ -72,6 +74,9 @@ class BundleReader:
     target: UUID | None = None
     own_bundle: bool = False  # the bundle's Patient has the target's own id: our UUIDs are hers
     same_person: bool = False  # the bundle's Patient is the target's person: her details are read
+    # In a whole record, a measurement of a test Alongside does not know (Oncotype DX, pack-years)
+    # is set aside; results sent by a laboratory are all or nothing, and it is an error there.
+    set_aside_unknown_tests: bool = True
     by_reference: dict[str, Resource] = field(default_factory=dict)
     team_roles: dict[int, dict[str, Any]] = field(default_factory=dict)  # Practitioner entry index -> role
 
@@ -287,8 +292,13 @@ class BundleReader:
             profile: dict[str, Any] = {}
             histology = _vocab(Histology, our_code(code, "histology")) or \
                 code_in(code, codes.SNOMED, codes.reverse(codes.HISTOLOGY_SNOMED))
+            morphology = next((e.get("valueCodeableConcept") for e in data.get("extension") or []
+                               if e.get("url") == codes.HISTOLOGY_MORPHOLOGY), None)
+            histology = histology or code_in(morphology, codes.SNOMED, codes.HISTOLOGY_MORPHOLOGY_SNOMED)
             if histology:
                 profile["histology"] = histology
+            if side := code_in(code, codes.SNOMED, codes.PRIMARY_DISORDER_LATERALITY):
+                profile["laterality"] = side
             for extension in (site or {}).get("extension") or []:
                 if extension.get("url") == codes.LATERALITY_QUALIFIER:
                     value = extension.get("valueCodeableConcept")
@@ -309,7 +319,7 @@ class BundleReader:
         on = _date(data.get("effectiveDateTime") or (data.get("effectivePeriod") or {}).get("start") or data.get("issued"))
         if data.get("status") in ("entered-in-error", "cancelled"):
             raise _Skip(f"its status is {data['status']}")
-        receptor = code_in(code, codes.LOINC, codes.RECEPTOR_LOINC)
+        receptor = code_in(code, codes.LOINC, codes.RECEPTOR_LOINC_READ)
         if receptor:
             return [("profile", {receptor: self._receptor(r, receptor, data.get("valueCodeableConcept"))}, {})]
         if has_code(code, codes.LOINC, codes.LOINC_ECOG):
@@ -329,6 +339,13 @@ class BundleReader:
             return [("scans", {"performed_on": on, "modality": modality, "impression": impression,
                                "body_area": (data.get("bodySite") or {}).get("text"), "report": _notes(data)},
                      {"performed_on": "effectiveDateTime", "impression": "valueCodeableConcept"})]
+        loinc = next((c for s, c in codes_of(code) if s == codes.LOINC), None)
+        if loinc in codes.RECEPTOR_MEASUREMENT_LOINC:
+            raise _Skip("a receptor measurement (a percentage, intensity or copy number): Alongside reads "
+                        "receptor status from a positive or negative result only")
+        if loinc in codes.VITAL_SIGNS_LOINC or _category(data, "vital-signs"):
+            raise _Skip(f"a vital sign ({codes.VITAL_SIGNS_LOINC.get(loinc, 'vital signs')}): Alongside's record "
+                        "has no place for vital signs yet")
         marker = _vocab(TumourMarker, our_code(code, "tumour-marker")) or \
             code_in(code, codes.LOINC, {loinc: m for m, (loinc, _) in codes.TUMOUR_MARKER_LOINC.items()})
         quantity = data.get("valueQuantity")
@@ -338,14 +355,17 @@ class BundleReader:
                                         "laboratory": _performer(data), "assay": (data.get("method") or {}).get("text")},
                      LAB_FIELDS)]
         if quantity is not None:
-            value, unit = self._quantity(quantity)
-            low, high = _range(data, unit)
-            loinc = next((c for s, c in codes_of(code) if s == codes.LOINC), None)
             test = (code or {}).get("text") or next((c.get("display") for c in (code or {}).get("coding") or []
                                                       if c.get("display")), None) or loinc
+            if self.set_aside_unknown_tests and identify_lab_test(test, loinc) is None:
+                raise _Skip(f"a measurement that is not a blood test Alongside knows ({test})")
+            value, unit = self._quantity(quantity)
+            low, high = _range(data, unit)
             return [("lab-results", {"taken_on": on, "test": test, "loinc": loinc, "value": value, "unit": unit,
                                      "reference_low": low, "reference_high": high, "laboratory": _performer(data)},
                      LAB_FIELDS)]
+        if any(p.startswith(codes.MCODE + "mcode-tnm-") for p in (data.get("meta") or {}).get("profile") or []):
+            raise _Skip("a TNM stage or category: Alongside's cancer profile has no place for stage yet")
         raise _Skip("an observation Alongside has no place for")
 
     def _quantity(self, quantity: Any) -> tuple[Any, str | None]:
@@ -354,8 +374,10 @@ class BundleReader:
         system, unit = quantity.get("system"), quantity.get("code") or quantity.get("unit")
         if system not in (None, codes.UCUM):
             raise _Bad("valueQuantity.system", f"Units must be UCUM ({codes.UCUM}), not {system}")
-        if unit not in codes.UCUM_UNITS:
-            raise _Bad("valueQuantity.code", f"'{unit}' is not a UCUM unit Alongside knows for results")
+        try:  # any valid UCUM unit: the record converts it to the test's own unit, or names it
+            parse_unit(unit)
+        except UnitError as exc:
+            raise _Bad("valueQuantity.code", f"'{unit}' is not a UCUM unit: {exc}") from None
         return float(quantity["value"]), unit
 
     def _receptor(self, r: Resource, field_name: str, value: Any) -> Any:
@@ -452,7 +474,9 @@ class BundleReader:
             else:
                 raise _Skip("a procedure that is neither cancer surgery nor a radiotherapy course")
         code = data.get("code") or {}
-        name = code.get("text") or next((c.get("display") for c in code.get("coding") or [] if c.get("display")), None)
+        # A code without display or text (mCODE's radiotherapy course summary) is named by its kind.
+        name = code.get("text") or next((c.get("display") for c in code.get("coding") or [] if c.get("display")),
+                                        None) or modality.label
         period = data.get("performedPeriod") or {}
         start = period.get("start") or data.get("performedDateTime")
         end = period.get("end") or (data.get("performedDateTime") if data.get("status") == "completed" else None)
@@ -567,6 +591,14 @@ def patient_details(data: dict[str, Any]) -> dict[str, Any]:
             "nhs_number": identifiers.get(codes.NHS_NUMBER), "hospital_number": identifiers.get(codes.HOSPITAL_NUMBER),
             "phone": telecom.get("phone"), "email": telecom.get("email"), "town": address.get("city"),
             **({"country": country} if isinstance(country, str) and len(country) == 2 else {})}
+
+
+def _category(data: dict[str, Any], category: str) -> bool:
+    return any(has_code(c, codes.OBSERVATION_CATEGORY, category) for c in data.get("category") or [])
+
+
+def identify_lab_test(test: str | None, loinc: str | None):
+    return (identify(loinc) if loinc else None) or (identify(test) if test else None)
 
 
 def _vocab(vocabulary, code: str | None):
