@@ -54,6 +54,7 @@ def test_the_jenny_m_bundle_gives_her_receptors_treatments_and_the_rest_set_asid
     assert report.written
     _only_error_is_the_examples_impossible_neutrophil_count(report)
     patient, entries = _record(new_uow, report.patient_id)
+    assert (patient.details.town, patient.details.country) == ("Anytown", "US")  # "United States", by name
     profile = patient.profile
     assert (profile.er_status, profile.pr_status) == (ReceptorStatus.POSITIVE, ReceptorStatus.NEGATIVE)
     assert profile.her2_status is Her2Status.UNKNOWN  # a bare "negative" leaves HER2-low open, and says so
@@ -64,6 +65,7 @@ def test_the_jenny_m_bundle_gives_her_receptors_treatments_and_the_rest_set_asid
     assert {name for _, name in courses} >= {"anastrozole", "paclitaxel", "doxorubicin", "cyclophosphamide"}
     assert (Modality.RADIOTHERAPY, "radiotherapy") in courses  # its code has no display: named by its kind
     assert any(modality is Modality.SURGERY for modality, _ in courses)
+    assert (Modality.CHEMOTHERAPY, "cyclophosphamide") in courses  # by the drug's name, as the code is unknown
     assert [e.data.ecog for e in entries["performance-status"]] == [1] or entries["performance-status"]
     assert entries["genomic-results"] and entries["scans"]  # the variant; disease status with its evidence
     reasons = {item["resource"]: item["reason"] for item in report.set_aside}

@@ -36,6 +36,16 @@ SUBMITTED_BY = f"{OURS}/StructureDefinition/check-in-submitted-by"
 CHECK_IN_QUESTIONNAIRE = f"{OURS}/Questionnaire/weekly-check-in"
 
 
+# Read only: countries given by name in Address.country, to their ISO 3166-1 alpha-2 code; a name
+# not here, and not a code, is not read (the record keeps its own).
+COUNTRY_NAMES: dict[str, str] = {
+    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "northern ireland": "GB", "ireland": "IE", "united states": "US", "united states of america": "US", "usa": "US",
+    "canada": "CA", "australia": "AU", "new zealand": "NZ", "france": "FR", "germany": "DE", "spain": "ES",
+    "italy": "IT", "netherlands": "NL",
+}
+
+
 def vocab_system(name: str) -> str:
     """Our code system for one vocabulary, e.g. .../CodeSystem/her2-status."""
     return f"{OURS}/CodeSystem/{name}"
@@ -199,7 +209,8 @@ DRUG_RXNORM: dict[str, str] = {
 DRUG_MODALITY: dict[str, Modality] = {
     **dict.fromkeys(("letrozole", "anastrozole", "exemestane", "tamoxifen", "fulvestrant"), Modality.ENDOCRINE),
     **dict.fromkeys(("palbociclib", "ribociclib", "abemaciclib", "trastuzumab"), Modality.TARGETED),
-    **dict.fromkeys(("capecitabine", "paclitaxel"), Modality.CHEMOTHERAPY),
+    **dict.fromkeys(("capecitabine", "paclitaxel", "docetaxel", "doxorubicin", "epirubicin", "cyclophosphamide",
+                     "eribulin", "carboplatin", "vinorelbine"), Modality.CHEMOTHERAPY),
     **dict.fromkeys(("zoledronic acid", "denosumab"), Modality.BONE_STRENGTHENING),
 }
 SURGICAL_PROCEDURE = ("387713003", "Surgical procedure")

@@ -586,6 +586,8 @@ def patient_details(data: dict[str, Any]) -> dict[str, Any]:
     telecom = {t.get("system"): t.get("value") for t in reversed(data.get("telecom") or [])}
     address = (data.get("address") or [{}])[0]
     country = address.get("country")
+    if isinstance(country, str):  # FHIR allows a code or a name ("United States" in mCODE's examples)
+        country = codes.COUNTRY_NAMES.get(country.strip().casefold(), country.strip())
     gender = data.get("gender") or "unknown"
     return {"given_name": given, "family_name": family, "date_of_birth": data.get("birthDate"), "sex": gender,
             "nhs_number": identifiers.get(codes.NHS_NUMBER), "hospital_number": identifiers.get(codes.HOSPITAL_NUMBER),
