@@ -38,6 +38,9 @@ def test_her_matches_quote_the_cns_sentence_and_turn_after_two_lines(client_for,
     assert cns and cns[0]["outcome"] == "met" and "CNS" in cns[0]["sentence"]
     assert by_id(response.json())[TNBC]["verdict"] == "not_eligible"
     assert by_id(response.json())[NEOADJUVANT]["verdict"] == "not_eligible"
+    body = response.json()
+    listed_out = [m for m in body["recruiting"] + body["not_recruiting"] if m["verdict"] == "not_eligible"]
+    assert body["not_eligible_recruiting"] + body["not_eligible_not_recruiting"] == len(listed_out)
     add_two_lines(new_uow, trials_world)
     after = by_id(alice.get(f"/api/v1/patients/{trials_world.patient_a}/trials").json())[HEREDERA]
     assert after["verdict"] == "not_eligible"

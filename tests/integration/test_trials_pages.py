@@ -113,3 +113,25 @@ def test_nobody_but_a_clinician_sees_the_reverse_view(client_for, trials_world, 
 def test_her_record_page_leads_her_team_to_her_trials(client_for, trials_world):
     record = client_for(trials_world.nurse).get(f"/patients/{trials_world.patient_a}").text
     assert f'href="/patients/{trials_world.patient_a}/trials"' in record
+
+
+def test_the_page_sees_an_import_made_after_it_was_first_shown(client_for, engine, new_uow, world, tmp_path):
+    # The corpus is kept per process; an import must show at once, not at the next restart.
+    make_her2_positive(new_uow, world)
+    alice, url = client_for(world.alice), f"/patients/{world.patient_a}/trials"
+    assert f'id="{HEREDERA}"' not in alice.get(url).text
+    import_fixture_studies(engine, tmp_path)
+    assert verdict_of(alice.get(url).text, HEREDERA) in ("likely_eligible", "possibly_eligible")
+
+
+def test_the_trials_that_do_not_fit_are_counted_whole_and_listed_in_part(client_for, trials_world, monkeypatch):
+    from alongside.trials import service
+    url = f"/patients/{trials_world.patient_a}/trials"
+    every = client_for(trials_world.alice).get(url).text
+    ruled_out = every.count('data-verdict="not_eligible"')
+    assert ruled_out >= 3 and "are listed here" not in every
+    monkeypatch.setattr(service, "RULED_OUT_LISTED", 2)
+    some = client_for(trials_world.alice).get(url).text
+    assert some.count('data-verdict="not_eligible"') == 2 and "The first 2 are listed here." in some
+    counted = sum(int(n) for n in re.findall(r"<summary>(\d+) that do not fit", some))
+    assert counted == ruled_out

@@ -98,6 +98,13 @@ class TrialRepository(_Repository):
     def count(self) -> int:
         return self.db.scalar(select(func.count()).select_from(t.TrialStudyRow))
 
+    def fingerprint(self) -> tuple:
+        """Changes whenever a study is added, updated or re-extracted: for caches of the corpus."""
+        row = self.db.execute(select(func.count(), func.max(t.TrialStudyRow.updated_at),
+                                     func.min(t.TrialStudyRow.extractor_version),
+                                     func.max(t.TrialStudyRow.extractor_version))).one()
+        return tuple(row)
+
     def nct_ids(self) -> list[str]:
         return list(self.db.scalars(select(t.TrialStudyRow.nct_id).order_by(t.TrialStudyRow.nct_id)))
 

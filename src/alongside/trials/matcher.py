@@ -435,6 +435,13 @@ class CorpusMatches:
     def not_eligible(self, start: int = 0, stop: int | None = None) -> list[TrialMatch]:
         return self._built(self._order(eligible=False)[start:stop])
 
+    def not_eligible_count(self, recruiting: bool, max_km: float | None = None) -> int:
+        """How many trials do not fit, among those recruiting (or not), within max_km if given."""
+        chosen = np.flatnonzero((self.verdict == 2) & (self.corpus.recruiting == recruiting))
+        if max_km is not None:
+            chosen = chosen[self.corpus.distances(self.home, chosen) <= max_km]
+        return len(chosen)
+
     def _order(self, eligible: bool) -> np.ndarray:
         if eligible not in self._orders:
             chosen = np.flatnonzero(self.verdict < 2 if eligible else self.verdict == 2)

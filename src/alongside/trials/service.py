@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from collections import OrderedDict
 from functools import lru_cache
 from uuid import UUID
 
@@ -22,12 +23,15 @@ from ..domain.people import Actor
 from ..store.trial_caseload import BatchedCaseloadRecords
 from .drug_classes import vocabulary
 from .eligibility_text import EXTRACTOR_VERSION, extract_criteria
-from .matcher import TrialMatch, home_of, match, rank
+from .matcher import ScreenedCorpus, TrialMatch, home_of, match, rank
 from .study import Study
 
 PHASES = {"EARLY_PHASE1": "Early phase 1", "PHASE1": "Phase 1", "PHASE2": "Phase 2", "PHASE3": "Phase 3",
           "PHASE4": "Phase 4", "NA": "Not applicable"}
 MAX_DISTANCE_KM = 20_000
+# Trials that do not fit are listed (folded away) up to this many; the page says how many there are.
+RULED_OUT_LISTED = 100
+CORPORA_KEPT = 8  # per process: the unfiltered corpus and a few filtered views
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,10 @@ class PatientTrials:
     filters: TrialFilters
     home_found: bool
     medicines: dict[str, list[str]]  # nct_id -> what each trial tests
+    ruled_out: dict[bool, int] = field(default_factory=dict)  # recruiting? -> how many do not fit
+
+    def ruled_out_count(self, recruiting: bool) -> int:
+        return self.ruled_out.get(recruiting, 0)
 
 
 def drug_types() -> dict[str, str]:
@@ -80,23 +88,46 @@ def medicines(study: Study) -> list[str]:
 
 def patient_matches(uow, actor: Actor, patient_id: UUID, today: date,
                     filters: TrialFilters = TrialFilters()) -> PatientTrials:
-    """Her matches, recruiting trials first and the others apart, each ranked by fit then distance."""
+    """Her matches, recruiting trials first and the others apart, each ranked by fit then distance.
+
+    Every stored study is judged, through a corpus that judges each distinct rule once; full
+    matches are built for the trials that may fit and for the first RULED_OUT_LISTED that do not."""
     filters.check()
     profile = record_trials.trial_profile(uow, actor, patient_id, today)
-    studies = uow.trials.candidates(sex=profile.sex, age=profile.age, breast_only=True,
-                                    countries=[filters.country] if filters.country else None,
-                                    phases=[filters.phase] if filters.phase else None,
-                                    extractor_version=EXTRACTOR_VERSION)
     home = home_of(profile.town, profile.country)
-    kept = [(study, cached) for study, cached in studies
-            if not filters.drug_type or filters.drug_type in study_drug_types(study)]
-    matches = [match(profile, study, _criteria(study, cached)) for study, cached in kept]
-    ranked = rank(matches, home)
+    corpus, by_id = _corpus(uow, filters)
+    ranked = corpus.ranked(profile, home)
+    shown = ranked.matches() + ranked.not_eligible(0, RULED_OUT_LISTED)
     if filters.max_km is not None:
-        ranked = [m for m in ranked if m.distance_km is not None and m.distance_km <= filters.max_km]
-    return PatientTrials(patient_id, profile, [m for m in ranked if m.recruiting],
-                         [m for m in ranked if not m.recruiting], filters, home is not None,
-                         {study.nct_id: medicines(study) for study, _ in kept})
+        shown = [m for m in shown if m.distance_km is not None and m.distance_km <= filters.max_km]
+    ruled_out = {recruiting: ranked.not_eligible_count(recruiting, filters.max_km) for recruiting in (True, False)}
+    return PatientTrials(patient_id, profile, [m for m in shown if m.recruiting], [m for m in shown if not m.recruiting],
+                         filters, home is not None, {m.nct_id: medicines(by_id[m.nct_id]) for m in shown}, ruled_out)
+
+
+_corpora: OrderedDict = OrderedDict()
+
+
+def _corpus(uow, filters: TrialFilters) -> tuple[ScreenedCorpus, dict[str, Study]]:
+    """The stored breast cancer studies (as the filters narrow them) laid out for matching, built
+    once a process and again whenever an import changes the store."""
+    bind = uow.db.get_bind()
+    key = (str(getattr(bind, "engine", bind).url), filters.phase, filters.country, filters.drug_type)
+    fingerprint = uow.trials.fingerprint()
+    kept = _corpora.get(key)
+    if kept is None or kept[0] != fingerprint:
+        studies = [(study, _criteria(study, cached)) for study, cached in uow.trials.candidates(
+                       sex=None, age=None, breast_only=True,
+                       countries=[filters.country] if filters.country else None,
+                       phases=[filters.phase] if filters.phase else None, extractor_version=EXTRACTOR_VERSION)
+                   if not filters.drug_type or filters.drug_type in study_drug_types(study)]
+        corpus = ScreenedCorpus.build([study for study, _ in studies], [criteria for _, criteria in studies])
+        kept = (fingerprint, corpus, {study.nct_id: study for study, _ in studies})
+        _corpora[key] = kept
+        while len(_corpora) > CORPORA_KEPT:
+            _corpora.popitem(last=False)
+    _corpora.move_to_end(key)
+    return kept[1], kept[2]
 
 
 def patient_match(uow, actor: Actor, patient_id: UUID, nct_id: str, today: date) -> tuple[Study, TrialMatch]:

@@ -53,6 +53,9 @@ class MatchOut(BaseModel):
 class PatientTrialsOut(BaseModel):
     recruiting: list[MatchOut]
     not_recruiting: list[MatchOut]
+    # How many do not fit in each group; only the first of them are in the lists above.
+    not_eligible_recruiting: int
+    not_eligible_not_recruiting: int
 
 
 class SavedTrialOut(BaseModel):
@@ -129,7 +132,9 @@ def patient_trials(request: Request, patient_id: UUID, current: Visit, uow: Unit
                                     TrialFilters(phase, country, max_km, drug_type))
     uow.commit()
     return PatientTrialsOut(recruiting=[_match(m) for m in found.recruiting],
-                            not_recruiting=[_match(m) for m in found.not_recruiting])
+                            not_recruiting=[_match(m) for m in found.not_recruiting],
+                            not_eligible_recruiting=found.ruled_out_count(True),
+                            not_eligible_not_recruiting=found.ruled_out_count(False))
 
 
 @router.get("/patients/{patient_id}/saved-trials", response_model=list[SavedTrialOut])
