@@ -34,6 +34,7 @@ from sqlalchemy.engine import URL, make_url
 from .. import __version__
 from ..domain.people import SYSTEM
 from .database import make_engine, normalise_url, session_factory
+from .documents import fsync_folder
 from .migrate import alembic_config
 from .unit_of_work import UnitOfWork
 
@@ -123,7 +124,7 @@ def backup(database_url: str, data_dir: Path, destination: Path) -> Manifest:
             _add_bytes(archive, MANIFEST, manifest.to_json())
         _fsync(partial)
         os.replace(partial, destination)
-        _fsync_folder(destination.parent)
+        fsync_folder(destination.parent)
     _audit(url, "backup")
     return manifest
 
@@ -178,6 +179,15 @@ def _dump_postgres(url: URL, work: Path) -> tuple[Path, Manifest]:
     finally:
         engine.dispose()
     return dump, Manifest("postgresql", revision, counts, {}, schema)
+
+
+def _postgres_counts_at(url: URL, schema: str) -> dict[str, int]:
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as connection:
+            return _postgres_counts(connection, schema)[0]
+    finally:
+        engine.dispose()
 
 
 def _postgres_counts(connection: Connection, schema: str) -> tuple[dict[str, int], str | None]:
@@ -320,12 +330,7 @@ def _rows_held(url: URL, manifest: Manifest) -> int:
         with _sqlite(url.database) as connection:
             counts, _ = _sqlite_counts(connection)
     else:
-        engine = make_engine(url.render_as_string(hide_password=False))
-        try:
-            with engine.connect() as connection:
-                counts, _ = _postgres_counts(connection, manifest.schema)
-        finally:
-            engine.dispose()
+        counts = _postgres_counts_at(url, manifest.schema)
     return sum(count for name, count in counts.items() if name != "alembic_version")
 
 
@@ -346,7 +351,7 @@ def _restore_sqlite(dump: Path, url: URL, manifest: Manifest) -> None:
     for leftover in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
         leftover.unlink(missing_ok=True)
     os.replace(partial, target)
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
 def _restore_postgres(dump: Path, url: URL, manifest: Manifest, force: bool) -> None:
@@ -356,13 +361,7 @@ def _restore_postgres(dump: Path, url: URL, manifest: Manifest, force: bool) -> 
     # and the dump read, or, on any error, neither.
     _run([psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
           f'--command=DROP SCHEMA IF EXISTS "{manifest.schema}" CASCADE', f"--file={dump}"], url)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        with engine.connect() as connection:
-            counts, _ = _postgres_counts(connection, manifest.schema)
-    finally:
-        engine.dispose()
-    _check_counts(counts, manifest, restored=True)
+    _check_counts(_postgres_counts_at(url, manifest.schema), manifest, restored=True)
 
 
 def _check_search_path(url: URL, schema: str) -> None:
@@ -400,7 +399,7 @@ def _swap_documents(restored: Path, documents: Path, work: Path) -> None:
     if documents.exists():
         os.replace(documents, old)
     os.replace(restored, documents)
-    _fsync_folder(documents.parent)
+    fsync_folder(documents.parent)
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
@@ -457,9 +456,3 @@ def _fsync(path: Path) -> None:
         os.fsync(file.fileno())
 
 
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

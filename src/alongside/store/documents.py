@@ -111,7 +111,7 @@ class LocalFileStore:
                 out.flush()
                 os.fsync(out.fileno())
             partial.replace(path)
-            _fsync_folder(path.parent)
+            fsync_folder(path.parent)
         finally:
             partial.unlink(missing_ok=True)
 
@@ -136,10 +136,10 @@ def _make_folders(folder: Path) -> None:
     missing = [each for each in missing if not each.exists()]
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for each in reversed(missing):
-        _fsync_folder(each.parent)
+        fsync_folder(each.parent)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """A rename or a new entry is durable only once its folder is fsynced (POSIX)."""
     descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
