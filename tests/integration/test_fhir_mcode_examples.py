@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from alongside.domain.people import SYSTEM
 from alongside.domain.trials import trial_profile
 from alongside.domain.vocab import Her2Status, Histology, Laterality, Modality, ReceptorStatus
 
-from .test_fhir import _import
+from .test_fhir import _import, _without_ids_and_times
+from .test_transfer_and_cli import empty_database_url, run_cli  # noqa: F401 (a fixture)
 
 MCODE = Path(__file__).parents[1] / "fixtures" / "mcode"
 JENNY = "Bundle-mcode-patient-bundle-jenny-m.json"
@@ -67,7 +69,10 @@ def test_the_jenny_m_bundle_gives_her_receptors_treatments_and_the_rest_set_asid
     assert any(modality is Modality.SURGERY for modality, _ in courses)
     assert (Modality.CHEMOTHERAPY, "cyclophosphamide") in courses  # by the drug's name, as the code is unknown
     assert [e.data.ecog for e in entries["performance-status"]] == [1] or entries["performance-status"]
-    assert entries["genomic-results"] and entries["scans"]  # the variant; disease status with its evidence
+    [variant] = [e.data for e in entries["genomic-results"]]
+    assert (variant.gene.value, variant.origin.value, variant.finding.value) == ("PALB2", "somatic", "detected")
+    assert variant.variant == "NM_024675.3(PALB2):c.3549C>A (p.Tyr1183Ter)"
+    assert entries["scans"]  # her cancer disease status
     reasons = {item["resource"]: item["reason"] for item in report.set_aside}
     assert "vital sign (body weight)" in reasons["Observation/bodyweight-jenny-m-2018-03-16"]
     assert "TNM" in reasons["Observation/tnm-clinical-stage-group-jenny-m"]
@@ -133,6 +138,7 @@ def test_her_trial_profile_comes_from_the_import_without_typing(new_uow, world):
     with new_uow() as uow:
         profile = trial_profile(uow, SYSTEM, report.patient_id, date(2026, 12, 1))
     assert (profile.er, profile.pr, profile.sex) == ("positive", "negative", "female")
+    assert (profile.biomarkers or {}).get("PALB2")  # her somatic PALB2 variant, from its HGNC coding
     assert profile.setting is None and not profile.brain_metastases  # her example is early disease
     # A secondary cancer sent later (the IG's brain-metastasis example) gives the setting and the site.
     brain = _collection("Condition-secondary-cancer-condition-brain-mets.json")
@@ -144,3 +150,17 @@ def test_her_trial_profile_comes_from_the_import_without_typing(new_uow, world):
     assert profile.brain_metastases is None  # recorded, but not whether treated: the matcher asks
     _, entries = _record(new_uow, report.patient_id)
     assert [m.data.site.value for m in entries["metastases"]] == ["brain"]
+
+
+def test_jenny_m_round_trips_exactly_import_export_import_into_an_empty_database_export(database_url,
+                                                                                        empty_database_url, tmp_path):
+    imported = run_cli(database_url, "fhir", "import", str(MCODE / JENNY), "--team", "Imported")
+    patient_id = re.search(r"Imported into patient ([0-9a-f-]{36})", imported.stderr).group(1)
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    assert run_cli(database_url, "fhir", "export", patient_id, "--out", str(first)).returncode == 0
+    again = run_cli(empty_database_url, "fhir", "import", str(first), "--team", "Imported")
+    assert again.returncode == 0 and "0 set aside; 0 error(s)" in again.stderr, again.stdout + again.stderr
+    assert run_cli(empty_database_url, "fhir", "export", patient_id, "--out", str(second)).returncode == 0
+    exported = json.loads(first.read_text())
+    assert len(exported["entry"]) == 13  # her Patient, cancer, receptors, ECOG, variant, status, 6 treatments
+    assert _without_ids_and_times(json.loads(second.read_text())) == _without_ids_and_times(exported)

@@ -60,6 +60,8 @@ PROFILE = {name: MCODE + "mcode-" + name for name in (
     "radiotherapy-course-summary", "cancer-related-surgical-procedure",
 )}
 # mCODE extensions we write and read.
+# Read only: mCODE STU1 and STU2's radiotherapy procedure, which STU3 replaced by the course summary.
+RADIATION_PROCEDURE_STU1 = MCODE + "mcode-cancer-related-radiation-procedure"
 PROCEDURE_INTENT = MCODE + "mcode-procedure-intent"
 LATERALITY_QUALIFIER = MCODE + "mcode-laterality-qualifier"
 EVIDENCE_TYPE = MCODE + "mcode-evidence-type"
@@ -75,6 +77,9 @@ LOINC_VARIANT = "69548-6"  # Genetic variant assessment (mCODE GenomicVariant)
 LOINC_GENE_STUDIED = "48018-6"  # Gene studied [ID]
 LOINC_SOURCE_CLASS = "48002-0"  # Genomic source class [Type]
 LOINC_AMINO_ACID_CHANGE = "48005-3"  # Amino acid change (pHGVS)
+# Read only: where a variant is described, most telling first (Genomics Reporting IG components):
+# amino acid change, the variant as a whole (ClinVar), DNA change (cHGVS), genomic change (gHGVS).
+LOINC_VARIANT_DESCRIPTIONS = (LOINC_AMINO_ACID_CHANGE, "81252-9", "48004-6", "81290-9")
 RECEPTOR_LOINC = {LOINC_ER: "er_status", LOINC_PR: "pr_status", LOINC_HER2: "her2_status"}
 # Read only: the other codes of mCODE STU4's TumorMarkerTestVS (ValueSet-mcode-tumor-marker-test-vs
 # in the hl7.fhir.us.mcode 4.0.0 package) that give a receptor as present or absent, and so as a

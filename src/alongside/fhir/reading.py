@@ -177,6 +177,7 @@ class BundleReader:
         practitioners: list[Resource] = []
         mappers: dict[str, Callable[[Resource], list[tuple[str, dict, dict]] | None]] = {
             "Condition": self.condition, "Observation": self.observation, "MedicationRequest": self.medication,
+            "MedicationStatement": self.medication, "MedicationAdministration": self.administration,
             "Procedure": self.procedure, "QuestionnaireResponse": self.check_in, "Goal": self.goal,
             "CarePlan": self.decision,
         }
@@ -404,18 +405,24 @@ class BundleReader:
         return Her2Status.UNKNOWN
 
     def _variant(self, data: dict, on: Any) -> dict[str, Any]:
+        """mCODE STU1-STU4 and Genomics Reporting variants: the gene, origin and change are read from
+        whichever component carries them, each as a coding, a text or a plain string."""
         found: dict[str, Any] = {}
+        change: dict[str, str] = {}
         for component in data.get("component") or []:
             value = component.get("valueCodeableConcept")
-            if has_code(component.get("code"), codes.LOINC, codes.LOINC_GENE_STUDIED):
-                found["gene"] = _vocab(Gene, our_code(value, "gene")) or \
-                    code_in(value, codes.HGNC, codes.reverse(codes.GENE_HGNC)) or Gene.OTHER
-            elif has_code(component.get("code"), codes.LOINC, codes.LOINC_SOURCE_CLASS):
+            what = next((c for s, c in codes_of(component.get("code")) if s == codes.LOINC), None)
+            if what == codes.LOINC_GENE_STUDIED:
+                found["gene"] = _gene(value)
+            elif what == codes.LOINC_SOURCE_CLASS:
                 found["origin"] = _vocab(GenomicOrigin, our_code(value, "genomic-origin")) or \
-                    code_in(value, codes.LOINC, codes.reverse(codes.ORIGIN_LOINC))
-            elif has_code(component.get("code"), codes.LOINC, codes.LOINC_AMINO_ACID_CHANGE):
-                found["variant"] = (value or {}).get("text") or next(
-                    (c.get("display") or c.get("code") for c in (value or {}).get("coding") or []), None)
+                    code_in(value, codes.LOINC, codes.reverse(codes.ORIGIN_LOINC)) or \
+                    _vocab(GenomicOrigin, (_words(component) or "").strip().casefold())
+            elif what in codes.LOINC_VARIANT_DESCRIPTIONS and (words := _words(component)):
+                change.setdefault(what, words)
+        variant = next((change[c] for c in codes.LOINC_VARIANT_DESCRIPTIONS if c in change), None)
+        if variant is not None:
+            found["variant"] = variant[:200]
         value = data.get("valueCodeableConcept")
         found["finding"] = _vocab(GenomicFinding, our_code(value, "genomic-finding")) or \
             code_in(value, codes.LOINC, codes.reverse(codes.FINDING_LOINC))
@@ -441,7 +448,7 @@ class BundleReader:
 
     def medication(self, r: Resource) -> list:
         data = r.data
-        if data.get("status") in ("entered-in-error", "cancelled", "draft"):
+        if data.get("status") in ("entered-in-error", "cancelled", "draft", "not-taken", "intended"):
             raise _Skip(f"its status is {data['status']}")
         drug = data.get("medicationCodeableConcept")
         if drug is None:
@@ -454,10 +461,16 @@ class BundleReader:
         category = (data.get("category") or [None])[0]
         modality = _vocab(Modality, our_code(category, "modality")) or \
             code_in(category, codes.SNOMED, codes.reverse(codes.MODALITY_SNOMED)) or codes.DRUG_MODALITY.get(ingredient)
-        dosage = (data.get("dosageInstruction") or [{}])[0]
-        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") or {}
-        course = self._course(r, name, bounds.get("start") or data.get("authoredOn"), bounds.get("end"), modality)
+        # A MedicationStatement (mCODE STU1 and STU2) says when in effectivePeriod, how in dosage.
+        dosage = (data.get("dosageInstruction") or data.get("dosage") or [{}])[0]
+        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") or \
+            data.get("effectivePeriod") or {}
+        start = bounds.get("start") or data.get("authoredOn") or data.get("effectiveDateTime")
+        course = self._course(r, name, start, bounds.get("end"), modality)
         return [("treatment-courses", {**course, "schedule": dosage.get("text")}, COURSE_FIELDS)]
+
+    def administration(self, r: Resource) -> list:
+        raise _Skip("one dose given: Alongside keeps the course of treatment, read from its MedicationRequest")
 
     def procedure(self, r: Resource) -> list:
         data = r.data
@@ -465,7 +478,7 @@ class BundleReader:
         category = data.get("category")
         modality = _vocab(Modality, our_code(category, "modality"))
         if modality is None:
-            if codes.PROFILE["radiotherapy-course-summary"] in profiles or \
+            if codes.PROFILE["radiotherapy-course-summary"] in profiles or codes.RADIATION_PROCEDURE_STU1 in profiles or \
                     has_code(data.get("code"), codes.SNOMED, codes.RADIOTHERAPY_COURSE[0]):
                 modality = Modality.RADIOTHERAPY
             elif codes.PROFILE["cancer-related-surgical-procedure"] in profiles or \
@@ -566,7 +579,8 @@ PATIENT_FIELDS = {"given_name": "name.given", "family_name": "name.family", "dat
                   "sex": "gender", "nhs_number": "identifier", "phone": "telecom", "email": "telecom",
                   "country": "address.country", "town": "address.city"}
 METASTASIS_FIELDS = {"site": "bodySite", "site_detail": "bodySite.text", "diagnosed_on": "onsetDateTime", "notes": "note"}
-GENOMIC_FIELDS = {"gene": "component", "origin": "component", "finding": "valueCodeableConcept",
+GENOMIC_FIELDS = {"gene": "component.where(code.coding.code='48018-6')",
+                  "origin": "component.where(code.coding.code='48002-0')", "finding": "valueCodeableConcept",
                   "reported_on": "effectiveDateTime"}
 LAB_FIELDS = {"taken_on": "effectiveDateTime", "test": "code", "value": "valueQuantity.value",
               "unit": "valueQuantity.code", "loinc": "code.coding", "reference_low": "referenceRange.low",
@@ -593,6 +607,30 @@ def patient_details(data: dict[str, Any]) -> dict[str, Any]:
             "nhs_number": identifiers.get(codes.NHS_NUMBER), "hospital_number": identifiers.get(codes.HOSPITAL_NUMBER),
             "phone": telecom.get("phone"), "email": telecom.get("email"), "town": address.get("city"),
             **({"country": country} if isinstance(country, str) and len(country) == 2 else {})}
+
+
+def _gene(value: Any) -> Gene:
+    """Our code, an HGNC id under any of the systems in use (genenames.org with or without /geneId),
+    or the gene's symbol as its display or text."""
+    ours = _vocab(Gene, our_code(value, "gene"))
+    if ours:
+        return ours
+    by_id = {hgnc: gene for gene, hgnc in codes.GENE_HGNC.items()}
+    for system, code in codes_of(value):
+        if "genenames.org" in (system or "") and code in by_id:
+            return by_id[code]
+    symbols = [(value or {}).get("text")] + [c.get("display") for c in (value or {}).get("coding") or []]
+    by_symbol = {gene.value.casefold(): gene for gene in Gene if gene is not Gene.OTHER}
+    return next((by_symbol[s.strip().casefold()] for s in symbols if s and s.strip().casefold() in by_symbol), Gene.OTHER)
+
+
+def _words(component: dict[str, Any]) -> str | None:
+    """A component's value as words: a string, or a concept's text, display or code."""
+    if isinstance(component.get("valueString"), str):
+        return component["valueString"]
+    value = component.get("valueCodeableConcept") or {}
+    return value.get("text") or next((c.get("display") or c.get("code") for c in value.get("coding") or []
+                                      if c.get("display") or c.get("code")), None)
 
 
 def _category(data: dict[str, Any], category: str) -> bool:
