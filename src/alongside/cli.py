@@ -215,6 +215,9 @@ def fhir_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, re
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         _write_json(outcome_for(DomainError(f"{path} is not JSON ({exc})", field="Bundle")), report)
         raise typer.Exit(2) from None
+    except RecursionError:  # "[[[[..." deeper than the parser's stack
+        _write_json(outcome_for(DomainError(f"{path} is not FHIR JSON: it is nested too deeply", field="Bundle")), report)
+        raise typer.Exit(2) from None
     with _unit_of_work() as uow:
         try:
             result = import_bundle(uow, SYSTEM, document, patient, _team_id(uow, team), all_or_nothing,

@@ -83,3 +83,23 @@ def test_a_us_core_lab_in_another_unit_is_converted_and_what_is_not_recognisable
     reasons = {item["resource"]: item["reason"] for item in report.set_aside}
     assert "Encounter" in reasons["Encounter/e1"]
     assert "one dose given" in reasons["MedicationAdministration/ma1"]
+
+
+def test_deeply_nested_json_is_refused_by_name_by_the_command_and_the_importer(new_uow, database_url, tmp_path):
+    import pytest
+
+    from alongside.domain.errors import InvalidInput
+
+    from .test_transfer_and_cli import run_cli
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = run_cli(database_url, "fhir", "import", str(deep))
+    assert result.returncode == 2 and "nested too deeply" in result.stdout, result.stdout + result.stderr
+    nested: dict = {"url": "https://example.org/x"}
+    for _ in range(200):
+        nested = {"url": "https://example.org/x", "extension": [nested]}
+    bundle = _bundle({"resourceType": "Observation", "id": "o", "status": "final", "code": {"text": "x"},
+                      "extension": [nested]})
+    with pytest.raises(InvalidInput, match="nested more than 64 levels"):
+        _import(new_uow, bundle)

@@ -41,6 +41,8 @@ def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = No
     """Read `document` into the record of `patient_id` (or of the bundle's Patient). The caller
     commits when `report.written`; otherwise nothing was written. Entries dated long before the
     first diagnosis are refused unless `confirm_early_dates`, as when typed (records.LifeDates)."""
+    if _depth(document) > MAX_JSON_DEPTH:  # before anything walks it recursively
+        raise InvalidInput(_TOO_DEEP, field="Bundle")
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         raise InvalidInput("This is not a FHIR Bundle: expected a JSON object with \"resourceType\": \"Bundle\"",
                            field="resourceType")
