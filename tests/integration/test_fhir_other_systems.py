@@ -103,3 +103,16 @@ def test_deeply_nested_json_is_refused_by_name_by_the_command_and_the_importer(n
                       "extension": [nested]})
     with pytest.raises(InvalidInput, match="nested more than 64 levels"):
         _import(new_uow, bundle)
+
+
+def test_a_large_bundle_with_one_bad_result_reports_it_and_writes_nothing_when_all_or_nothing(new_uow, world):
+    results = [{"resourceType": "Observation", "id": f"hb{i}", "status": "final",
+                "code": {"coding": [{"system": LOINC, "code": "718-7"}]}, "effectiveDateTime": "2022-05-01",
+                "valueQuantity": {"value": 120, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}}
+               for i in range(5_000)]
+    results[4_321]["valueQuantity"]["code"] = "furlongs"
+    report = _import(new_uow, _bundle(*results), team_id=world.team_id, all_or_nothing=True)
+    assert not report.written and [e.expression for e in report.errors] == [
+        "Bundle.entry[4322].resource.valueQuantity.code"]
+    with new_uow() as uow:
+        assert not uow.patients.exists(report.patient_id)
