@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -84,15 +85,17 @@ def main() -> None:
     text = "\n".join([
         "## Trials import",
         "",
-        f"Command: `.venv/bin/python bench/trials_import.py --studies {args.studies}`"
+        f"Command: `.venv/bin/python bench/trials_import.py --studies {args.studies}"
         + (f" --baseline-studies {args.baseline_studies}" if args.baseline_studies else "")
-        + f" on {machine()['CPU']}, SQLite (a new file each, synchronous=FULL as shipped). Corpus: "
+        + f"` on {machine()['CPU']}, SQLite (a new file each, synchronous=FULL as shipped). Corpus: "
         f"{args.studies:,} studies varied from the 41 fixtures (bench/trials_corpus.py), a {size_mb:.0f} MB zip. "
         "Both include parsing and criteria extraction; *streamed* is `alongside trials import` "
         "(one study in memory at a time, transactions of 100), *naive* reads every study into memory "
         "first and commits each one. Peak memory is the child process's maximum resident set.",
         "",
         table(rows, ["import", "studies", "seconds", "studies/s", "peak MB"]),
+        "",
+        f"Load average (1 minute) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
     ])
     write_section(Path(args.out), "trials-import", text)
     print(text)
