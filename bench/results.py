@@ -21,13 +21,12 @@ from datetime import UTC, date, datetime, time as clock, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import CLINICIAN, ROOT, Server, databases, machine, percentile, table, timed, write_section  # noqa: E402
+from run import CLINICIAN, ROOT, Server, bench_team, databases, machine, percentile, table, timed, write_section  # noqa: E402
 
 from alongside.clinical.alert_rules import AlertThresholds  # noqa: E402
 from alongside.domain import accounts, results, services  # noqa: E402
-from alongside.domain.people import SYSTEM, NewTeam, NewUser  # noqa: E402
+from alongside.domain.people import SYSTEM  # noqa: E402
 from alongside.domain.records import RECORD_KINDS, CheckIn, LabResult, PatientDetails, validate  # noqa: E402
-from alongside.domain.vocab import Role  # noqa: E402
 from alongside.store.database import make_engine, session_factory  # noqa: E402
 from alongside.store.migrate import upgrade  # noqa: E402
 from alongside.store.unit_of_work import UnitOfWork  # noqa: E402
@@ -47,9 +46,7 @@ def five_year_record(url: str) -> tuple[object, object]:
     rng = random.Random(11)
     start = TODAY - timedelta(days=5 * 365)
     with UnitOfWork(session_factory(engine)) as uow:
-        team = accounts.create_team(uow, SYSTEM, NewTeam(name="Bench team"))
-        user = accounts.create_user(uow, SYSTEM, NewUser(email=CLINICIAN[0], display_name="Bench Nurse",
-                                                         role=Role.CLINICIAN, password=CLINICIAN[1], team_id=team.id))
+        team, user = bench_team(uow)
         nurse = accounts.actor_for(user)
         patient = services.register_patient(uow, nurse, PatientDetails(given_name="Five", family_name="Years",
                                                                         date_of_birth=date(1960, 1, 1)), team.id)

@@ -86,13 +86,19 @@ def databases(postgres: str | None, workdir: Path):
         yield "PostgreSQL", url, drop
 
 
+def bench_team(uow):
+    """The benchmarks' team and its nurse, who signs in as CLINICIAN."""
+    team = accounts.create_team(uow, SYSTEM, NewTeam(name="Bench team"))
+    nurse = accounts.create_user(uow, SYSTEM, NewUser(email=CLINICIAN[0], display_name="Bench Nurse",
+                                                      role=Role.CLINICIAN, password=CLINICIAN[1], team_id=team.id))
+    return team, nurse
+
+
 def prepare(url: str, patients: int, years: int) -> dict:
     engine = make_engine(url)
     upgrade(engine)
     with UnitOfWork(session_factory(engine)) as uow:
-        team = accounts.create_team(uow, SYSTEM, NewTeam(name="Bench team"))
-        accounts.create_user(uow, SYSTEM, NewUser(email=CLINICIAN[0], display_name="Bench Nurse", role=Role.CLINICIAN,
-                                                  password=CLINICIAN[1], team_id=team.id))
+        team, _ = bench_team(uow)
         uow.commit()
     start = time.perf_counter()
     rows = load(engine, generate(patients, years, seed=7), team.id)

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+from run import bench_team
+
 from alongside.domain import accounts, monitoring, services
 from alongside.domain.monitoring import MonitoringSettings
-from alongside.domain.people import SYSTEM, NewTeam, NewUser
 from alongside.domain.records import PatientDetails
-from alongside.domain.vocab import Role
 from alongside.store.database import make_engine, session_factory
 from alongside.store.migrate import upgrade
 from alongside.store.unit_of_work import UnitOfWork
@@ -40,10 +40,7 @@ def check_ins_per_second(workdir: Path, synchronous: str, count: int) -> float:
     upgrade(engine)
     sessions = session_factory(engine)
     with UnitOfWork(sessions) as uow:
-        team = accounts.create_team(uow, SYSTEM, NewTeam(name="Timing team"))
-        nurse = accounts.create_user(uow, SYSTEM, NewUser(email="timing@example.org", display_name="Timing Nurse",
-                                                          role=Role.CLINICIAN, password="timing password 2026",
-                                                          team_id=team.id))
+        team, nurse = bench_team(uow)
         actor = accounts.actor_for(nurse)
         patient = services.register_patient(uow, actor, PatientDetails(given_name="Tess", family_name="Timing",
                                                                        date_of_birth=date(1970, 1, 1)), team.id)

@@ -18,12 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator import generate, load
-from run import machine, percentile, table, write_section
+from run import bench_team, machine, percentile, table, write_section
 
 from alongside.domain import accounts
-from alongside.domain.people import SYSTEM, NewTeam, NewUser
 from alongside.domain.trials import OneByOne
-from alongside.domain.vocab import Role
 from alongside.store.database import make_engine, session_factory
 from alongside.store.migrate import upgrade
 from alongside.store.trial_caseload import BatchedCaseloadRecords
@@ -41,10 +39,7 @@ def prepare(url: str, patients: int):
     upgrade(engine)
     sessions = session_factory(engine)
     with UnitOfWork(sessions) as uow:
-        team = accounts.create_team(uow, SYSTEM, NewTeam(name="Bench team"))
-        nurse = accounts.create_user(uow, SYSTEM, NewUser(email="bench.nurse@example.org", display_name="Bench Nurse",
-                                                          role=Role.CLINICIAN, password="bench nurse password 2026",
-                                                          team_id=team.id))
+        team, nurse = bench_team(uow)
         uow.commit()
     load(engine, generate(patients, years=1), team.id)
     import_path(sessions, FIXTURES)
