@@ -65,3 +65,42 @@ def support(path: str | None = None) -> Support:
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if path else _read("support.yaml")
     return Support.model_validate(data)
+
+
+class _UrgentWordGroup(_Strict):
+    code: str = Field(pattern=r"^[a-z_]+$")
+    concern: str = Field(min_length=1)
+    level: str = Field(pattern=r"^(red|amber)$")
+    level_on_myelosuppressive: str | None = Field(None, pattern=r"^(red|amber)$")
+    phrases: list[str] = Field(min_length=1)
+
+
+class _UrgentWordsFile(_Strict):
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    temperature_words: list[str] = Field(min_length=1)
+    groups: list[_UrgentWordGroup] = Field(min_length=1)
+
+
+@cache
+def urgent_words(path: str | None = None):
+    """The words a message is read for before it is sent (content/urgent_words.yaml, or a team's
+    own file), refused at start-up if a group repeats a code or has a phrase with no words."""
+    from pathlib import Path
+
+    from ..clinical.contacts import Level
+    from ..clinical.urgent_words import UrgentWords, WordGroup, normalised
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if path else _read("urgent_words.yaml")
+    parsed = _UrgentWordsFile.model_validate(data)
+    codes = [g.code for g in parsed.groups]
+    if len(set(codes)) != len(codes):
+        raise ValueError("urgent_words.yaml: each group needs a code of its own")
+    for group in parsed.groups:
+        if empty := [p for p in group.phrases if not normalised(str(p))]:
+            raise ValueError(f"urgent_words.yaml: {group.code} has a phrase with no words: {empty}")
+    return UrgentWords(
+        groups=tuple(WordGroup(g.code, g.concern, Level(g.level), tuple(str(p) for p in g.phrases),
+                               Level(g.level_on_myelosuppressive) if g.level_on_myelosuppressive else None)
+                     for g in parsed.groups),
+        synonyms={canonical: tuple(variants) for canonical, variants in parsed.synonyms.items()},
+        temperature_words=tuple(parsed.temperature_words))
