@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/var/demo.db
 
-.PHONY: install demo test unit bench fuzz chromium serve clean
+.PHONY: install demo test unit bench fuzz chromium oidc serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,18 @@ chromium:
 	    echo "The browser tests need Chromium and pdftoppm: run 'sudo apt-get install chromium poppler-utils', then 'make test' again."; exit 1; \
 	  fi; }
 
-test: install chromium
+# The single sign-on tests run a real OpenID provider (panva's oidc-provider on Node.js), installed
+# from the npm registry exactly as tests/oidc/package-lock.json pins it.
+OIDC_STAMP := tests/oidc/node_modules/.package-lock.json
+
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "The single sign-on tests need Node.js 20 or later and npm."; exit 1; }
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $(OIDC_STAMP)
+
+oidc: $(OIDC_STAMP)
+
+test: install chromium oidc
 	$(PY) -m pytest
 
 unit: install
@@ -47,4 +58,4 @@ bench: install
 	$(PY) bench/trial_match.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-results
+	rm -rf $(VENV) var .pytest_cache test-results tests/oidc/node_modules

@@ -94,11 +94,12 @@ def serve(database_url: str, log_path: Path | None = None, **extra_env: str) -> 
 
 
 @contextmanager
-def serving(database_url: str, log_path: Path | None = None, workers: int = 1,
+def serving(database_url: str, log_path: Path | None = None, workers: int = 1, port: int | None = None,
             **extra_env: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """As `serve`, yielding the process too. With several workers it runs `alongside serve
-    --workers N`, as an operator would."""
-    port = free_port()
+    --workers N`, as an operator would. `port`: one chosen before (an OpenID provider must know
+    the address it sends people back to); a free one if not given."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ALONGSIDE_DATABASE_URL": database_url, "ALONGSIDE_COOKIE_SECURE": "false",
            "ALONGSIDE_BASE_URL": base, **extra_env}

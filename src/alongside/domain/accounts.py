@@ -213,11 +213,17 @@ def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, 
     if _hasher.check_needs_rehash(stored_hash):
         stored_hash = hash_password(password)
         uow.users.set_password_hash(user.id, stored_hash)
+    token, session = open_session(uow, user, now)
+    uow.audit.record(actor_for(user), "sign-in", user.patient_id, "session", None)
+    return SignedIn(token, session, user, device_token(user.id, stored_hash))
+
+
+def open_session(uow, user: User, now: datetime) -> tuple[str, Session]:
+    """A new session for someone whose sign-in was checked: its token (for the cookie) and the session."""
     token = secrets.token_urlsafe(32)
     session = Session(digest(token), user.id, secrets.token_urlsafe(32), now, now)
     uow.sessions.add(session)
-    uow.audit.record(actor_for(user), "sign-in", user.patient_id, "session", None)
-    return SignedIn(token, session, user, device_token(user.id, stored_hash))
+    return token, session
 
 
 def _throttled_for(uow, email: str, client: str, now: datetime, policy: SessionPolicy) -> int:

@@ -457,6 +457,10 @@ class TeamRepository(_Repository):
         self.db.merge(t.TeamMemberRow(team_id=team_id, user_id=user_id))
         self.db.flush()
 
+    def remove_member(self, team_id: UUID, user_id: UUID) -> None:
+        self.db.execute(delete(t.TeamMemberRow).where(t.TeamMemberRow.team_id == team_id,
+                                                      t.TeamMemberRow.user_id == user_id))
+
     def ids_of(self, user_id: UUID) -> list[UUID]:
         return list(self.db.scalars(select(t.TeamMemberRow.team_id).where(t.TeamMemberRow.user_id == user_id)))
 
@@ -499,6 +503,23 @@ class TeamRepository(_Repository):
 def _team_settings(row: t.TeamRow) -> TeamSettings:
     return TeamSettings(row.id, row.name, row.notify_email, row.webhook_url, row.webhook_secret, row.escalation_email,
                         row.escalate_red_after_minutes if row.escalate_red_after_minutes is not None else 30)
+
+
+class IdentityRepository(_Repository):
+    """Staff accounts' identities at the OpenID provider (issuer and subject)."""
+
+    def user_for(self, issuer: str, subject: str) -> User | None:
+        row = self.db.scalar(select(t.UserRow).join(t.UserIdentityRow, t.UserIdentityRow.user_id == t.UserRow.id)
+                             .where(t.UserIdentityRow.issuer == issuer, t.UserIdentityRow.subject == subject))
+        return _user(row) if row else None
+
+    def linked(self, user_id: UUID, issuer: str) -> bool:
+        return self.db.scalar(select(exists().where(t.UserIdentityRow.user_id == user_id,
+                                                    t.UserIdentityRow.issuer == issuer)))
+
+    def link(self, user_id: UUID, issuer: str, subject: str, at: datetime) -> None:
+        self.db.add(t.UserIdentityRow(issuer=issuer, subject=subject, user_id=user_id, linked_at=at))
+        self.db.flush()
 
 
 class CarerRepository(_Repository):

@@ -332,6 +332,17 @@ class TeamMemberRow(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+class UserIdentityRow(Base):
+    """A staff account's identity at the hospital's OpenID provider: its issuer and subject name one
+    person for good, where an email may be reused or changed (domain/single_sign_on.py)."""
+
+    __tablename__ = "user_identity"
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    linked_at: Mapped[datetime]
+
+
 class CaseloadRow(Base):
     __tablename__ = "caseload"
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)

@@ -40,6 +40,7 @@ class UnitOfWork:
         self.audit = r.AuditRepository(self.db)
         self.users = r.UserRepository(self.db)
         self.teams = r.TeamRepository(self.db)
+        self.identities = r.IdentityRepository(self.db)
         self.carers = r.CarerRepository(self.db)
         self.invitations = r.InvitationRepository(self.db)
         self.sessions = r.SessionRepository(self.db)

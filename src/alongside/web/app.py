@@ -19,7 +19,7 @@ from .. import __version__
 from ..clinical import units
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
-from . import api, api_docs, fhir_api, pages, planning, results_pages, trials_api, trials_pages
+from . import api, api_docs, fhir_api, pages, planning, results_pages, single_sign_on, trials_api, trials_pages
 from . import openapi as openapi_document
 from .problems import from_domain_error, from_validation_errors, problem_response
 from .monitor import run_forever
@@ -63,10 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
+    app.state.single_sign_on = single_sign_on.provider_for(settings)
     # First: the router tries routes in order, and the baseline should not pay for the others.
     app.add_api_route("/healthz", lambda: {"status": "ok"}, include_in_schema=False)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(single_sign_on.router)
     app.include_router(results_pages.router)
     app.include_router(fhir_api.router)
     app.include_router(planning.router)

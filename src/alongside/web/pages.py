@@ -46,7 +46,7 @@ def _zone(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.service_time_zone)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths are followed after sign-in, never another host."""
     if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
         return "/"
@@ -56,9 +56,18 @@ def _safe_next(target: str | None) -> str:
 # --- Signing in and out -----------------------------------------------------------------------
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str = Query("/", max_length=500)):
+def sign_in_page(request: Request, next: str = Query("/", max_length=500), signed_out: bool = False):
+    return sign_in_form(request, 200, None, safe_next(next), signed_out=signed_out)
+
+
+def sign_in_form(request: Request, status: int, error: str | None, next: str = "/", *, signed_out: bool = False) -> HTMLResponse:
+    """The sign-in page with a fresh pre-session CSRF token; with the provider's button when single
+    sign-on is set up, and after signing out its own sign-out link (it may still have a session)."""
     token = secrets.token_urlsafe(24)
-    response = render(request, "sign_in.html", csrf_token=token, next=_safe_next(next), error=None, email="")
+    provider = request.app.state.single_sign_on
+    response = render(request, "sign_in.html", status, csrf_token=token, next=next, error=error, email="",
+                      provider_name=provider.settings.provider_name if provider else None,
+                      provider_sign_out=provider.end_session_url() if provider and signed_out else None)
     response.set_cookie(PRE_SESSION_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.app.state.settings.cookie_secure, max_age=3600)
     return response
@@ -69,7 +78,7 @@ def sign_in_page(request: Request, next: str = Query("/", max_length=500)):
 def sign_in(request: Request, uow: UnitOfWork, form: dict[str, str]):
     expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
     given = str(form.get("csrf_token") or "")
-    email, target = str(form.get("email") or ""), _safe_next(str(form.get("next") or "/"))
+    email, target = str(form.get("email") or ""), safe_next(str(form.get("next") or "/"))
     if not expected or not secrets.compare_digest(given, expected):
         return render(request, "sign_in.html", 400, csrf_token=expected, next=target, email=email,
                       error="This page had expired. Please try again.")
@@ -91,7 +100,7 @@ def sign_in(request: Request, uow: UnitOfWork, form: dict[str, str]):
 def sign_out(request: Request, current: Visit, uow: UnitOfWork):
     accounts.sign_out(uow, request.cookies.get(SESSION_COOKIE))
     uow.commit()
-    response = see_other("/sign-in")
+    response = see_other("/sign-in?signed_out=true")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -570,7 +579,7 @@ def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit, 
     else:
         raise NotFound("No such action")
     uow.commit()
-    return see_other(_safe_next(form.get("next")) if form.get("next") else f"/alerts/{alert_id}")
+    return see_other(safe_next(form.get("next")) if form.get("next") else f"/alerts/{alert_id}")
 
 
 # --- Carers -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ..clinical.supportive_care import SupportiveCareThresholds
 from ..clinical.red_flags import FEVER_RULE_DAYS_AFTER_TREATMENT
 from ..domain.accounts import SessionPolicy
 from ..domain.monitoring import MonitoringSettings
+from ..domain.single_sign_on import ClaimMapping
 from ..notify import NotifySettings
 from ..notify.webhook_targets import allowed_hosts_from
 from ..domain.documents import DEFAULT_MAX_UPLOAD_BYTES
@@ -54,6 +55,38 @@ def _clock_from_environment() -> Callable[[], datetime]:
 
 
 @dataclass(frozen=True)
+class SingleSignOnSettings:
+    """The hospital's OpenID provider, for staff (docs/admin-guide.md). Off unless an issuer is set."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    # Shown on the button: "Sign in with NHS Care Identity".
+    provider_name: str = "your organisation's account"
+    scopes: tuple[str, ...] = ("openid", "email", "profile")
+    mapping: ClaimMapping = field(default_factory=ClaimMapping)
+
+    @classmethod
+    def from_environment(cls) -> SingleSignOnSettings | None:
+        issuer = os.environ.get("ALONGSIDE_OIDC_ISSUER", "").strip().rstrip("/")
+        if not issuer:
+            return None
+        defaults = ClaimMapping()
+        mapping = ClaimMapping(
+            team_claim=os.environ.get("ALONGSIDE_OIDC_TEAM_CLAIM", defaults.team_claim),
+            team_prefix=os.environ.get("ALONGSIDE_OIDC_TEAM_PREFIX", defaults.team_prefix),
+            role_claim=os.environ.get("ALONGSIDE_OIDC_ROLE_CLAIM", defaults.role_claim),
+            clinician_values=_listed("ALONGSIDE_OIDC_CLINICIAN_VALUES") or defaults.clinician_values,
+            admin_values=_listed("ALONGSIDE_OIDC_ADMIN_VALUES"),
+            create_accounts=os.environ.get("ALONGSIDE_OIDC_CREATE_ACCOUNTS", "true").lower() not in {"0", "false", "no"})
+        return cls(issuer=issuer, client_id=os.environ["ALONGSIDE_OIDC_CLIENT_ID"],
+                   client_secret=os.environ["ALONGSIDE_OIDC_CLIENT_SECRET"],
+                   provider_name=os.environ.get("ALONGSIDE_OIDC_PROVIDER_NAME") or cls.provider_name,
+                   scopes=tuple(os.environ.get("ALONGSIDE_OIDC_SCOPES", "openid email profile").replace(",", " ").split()),
+                   mapping=mapping)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
     service_time_zone: str = "Europe/London"
@@ -82,6 +115,8 @@ class Settings:
     # Proxies whose X-Forwarded-For is believed (addresses or networks); from anyone else the
     # header is ignored and a client is its connection's address (sign-in counting is by client).
     forwarded_allow_ips: tuple[str, ...] = ()
+    # Staff single sign-on through the hospital's OpenID provider; None: passwords only.
+    single_sign_on: SingleSignOnSettings | None = None
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -111,6 +146,7 @@ class Settings:
             public_url=public_url,
             allowed_hosts=_listed("ALONGSIDE_ALLOWED_HOSTS"),
             forwarded_allow_ips=_listed("ALONGSIDE_FORWARDED_ALLOW_IPS"),
+            single_sign_on=SingleSignOnSettings.from_environment(),
             max_upload_bytes=int(os.environ.get("ALONGSIDE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
             support_file=os.environ.get("ALONGSIDE_SUPPORT_FILE"),
             early_date_margin=timedelta(days=int(os.environ.get("ALONGSIDE_EARLY_DATE_MARGIN_DAYS",
