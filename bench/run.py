@@ -34,7 +34,8 @@ from generator import generate, load  # noqa: E402
 
 from alongside.clinical.alert_rules import Scores, evaluate  # noqa: E402
 from alongside.clinical.pro_ctcae import composite_grade  # noqa: E402
-from alongside.domain import accounts, monitoring, services  # noqa: E402
+from alongside.domain import accounts, caseload, monitoring  # noqa: E402
+from alongside.domain.caseload import CaseloadQuery  # noqa: E402
 from alongside.domain.monitoring import MonitoringSettings  # noqa: E402
 from alongside.domain.people import SYSTEM, NewTeam, NewUser  # noqa: E402
 from alongside.domain.vocab import Role  # noqa: E402
@@ -121,9 +122,9 @@ def in_process(url: str, repeat: int) -> dict[str, list[float]]:
         user = uow.users.by_email(CLINICIAN[0])
     actor = accounts.actor_for(user)
 
-    def page(offset: int = 0, query: str = ""):
+    def page(offset: int = 0, query: str = "", **asked: str):
         with UnitOfWork(sessions) as uow:
-            services.caseload(uow, actor, query, offset, 50)
+            caseload.caseload(uow, actor, CaseloadQuery.from_form(query, **asked), datetime.now(UTC), offset, 50)
             uow.commit()
 
     with engine.connect() as connection:

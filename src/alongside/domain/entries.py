@@ -35,17 +35,6 @@ class Patient:
 
 
 @dataclass(frozen=True)
-class CaseloadRow:
-    patient_id: UUID
-    name: str
-    date_of_birth: str
-    nhs_number: str | None
-    current_treatment: str | None
-    last_check_in: datetime | None
-    next_appointment: datetime | None
-
-
-@dataclass(frozen=True)
 class Page(Generic[R]):
     rows: list
     total: int

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from ..clinical.alert_rules import AlertThresholds
 from . import results
 from .access import Action, authorise
-from .entries import AuditEvent, CaseloadRow, Entry, Page, Patient
+from .entries import AuditEvent, Entry, Patient
 from .errors import AccessDenied, InvalidInput, NotAllowedHere
 from .people import SYSTEM, Actor, Relationship
 from .records import (
@@ -21,9 +21,6 @@ from .records import (
 )
 from .treatment_plan import DoseInForce, check_break_fits, check_course_fits, dose_in_force
 from .vocab import ContactPurpose, Role
-
-CASELOAD_PAGE_SIZE = 50
-
 
 def register_patient(uow, actor: Actor, details: PatientDetails, team_id: UUID | None = None,
                      patient_id: UUID | None = None) -> Patient:
@@ -303,16 +300,6 @@ def _by_course(entries: list[Entry], order_by: str) -> dict[UUID, list[Entry]]:
     for entry in sorted(entries, key=lambda e: getattr(e.data, order_by)):
         grouped.setdefault(entry.data.course_id, []).append(entry)
     return grouped
-
-
-def caseload(uow, actor: Actor, query: str = "", offset: int = 0, limit: int = CASELOAD_PAGE_SIZE) -> Page[CaseloadRow]:
-    """The patients on the clinician's teams' caseloads, searchable by name, NHS or hospital number."""
-    if actor.role is not Role.CLINICIAN:
-        raise AccessDenied("The caseload is for clinicians")
-    team_ids = uow.teams.ids_of(actor.user_id)
-    rows, total = uow.patients.caseload(team_ids, query.strip(), max(offset, 0), min(max(limit, 1), 200))
-    uow.audit.record(actor, "read:granted", None, "caseload", None)
-    return Page(rows=rows, total=total, offset=max(offset, 0), limit=limit)
 
 
 def access_log(uow, actor: Actor, patient_id: UUID, limit: int = 200) -> list[AuditEvent]:

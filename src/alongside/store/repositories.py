@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..clinical.contacts import Level
 from ..domain.accounts import Session
 from ..domain.monitoring import Alert, AlertState, CheckInDraft
-from ..domain.entries import AuditEvent, CaseloadRow, Entry, Patient
+from ..domain.entries import AuditEvent, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
@@ -113,58 +113,8 @@ class PatientRepository(_Repository):
         _assign(row, _fields(profile))
         _flush(self.db, "cancer profile")
 
-    def caseload(self, team_ids: list[UUID], query: str, offset: int, limit: int) -> tuple[list[CaseloadRow], int]:
-        """One page of the caseload; summaries are fetched for that page's patients only."""
-        p, c = t.PatientRow, t.CaseloadRow
-        on_caseload = select(c.patient_id).where(c.team_id.in_(team_ids))
-        if query:
-            where = [p.id.in_(on_caseload), _matches(query)]
-            total = self.db.scalar(select(func.count()).select_from(p).where(*where)) or 0
-        else:  # counted on the caseload table's own index, without touching patients
-            where = [p.id.in_(on_caseload)]
-            total = self.db.scalar(select(func.count(func.distinct(c.patient_id))).where(c.team_id.in_(team_ids))) or 0
-        page = self.db.execute(select(p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number)
-                               .where(*where).order_by(p.family_name, p.given_name, p.id)
-                               .offset(offset).limit(limit)).all()
-        ids = [r.id for r in page]
-        treatments = self._current_treatments(ids)
-        last_check_in, next_appointment = self._latest_and_next(ids)
-        rows = [CaseloadRow(patient_id=r.id, name=f"{r.family_name}, {r.given_name}", date_of_birth=r.date_of_birth,
-                            nhs_number=r.nhs_number, current_treatment=treatments.get(r.id),
-                            last_check_in=_aware(last_check_in.get(r.id)), next_appointment=_aware(next_appointment.get(r.id)))
-                for r in page]
-        return rows, total
-
-    def _latest_and_next(self, ids: list[UUID]) -> tuple[dict, dict]:
-        """Per patient, one index probe each (correlated max/min) rather than scanning every check-in."""
-        if not ids:
-            return {}, {}
-        p, ci, a = t.PatientRow, t.CheckInRow, t.AppointmentRow
-        last = select(func.max(ci.submitted_at)).where(ci.patient_id == p.id).scalar_subquery()
-        upcoming = select(func.min(a.starts_at)).where(a.patient_id == p.id, a.starts_at >= _now()).scalar_subquery()
-        rows = self.db.execute(select(p.id, last, upcoming).where(p.id.in_(ids))).all()
-        return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}
-
-    def _current_treatments(self, ids: list[UUID]) -> dict[UUID, str]:
-        names: dict[UUID, list[str]] = {}
-        for patient_id, name in self.db.execute(
-                select(t.TreatmentCourseRow.patient_id, t.TreatmentCourseRow.name)
-                .where(t.TreatmentCourseRow.patient_id.in_(ids), t.TreatmentCourseRow.end_date.is_(None))
-                .order_by(t.TreatmentCourseRow.start_date)):
-            names.setdefault(patient_id, []).append(name)
-        return {k: ", ".join(v) for k, v in names.items()}
-
     def all_ids(self) -> list[UUID]:
         return list(self.db.scalars(select(t.PatientRow.id)))
-
-
-def _matches(query: str):
-    p = t.PatientRow
-    digits = query.replace(" ", "")
-    like = f"%{query.lower()}%"
-    name = func.lower(p.given_name + " " + p.family_name)
-    return or_(name.like(like), func.lower(p.family_name + ", " + p.given_name).like(like),
-               p.nhs_number == digits, p.hospital_number == query)
 
 
 def _aware(value: datetime | None) -> datetime | None:

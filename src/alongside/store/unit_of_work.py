@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import sessionmaker
 
 from . import repositories as r
+from .caseload import CaseloadRepository
 from .documents import DocumentRepository
 from .trial_repository import TrialRepository
 from .database import TURN, writer_queue
@@ -35,6 +36,7 @@ class UnitOfWork:
             self._leave_queue()
             raise
         self.patients = r.PatientRepository(self.db)
+        self.caseload = CaseloadRepository(self.db)
         self.records = r.RecordRepository(self.db)
         self.access = r.AccessRepository(self.db)
         self.audit = r.AuditRepository(self.db)

@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..clinical.contacts import Level
 from ..domain import accounts, monitoring, results, services, transfer
+from ..domain import caseload as caseload_use_case
+from ..domain.caseload import CaseloadQuery
 from ..domain.errors import InvalidInput
 from ..domain.entries import Entry, Patient
 from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
@@ -149,17 +151,29 @@ class CancerProfileUpdate(CancerProfile):
 
 @router.get("/patients", tags=["patients"])
 @with_unit_of_work
-def list_caseload(current: Visit, uow: UnitOfWork, q: str = Query("", max_length=100),
+def list_caseload(request: Request, current: Visit, uow: UnitOfWork, q: str = Query("", max_length=100),
+                  alerts: str = Query("", max_length=10, description="any, red, amber, green or none: by the worst open alert"),
+                  weeks: str = Query("", max_length=10, description="only those not checked in for at least this many weeks"),
+                  line: str = Query("", max_length=10, description="1, 2, 3, 4+ or none: the line of treatment in force"),
+                  sort: str = Query("", max_length=20, description="name, alerts, last_check_in, line or next_appointment"),
+                  order: str = Query("", max_length=10, description="usual (what needs attention first) or reverse"),
                   offset: int = Query(0, ge=0, le=MAX_OFFSET),
                   limit: int = Query(50, ge=1, le=200)):
-    page = services.caseload(uow, current.actor, q, offset, limit)
+    query = CaseloadQuery.from_form(q, alerts, weeks, line, sort, order)
+    page = caseload_use_case.caseload(uow, current.actor, query, request.app.state.settings.clock(), offset, limit)
     uow.commit()
     return {"total": page.total, "offset": page.offset, "limit": page.limit,
-            "patients": [{"id": str(r.patient_id), "name": r.name, "date_of_birth": r.date_of_birth.isoformat(),
-                          "nhs_number": r.nhs_number, "current_treatment": r.current_treatment,
-                          "last_check_in": r.last_check_in.isoformat() if r.last_check_in else None,
-                          "next_appointment": r.next_appointment.isoformat() if r.next_appointment else None}
-                         for r in page.rows]}
+            "patients": [_caseload_json(r) for r in page.rows]}
+
+
+def _caseload_json(r) -> dict:
+    def when(value):
+        return value.isoformat() if value else None
+    return {"id": str(r.patient_id), "name": r.name, "date_of_birth": r.date_of_birth.isoformat(),
+            "nhs_number": r.nhs_number, "current_treatment": r.current_treatment, "current_line": r.current_line,
+            "worst_open_alert": r.worst_alert.value if r.worst_alert else None, "open_alerts": r.open_alerts,
+            "last_check_in": when(r.last_check_in), "weeks_without_check_in": r.weeks_without_check_in,
+            "next_appointment": when(r.next_appointment)}
 
 
 @router.post("/patients", status_code=201, tags=["patients"])

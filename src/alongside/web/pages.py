@@ -129,19 +129,6 @@ def carer_start(request: Request, current: Visit, uow: UnitOfWork):
     return render(request, "carer_start.html", people=people)
 
 
-# --- The clinician's caseload -----------------------------------------------------------------
-
-@router.get("/caseload", response_class=HTMLResponse)
-@with_unit_of_work
-def caseload(request: Request, current: Visit, uow: UnitOfWork, q: str = Query("", max_length=100),
-             page: int = Query(1, ge=1, le=100000)):
-    size = services.CASELOAD_PAGE_SIZE
-    result = services.caseload(uow, current.actor, q, (page - 1) * size, size)
-    teams = reading.own_team_names(uow, current.actor)
-    uow.commit()
-    return render(request, "caseload.html", page=result, number=page, q=q, teams=teams)
-
-
 @router.get("/patients/new", response_class=HTMLResponse)
 @with_unit_of_work
 def new_patient_form(request: Request, current: Visit):

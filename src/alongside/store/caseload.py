@@ -1,0 +1,119 @@
+"""The caseload page in two or three statements, whatever its size: one summarises every person
+on the teams' lists (worst open alert, open alerts, last check-in, line in force, next
+appointment, each a correlated subquery answered from an index), filters, sorts, counts (a
+window) and cuts the page; one names the courses in force for that page's people. A page past
+the end counts separately. No statement is run per person."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import case, func, or_, select
+
+from ..clinical.contacts import Level
+from ..domain.caseload import AlertFilter, CaseloadQuery, CaseloadRow, SortBy
+from . import tables as t
+from .repositories import _aware, _Repository
+
+_RANK = {Level.RED: 3, Level.AMBER: 2, Level.GREEN: 1}  # 0: no open alert
+_LEVEL_OF_RANK = {rank: level for level, rank in _RANK.items()}
+
+
+class CaseloadRepository(_Repository):
+    def page(self, team_ids: list[UUID], query: CaseloadQuery, now: datetime, offset: int,
+             limit: int) -> tuple[list[CaseloadRow], int]:
+        summary = _summary(team_ids, query.text, now)
+        where = _filters(summary.c, query, now)
+        rows = self.db.execute(select(summary, func.count().over().label("total")).where(*where)
+                               .order_by(*_order(summary.c, query.sort, query.reverse))
+                               .offset(offset).limit(limit)).all()
+        if rows:
+            total = rows[0].total
+        else:  # past the last page (or nothing matches): the window had no row to ride on
+            total = self.db.scalar(select(func.count()).select_from(summary).where(*where)) or 0
+        treatments = self._courses_in_force([r.id for r in rows], now)
+        return [_row(r, treatments.get(r.id)) for r in rows], total
+
+    def _courses_in_force(self, ids: list[UUID], now: datetime) -> dict[UUID, str]:
+        if not ids:
+            return {}
+        c = t.TreatmentCourseRow
+        names: dict[UUID, list[str]] = {}
+        for patient_id, name in self.db.execute(select(c.patient_id, c.name).where(c.patient_id.in_(ids),
+                                                                                  *_in_force(now))
+                                                .order_by(c.start_date, c.name)):
+            names.setdefault(patient_id, []).append(name)
+        return {k: ", ".join(v) for k, v in names.items()}
+
+
+def _in_force(now: datetime) -> list:
+    c, today = t.TreatmentCourseRow, now.date()
+    return [c.start_date <= today, or_(c.end_date.is_(None), c.end_date >= today)]
+
+
+def _summary(team_ids: list[UUID], text: str, now: datetime):
+    p, a, ci, ap, c = t.PatientRow, t.AlertRow, t.CheckInRow, t.AppointmentRow, t.TreatmentCourseRow
+    rank = case(*((a.level == level.value, value) for level, value in _RANK.items()), else_=0)
+    still_open = [a.patient_id == p.id, a.state != "resolved"]
+    on_caseload = p.id.in_(select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id.in_(team_ids)))
+    return (select(p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number,
+                   func.coalesce(select(func.max(rank)).where(*still_open).scalar_subquery(), 0).label("worst"),
+                   select(func.count()).where(*still_open).scalar_subquery().label("open_alerts"),
+                   select(func.max(ci.submitted_at)).where(ci.patient_id == p.id).scalar_subquery()
+                   .label("last_check_in"),
+                   select(func.min(ap.starts_at)).where(ap.patient_id == p.id, ap.starts_at >= now).scalar_subquery()
+                   .label("next_appointment"),
+                   select(func.max(c.line_of_treatment)).where(c.patient_id == p.id, *_in_force(now))
+                   .scalar_subquery().label("line"))
+            .where(on_caseload, *([_matches(text)] if text else []))
+            .subquery("summary"))
+
+
+def _matches(text: str):
+    p = t.PatientRow
+    like = f"%{text.lower()}%"
+    return or_(func.lower(p.given_name + " " + p.family_name).like(like),
+               func.lower(p.family_name + ", " + p.given_name).like(like),
+               p.nhs_number == text.replace(" ", ""), p.hospital_number == text)
+
+
+def _filters(s, query: CaseloadQuery, now: datetime) -> list:
+    where = []
+    if query.alerts is AlertFilter.ANY:
+        where.append(s.worst > 0)
+    elif query.alerts is AlertFilter.NONE:
+        where.append(s.worst == 0)
+    elif query.alerts:
+        where.append(s.worst == _RANK[Level(query.alerts.value)])
+    if query.weeks_without_check_in:
+        since = now - timedelta(weeks=query.weeks_without_check_in)
+        where.append(or_(s.last_check_in.is_(None), s.last_check_in <= since))
+    if query.lines == (0, 0):
+        where.append(s.line.is_(None))
+    elif query.lines:
+        first, last = query.lines
+        where.append(s.line >= first if last is None else s.line.between(first, last))
+    return where
+
+
+def _order(s, sort: SortBy, reverse: bool) -> list:
+    """Natural order first (see CaseloadQuery); the empty ones ("never", "none") go where a nurse
+    looks for them: never checked in with the longest gaps, no appointment or line at the end.
+    Each key is (expression, ascending in the natural order)."""
+    by_name = [(s.family_name, True), (s.given_name, True)]
+    keys = {SortBy.NAME: by_name,
+            SortBy.ALERTS: [(s.worst, False), (s.open_alerts, False)],
+            SortBy.LAST_CHECK_IN: [(s.last_check_in.is_not(None), True), (s.last_check_in, True)],
+            SortBy.LINE: [(s.line.is_(None), True), (s.line, True)],
+            SortBy.NEXT_APPOINTMENT: [(s.next_appointment.is_(None), True), (s.next_appointment, True)]}[sort]
+    ordered = [column.asc() if ascending != reverse else column.desc() for column, ascending in keys]
+    ties = [] if sort is SortBy.NAME else [column.asc() for column, _ in by_name]
+    return [*ordered, *ties, s.id.asc()]
+
+
+def _row(r, current_treatment: str | None) -> CaseloadRow:
+    return CaseloadRow(patient_id=r.id, name=f"{r.family_name}, {r.given_name}", date_of_birth=r.date_of_birth,
+                       nhs_number=r.nhs_number, current_treatment=current_treatment, current_line=r.line,
+                       worst_alert=_LEVEL_OF_RANK.get(r.worst), open_alerts=r.open_alerts,
+                       last_check_in=_aware(r.last_check_in), next_appointment=_aware(r.next_appointment))
