@@ -51,7 +51,8 @@ def test_the_nurse_reads_jenny_m_as_imported(jenny_served, browser, shots):
         expect(main).to_contain_text("Jenny")
         profile = page.get_by_role("region", name="Cancer profile")
         expect(profile).to_contain_text(re.compile(r"ER / PR\s*Positive / Negative"))
-        expect(profile).to_contain_text(re.compile(r"HER2\s*Not known"))  # a bare "negative" is checked, not guessed
+        # A bare "negative": HER2-negative, and it says that 0, ultralow or low is not known.
+        expect(profile).to_contain_text(re.compile(r"HER2\s*HER2-negative \(not said whether 0, ultralow or low\)"))
         expect(profile).to_contain_text("Invasive carcinoma of no special type")
         expect(profile).to_contain_text(re.compile(r"Sites of spread\s*Brain \(1 May 2019\)"))
         expect(profile).to_contain_text("ECOG")

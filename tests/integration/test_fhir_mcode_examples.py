@@ -59,7 +59,7 @@ def test_the_jenny_m_bundle_gives_her_receptors_treatments_and_the_rest_set_asid
     assert (patient.details.town, patient.details.country) == ("Anytown", "US")  # "United States", by name
     profile = patient.profile
     assert (profile.er_status, profile.pr_status) == (ReceptorStatus.POSITIVE, ReceptorStatus.NEGATIVE)
-    assert profile.her2_status is Her2Status.UNKNOWN  # a bare "negative" leaves HER2-low open, and says so
+    assert profile.her2_status is Her2Status.NEGATIVE  # a bare "negative": HER2-low left open, and it says so
     assert any("HER2 'negative'" in i.diagnostics for i in report.issues if i.severity == "warning")
     assert (profile.histology, profile.laterality) == (Histology.DUCTAL_NST, Laterality.LEFT)
     assert str(profile.primary_diagnosis_date) == "2018-03-16"
@@ -162,5 +162,5 @@ def test_jenny_m_round_trips_exactly_import_export_import_into_an_empty_database
     assert again.returncode == 0 and "0 set aside; 0 error(s)" in again.stderr, again.stdout + again.stderr
     assert run_cli(empty_database_url, "fhir", "export", patient_id, "--out", str(second)).returncode == 0
     exported = json.loads(first.read_text())
-    assert len(exported["entry"]) == 13  # her Patient, cancer, receptors, ECOG, variant, status, 6 treatments
+    assert len(exported["entry"]) == 14  # her Patient, cancer, ER, PR, HER2, ECOG, variant, status, 6 treatments
     assert _without_ids_and_times(json.loads(second.read_text())) == _without_ids_and_times(exported)

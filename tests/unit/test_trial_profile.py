@@ -51,7 +51,8 @@ def test_the_country_code_becomes_the_registrys_name(code, name):
 
 
 @pytest.mark.parametrize("stored, read", [("positive", "positive"), ("low", "low"), ("ultralow", "ultralow"),
-                                          ("zero", "negative"), ("unknown", None)])
+                                          ("zero", "negative"), ("negative", "negative_unscored"),
+                                          ("unknown", None)])
 def test_her2_status(stored, read):
     assert profile_from_record(patient(her2_status=stored), {}, TODAY).her2 == read
 

@@ -31,13 +31,16 @@ __all__ = [
     "HER2_NEGATIVE", "BIOMARKER_GENES",
 ]
 
-Receptor = Literal["positive", "low", "ultralow", "negative"]
+Receptor = Literal["positive", "low", "ultralow", "negative", "negative_unscored"]
 Setting = Literal["metastatic", "locally_advanced", "early"]
 Mutation = Literal["mutated", "negative"]
 
 # HER2-low (IHC 1+ or 2+/ISH-) and ultralow (IHC 0 with faint staining) are HER2-negative
 # (ASCO/CAP 2023); a "HER2-negative" trial takes all three.
 HER2_NEGATIVE = ("negative", "low", "ultralow")
+# HER2 reported only as "negative": one of those three, not said which. It meets a criterion
+# that takes all three, fails one that takes none of them, and is unknown for the rest.
+HER2_UNSCORED = "negative_unscored"
 # ER/PR "low" (1-10% of cells) is reported as positive but many trials treat it apart, so it
 # never decides a positive/negative criterion on its own (ASCO/CAP ER/PR guideline 2020).
 _BORDERLINE_RECEPTOR = "low"
@@ -246,6 +249,8 @@ def _receptor(field: str, label: str):
         if value is None:
             return Outcome.unknown, None
         fact = f"{label}: {value}"
+        if value == HER2_UNSCORED:
+            return _her2_unscored(c), f"{label}: negative (not said whether 0, ultralow or low)"
         if value in c.allowed:
             return Outcome.met, fact
         if value in c.uncertain:
@@ -254,6 +259,13 @@ def _receptor(field: str, label: str):
             return Outcome.unknown, fact
         return Outcome.not_met, fact
     return rule
+
+
+def _her2_unscored(c: Criterion) -> Outcome:
+    accepted = set(c.allowed) & set(HER2_NEGATIVE)
+    if accepted == set(HER2_NEGATIVE):
+        return Outcome.met
+    return Outcome.not_met if not accepted and not set(c.uncertain) & set(HER2_NEGATIVE) else Outcome.unknown
 
 
 def _hormone_receptor(profile: Profile, c: Criterion) -> tuple[Outcome, str | None]:

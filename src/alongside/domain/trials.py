@@ -54,7 +54,7 @@ COUNTRY_NAMES = {
     "CN": "China", "JP": "Japan", "KR": "Korea, Republic of", "TW": "Taiwan", "BR": "Brazil", "MX": "Mexico",
 }
 _HER2 = {Her2Status.POSITIVE: "positive", Her2Status.LOW: "low", Her2Status.ULTRALOW: "ultralow",
-         Her2Status.ZERO: "negative"}
+         Her2Status.ZERO: "negative", Her2Status.NEGATIVE: "negative_unscored"}
 _MENOPAUSE = {MenopausalStatus.PRE: "premenopausal", MenopausalStatus.PERI: "perimenopausal",
               MenopausalStatus.POST: "postmenopausal"}
 # Words in a brain metastasis's detail or notes. "Active" words are read first: "untreated" holds "treated".

@@ -50,6 +50,9 @@ class Her2Status(Vocab):
     LOW = "low", "HER2-low (IHC 1+, or IHC 2+ without amplification)"
     ULTRALOW = "ultralow", "HER2-ultralow (IHC 0 with faint staining in 10% of cells or fewer)"
     ZERO = "zero", "HER2 0 (no staining)"
+    # A report that says only "negative": not positive, but not whether 0, ultralow or low,
+    # which decides some treatments and trials (trastuzumab deruxtecan).
+    NEGATIVE = "negative", "HER2-negative (not said whether 0, ultralow or low)"
     UNKNOWN = "unknown", "Not known"
 
 

@@ -120,12 +120,14 @@ RECEPTOR_SNOMED: dict[ReceptorStatus, tuple[str, str]] = {
 }
 # HER2: only "positive" has a SNOMED value that says what we mean. "Negative" does not say
 # whether a tumour is HER2-low, -ultralow or 0, which decides trastuzumab deruxtecan; we write
-# "negative" plus our own code, and read a bare "negative" as not known (docs/fhir.md).
+# "negative" plus our own code, and read a bare "negative" as HER2-negative with the category
+# not given (docs/fhir.md).
 HER2_SNOMED: dict[Her2Status, tuple[str, str]] = {
     Her2Status.POSITIVE: ("10828004", "Positive"),
     Her2Status.LOW: ("260385009", "Negative"),
     Her2Status.ULTRALOW: ("260385009", "Negative"),
     Her2Status.ZERO: ("260385009", "Negative"),
+    Her2Status.NEGATIVE: ("260385009", "Negative"),
 }
 
 # Primary cancer condition code by histology (SNOMED CT disorders); otherwise the general one.

@@ -401,7 +401,8 @@ class BundleReader:
         if found is ReceptorStatus.NEGATIVE:
             self.report.issues.append(Issue(
                 "warning", "incomplete", f"{r.name}: HER2 'negative' does not say whether the cancer is HER2-low, "
-                "-ultralow or 0; recorded as not known, to be checked", r.path("valueCodeableConcept")))
+                "-ultralow or 0; recorded as HER2-negative with that left to be checked", r.path("valueCodeableConcept")))
+            return Her2Status.NEGATIVE
         return Her2Status.UNKNOWN
 
     def _variant(self, data: dict, on: Any) -> dict[str, Any]:

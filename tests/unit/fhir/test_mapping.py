@@ -124,12 +124,12 @@ def test_the_example_bundle_gives_receptors_sites_and_medicines():
     assert any("us-core-birthsex" in json.dumps(item["content"]) for item in report.set_aside)
 
 
-def test_a_bare_her2_negative_is_not_known_with_a_warning():
+def test_a_bare_her2_negative_is_her2_negative_unscored_with_a_warning():
     resources = _fixture()
     her2 = next(r for r in resources if r["id"] == "rose-her2")
     del her2["valueCodeableConcept"]["text"]
     plan, report = _read(resources)
-    assert plan.profile["her2_status"] is Her2Status.UNKNOWN
+    assert plan.profile["her2_status"] is Her2Status.NEGATIVE
     assert any(i.severity == "warning" and "HER2" in i.diagnostics for i in report.issues)
 
 

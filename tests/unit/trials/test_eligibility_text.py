@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alongside.clinical.trial_eligibility import HER2_NEGATIVE, CriterionKind as K, Outcome, Profile, Verdict
+from alongside.clinical.trial_eligibility import HER2_NEGATIVE, CriterionKind as K, Outcome, Profile, Verdict, assess_criterion
 from alongside.trials.eligibility_text import criteria_from_text, extract_criteria, is_breast_cancer, split_items
 from alongside.trials.matcher import home_of, match, rank
 from alongside.trials.study import load_study
@@ -495,3 +495,20 @@ def test_an_exclusion_of_earlier_therapy_for_advanced_disease_does_not_forbid_ev
     text = ("Any prior systemic non-hormonal anti-cancer therapy for locally advanced or metastatic HER2-positive breast "
             "cancer prior to initiation of induction therapy")
     assert all(len(c.agents) < 20 for c in criteria_from_text(f"Exclusion Criteria:\n\n* {text}") if c.kind is K.prior_agents)
+
+
+@pytest.mark.parametrize("text, outcome", [
+    # Takes every HER2-negative category: a bare "negative" meets it.
+    ("HER2-negative breast cancer", Outcome.met),
+    # Takes HER2-positive only: a bare "negative" is outside it.
+    ("HER2-positive breast cancer (IHC 3+ or ISH amplified)", Outcome.not_met),
+    # Takes HER2-low only, or 0 and ultralow with low uncertain: "negative" alone cannot tell.
+    ("HER2-low breast cancer", Outcome.unknown),
+    ("Documented HER2 immunohistochemistry (IHC) negative as per ASCO-CAP 2018 guidance", Outcome.unknown),
+])
+def test_her2_reported_only_as_negative_is_judged_by_what_the_criterion_takes(text, outcome):
+    criterion = only(text, K.her2)
+    profile = Profile.model_validate({"her2": "negative_unscored"})
+    result = assess_criterion(profile, criterion, {})
+    assert result.outcome is outcome
+    assert result.fact == "HER2: negative (not said whether 0, ultralow or low)"
