@@ -42,6 +42,7 @@ SAMPLES: dict[str, dict] = {
                     "reference_low": 2.0, "reference_high": 7.5},
     "tumour-markers": {"taken_on": "2025-01-09", "marker": "ca15_3", "value": 42.5},
     "scans": {"performed_on": "2025-01-10", "modality": "ct", "impression": "stable"},
+    "body-measurements": {"measured_on": "2025-01-10", "measure": "weight", "value": 64.5, "unit": "kg"},
 }
 
 

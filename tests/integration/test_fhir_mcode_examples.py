@@ -74,7 +74,10 @@ def test_the_jenny_m_bundle_gives_her_receptors_treatments_and_the_rest_set_asid
     assert variant.variant == "NM_024675.3(PALB2):c.3549C>A (p.Tyr1183Ter)"
     assert entries["scans"]  # her cancer disease status
     reasons = {item["resource"]: item["reason"] for item in report.set_aside}
-    assert "vital sign (body weight)" in reasons["Observation/bodyweight-jenny-m-2018-03-16"]
+    # Her weight comes in pounds (155 lb) and is kept in kg.
+    assert [(str(e.data.measured_on), e.data.measure.value, e.data.value, e.data.unit)
+            for e in entries["body-measurements"]] == [("2018-03-06", "weight", 70.31, "kg")]
+    assert not any("bodyweight" in name for name in reasons)
     assert "TNM" in reasons["Observation/tnm-clinical-stage-group-jenny-m"]
     assert "not a blood test" in reasons["Observation/tumor-marker-test-oncotype-dx-jenny-m"]
     assert all(reason for reason in reasons.values())
@@ -88,6 +91,12 @@ def test_her_separate_example_resources_import_like_her_bundle(new_uow, world):
     _only_error_is_the_examples_impossible_neutrophil_count(report)
     patient, entries = _record(new_uow, report.patient_id)
     assert patient.profile.er_status is ReceptorStatus.POSITIVE and len(entries["treatment-courses"]) >= 6
+    # Her weights and height, in pounds and inches, kept in kg and cm (each on the date the
+    # resource gives, whatever its id says).
+    assert sorted((str(e.data.measured_on), e.data.measure.value, e.data.value, e.data.unit)
+                  for e in entries["body-measurements"]) == [
+        ("2018-03-06", "weight", 70.31, "kg"), ("2018-03-16", "height", 165.1, "cm"),
+        ("2018-04-22", "weight", 68.04, "kg")]
 
 
 def test_eve_anyperson_imports_with_no_errors(new_uow, world):
@@ -162,5 +171,5 @@ def test_jenny_m_round_trips_exactly_import_export_import_into_an_empty_database
     assert again.returncode == 0 and "0 set aside; 0 error(s)" in again.stderr, again.stdout + again.stderr
     assert run_cli(empty_database_url, "fhir", "export", patient_id, "--out", str(second)).returncode == 0
     exported = json.loads(first.read_text())
-    assert len(exported["entry"]) == 14  # her Patient, cancer, ER, PR, HER2, ECOG, variant, status, 6 treatments
+    assert len(exported["entry"]) == 15  # her Patient, cancer, ER, PR, HER2, ECOG, variant, status, weight, 6 treatments
     assert _without_ids_and_times(json.loads(second.read_text())) == _without_ids_and_times(exported)

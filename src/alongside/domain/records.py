@@ -23,12 +23,14 @@ from pydantic import (
 from .errors import Conflict, InvalidInput, NeedsConfirming, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
+from ..clinical.body_measures import BODY_MEASURES, in_canonical_unit as body_in_canonical_unit
 from ..clinical.lab_tests import LAB_TESTS, LabTest, accepted_unit, identify
 from ..clinical.markers import MARKER_PLAUSIBLE_HIGH, MARKER_UNITS, marker_in_canonical_unit, plausible_marker_value
 from ..clinical.opening_hours import OpeningHours
 from ..clinical.recist import PLAUSIBLE_LESION_MAX_MM
 from ..clinical.units import UnitError, convert, parse_unit
 from .vocab import (
+    BodyMeasure,
     AccessRoute, AccessStatus, AppointmentKind, BreakReason, CheckInBy, ContactPurpose, GenomicFinding,
     GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality, MenopausalStatus,
     MetastasisSite, Modality, ReceptorStatus, ReferralService, ReferralStatus, Role, ScanImpression,
@@ -575,6 +577,28 @@ class Scan(RecordModel):
         return self
 
 
+class BodyMeasurement(RecordModel):
+    """A weight or height, kept in kg or cm whatever unit it was given in (lb, stone, inches...)."""
+
+    measured_on: PastDate = Field(title="Measured on")
+    measure: BodyMeasure = Field(title="Measurement")
+    value: float = Field(title="Value", allow_inf_nan=False)
+    unit: Annotated[str, StringConstraints(max_length=20)] = Field(
+        title="Unit", description="kg, g, lb, stone for weight; cm, m, inches, feet for height")
+    notes: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, title="Notes")
+
+    @model_validator(mode="after")
+    def _in_the_records_unit(self) -> BodyMeasurement:
+        try:
+            self.value = body_in_canonical_unit(self.measure.value, self.value, self.unit)
+        except UnitError as exc:
+            raise _FieldError("unit", f"'{self.unit}' is not a unit of {self.measure.label.lower()}: {exc}") from None
+        except ValueError as exc:
+            raise _FieldError("value", str(exc)) from None
+        self.unit = BODY_MEASURES[self.measure.value].unit
+        return self
+
+
 @dataclass(frozen=True)
 class MeasuredLesion:
     site: str
@@ -681,6 +705,8 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
                lambda r: f"{_label(r.marker)} {r.value:g} {r.unit}"),
     RecordKind("scans", Scan, "Scan", "Scans", "performed_on",
                lambda r: _label(r.modality) + (f": {_label(r.impression)}" if r.impression else "")),
+    RecordKind("body-measurements", BodyMeasurement, "Weight or height", "Weight and height", "measured_on",
+               lambda r: f"{_label(r.measure)} {r.value:g} {r.unit}", patient_writes=True),
 ]}
 
 

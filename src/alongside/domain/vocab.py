@@ -237,6 +237,11 @@ class TumourMarker(Vocab):
     CEA = "cea", "CEA"
 
 
+class BodyMeasure(Vocab):
+    WEIGHT = "weight", "Weight"
+    HEIGHT = "height", "Height"
+
+
 class ScanModality(Vocab):
     CT = "ct", "CT scan"
     MRI = "mri", "MRI scan"

@@ -101,7 +101,8 @@ RECEPTOR_MEASUREMENT_LOINC = frozenset({
     "14228-1", "85329-1", "14130-9", "85310-1", "14230-7", "85325-9", "10861-3", "31207-4", "85331-7",
     "32996-1", "42914-2", "51981-9", "72382-5", "31150-6", "49683-6", "74860-8", "74885-5", "96893-3",
 })
-# Vital signs (FHIR vital-signs profiles, LOINC): the record has no place for them yet.
+# Vital signs (FHIR vital-signs profiles, LOINC): weight and height are read (clinical/body_measures.py
+# holds their codes), the rest has no place in the record yet.
 VITAL_SIGNS_LOINC = {"29463-7": "body weight", "8302-2": "body height", "39156-5": "body mass index",
                      "8867-4": "heart rate", "85354-9": "blood pressure", "9279-1": "respiratory rate",
                      "8310-5": "body temperature", "59408-5": "oxygen saturation"}
@@ -250,7 +251,7 @@ ORIGIN_LOINC: dict[GenomicOrigin, tuple[str, str]] = {
 UCUM_UNITS: frozenset[str] = frozenset({
     "10*9/L", "10*12/L", "g/L", "g/dL", "mg/dL", "mg/L", "ug/L", "ng/mL", "ng/L", "pg/mL", "mmol/L", "umol/L",
     "nmol/L", "pmol/L", "U/L", "U/mL", "kU/L", "[IU]/L", "m[IU]/L", "%", "fL", "pg", "mL/min", "mL/min/{1.73_m2}",
-    "s", "{ratio}", "1", "10*3/uL", "/uL", "meq/L", "ukat/L",
+    "s", "{ratio}", "1", "10*3/uL", "/uL", "meq/L", "ukat/L", "kg", "cm",
 })
 
 

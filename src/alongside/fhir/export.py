@@ -17,13 +17,14 @@ from ..domain.instrument import instrument
 from ..domain.people import Actor
 from ..domain.records import CancerProfile
 from ..domain.vocab import Her2Status, Modality, ReceptorStatus, StopReason
+from ..clinical.body_measures import BODY_MEASURES
 from ..clinical.red_flags import RED_FLAGS
 from . import codes
 from .resources import coding, concept, derived_id, ours, standard, validated
 
 # The record kinds this adapter maps; the rest are listed in docs/fhir.md with the reason.
 EXPORTED_KINDS = ["metastases", "performance-status", "genomic-results", "treatment-courses", "care-team", "goals",
-                  "decisions", "check-ins", "lab-results", "tumour-markers", "scans"]
+                  "decisions", "check-ins", "lab-results", "tumour-markers", "scans", "body-measurements"]
 
 
 def export_bundle(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
@@ -106,7 +107,7 @@ class _Builder:
                 self.add(resource)
         builders = {"performance-status": self.ecog, "genomic-results": self.genomic_variant,
                     "tumour-markers": self.tumour_marker, "lab-results": self.lab_result, "scans": self.disease_status,
-                    "treatment-courses": self.treatment}
+                    "treatment-courses": self.treatment, "body-measurements": self.body_measurement}
         for slug, build in builders.items():
             for entry in _sorted(entries[slug]):
                 self.add(build(entry))
@@ -238,6 +239,13 @@ class _Builder:
                                     concept(coding(codes.LOINC, r.loinc) if r.loinc else None, text=r.test), r.taken_on),
                 "valueQuantity": _quantity(r.value, r.unit), "referenceRange": [reference] if reference else None,
                 "performer": [{"display": r.laboratory}] if r.laboratory else None}
+
+    def body_measurement(self, entry: Entry) -> dict[str, Any]:
+        m = entry.data
+        spec = BODY_MEASURES[m.measure.value]
+        return {**self._observation(entry, None, "vital-signs", concept(coding(codes.LOINC, spec.loinc, spec.name)),
+                                    m.measured_on),
+                "meta": {"profile": [spec.fhir_profile]}, "valueQuantity": _quantity(m.value, m.unit), **_note(m.notes)}
 
     def disease_status(self, entry: Entry) -> dict[str, Any]:
         s = entry.data

@@ -28,11 +28,12 @@ from ..domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from ..domain.people import Actor, Relationship
 from ..domain.access import Action, authorise
 from ..domain.records import EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, PatientDetails, validate
+from .export import EXPORTED_KINDS
 from .outcome import ImportReport, Issue
 from .reading import BundleReader, Plan, patient_details
 
-WRITE_ORDER = ["metastases", "performance-status", "genomic-results", "treatment-courses", "care-team", "goals",
-               "decisions", "check-ins", "lab-results", "tumour-markers", "scans"]
+# The kinds a bundle can carry, written in the order the export writes them.
+WRITE_ORDER = EXPORTED_KINDS
 
 
 def import_bundle(uow, actor: Actor, document: Any, patient_id: UUID | None = None, team_id: UUID | None = None,

@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from ..clinical.body_measures import BODY_MEASURES
 from ..clinical.lab_tests import identify
 from ..clinical.units import UnitError, parse_unit
 from ..domain.errors import InvalidInput
@@ -344,6 +345,11 @@ class BundleReader:
         if loinc in codes.RECEPTOR_MEASUREMENT_LOINC:
             raise _Skip("a receptor measurement (a percentage, intensity or copy number): Alongside reads "
                         "receptor status from a positive or negative result only")
+        if measure := _BODY_MEASURE_BY_LOINC.get(loinc):
+            value, unit = self._quantity(data.get("valueQuantity"))
+            return [("body-measurements", {"measured_on": on, "measure": measure, "value": value, "unit": unit,
+                                           "notes": _notes(data)},
+                     {"measured_on": "effectiveDateTime", "value": "valueQuantity.value", "unit": "valueQuantity.code"})]
         if loinc in codes.VITAL_SIGNS_LOINC or _category(data, "vital-signs"):
             raise _Skip(f"a vital sign ({codes.VITAL_SIGNS_LOINC.get(loinc, 'vital signs')}): Alongside's record "
                         "has no place for vital signs yet")
@@ -583,6 +589,7 @@ METASTASIS_FIELDS = {"site": "bodySite", "site_detail": "bodySite.text", "diagno
 GENOMIC_FIELDS = {"gene": "component.where(code.coding.code='48018-6')",
                   "origin": "component.where(code.coding.code='48002-0')", "finding": "valueCodeableConcept",
                   "reported_on": "effectiveDateTime"}
+_BODY_MEASURE_BY_LOINC = {spec.loinc: measure for measure, spec in BODY_MEASURES.items()}
 LAB_FIELDS = {"taken_on": "effectiveDateTime", "test": "code", "value": "valueQuantity.value",
               "unit": "valueQuantity.code", "loinc": "code.coding", "reference_low": "referenceRange.low",
               "reference_high": "referenceRange.high", "laboratory": "performer", "marker": "code"}

@@ -291,12 +291,22 @@ class ScanRow(EntryRow):
     new_lesions: Mapped[str | None] = code()
 
 
+class BodyMeasurementRow(EntryRow):
+    __tablename__ = "body_measurement"
+    measured_on: Mapped[date]
+    measure: Mapped[str] = code()
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(String(500))
+
+
 ROW_FOR_KIND: dict[str, type[EntryRow]] = {
     "metastases": MetastasisRow, "performance-status": PerformanceStatusRow, "genomic-results": GenomicResultRow,
     "treatment-courses": TreatmentCourseRow, "dose-changes": DoseChangeRow, "treatment-breaks": TreatmentBreakRow,
     "care-team": CareTeamMemberRow, "contact-points": ContactPointRow, "appointments": AppointmentRow,
     "goals": GoalRow, "decisions": DecisionRow, "referrals": ReferralRow, "access-requests": AccessRequestRow,
     "questions": PatientQuestionRow, "check-ins": CheckInRow, "lab-results": LabResultRow, "tumour-markers": TumourMarkerResultRow, "scans": ScanRow,
+    "body-measurements": BodyMeasurementRow,
 }
 
 

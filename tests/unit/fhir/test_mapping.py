@@ -11,6 +11,7 @@ import pytest
 
 from alongside.domain.entries import Entry, Patient
 from alongside.domain.records import RECORD_KINDS, CancerProfile, validate
+from alongside.clinical.body_measures import BODY_MEASURES
 from alongside.domain.vocab import Her2Status, ReceptorStatus
 from alongside.fhir import codes
 from alongside.fhir.export import EXPORTED_KINDS, _Builder, questionnaire
@@ -54,7 +55,7 @@ def test_every_sample_entry_exports_to_a_valid_resource_with_its_mcode_profile()
     entries = {slug: [_entry(slug, SAMPLES[slug])] for slug in EXPORTED_KINDS}
     resources = _bundle(_patient(er_status="positive", pr_status="negative", her2_status="low"), entries)
     profiles = {p for r in resources for p in (r.get("meta") or {}).get("profile", [])}
-    assert profiles <= set(codes.PROFILE.values())
+    assert profiles <= set(codes.PROFILE.values()) | {m.fhir_profile for m in BODY_MEASURES.values()}
     assert {codes.PROFILE[name] for name in ("cancer-patient", "primary-cancer-condition", "secondary-cancer-condition",
                                              "tumor-marker-test", "cancer-disease-status", "ecog-performance-status",
                                              "genomic-variant", "cancer-related-medication-request")} <= profiles
