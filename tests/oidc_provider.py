@@ -50,11 +50,12 @@ class RunningProvider:
 
 
 @contextmanager
-def running_provider(public_url: str, log: Path) -> Iterator[RunningProvider]:
-    """The provider, with Alongside at `public_url` as its one client; its output goes to `log`."""
+def running_provider(public_url: str, log: Path, port: int | None = None) -> Iterator[RunningProvider]:
+    """The provider, with Alongside at `public_url` as its one client; its output goes to `log`.
+    Each start makes a new signing key (so a restart on the same port is a key rotation)."""
     if not (FOLDER / "node_modules" / "oidc-provider").exists():
         raise RuntimeError("tests/oidc has no node_modules: run `npm ci` there (make test does)")
-    port = free_port()
+    port = port or free_port()
     accounts = log.resolve().with_suffix(".people.json")
     accounts.write_text(json.dumps(PEOPLE))
     env = dict(os.environ, PORT=str(port), CLIENT_ID=CLIENT_ID, CLIENT_SECRET=CLIENT_SECRET,

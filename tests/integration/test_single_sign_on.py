@@ -333,3 +333,44 @@ def test_the_same_email_from_another_subject_does_not_open_the_linked_account(ne
     with pytest.raises(SignInRefused):
         _sign_in(new_uow, _identity(subject="someone-else"))
     assert ("sso-refused", "email-not-linked") in audit_actions(engine)
+
+
+def test_a_person_who_cancels_at_the_provider_is_told_and_nothing_is_swapped(make_app, team, engine, provider):
+    before = provider.last_requests()["token"]
+    answer = through_provider(make_app(), "nurse.sso",
+                              tamper=lambda q: {"error": "access_denied", "state": q["state"], "iss": q["iss"]})
+    assert answer.status_code == 403 and "did not sign you in" in unescape(answer.text)
+    assert provider.last_requests()["token"] == before
+    assert ("sso-refused", "provider-error:access_denied") in audit_actions(engine)
+
+
+def test_a_provider_that_does_not_answer_is_said_plainly(database_url, engine):
+    from tests.browser.support import free_port
+    closed = SingleSignOnSettings(issuer=f"http://127.0.0.1:{free_port()}", client_id=CLIENT_ID,
+                                  client_secret=CLIENT_SECRET, provider_name=PROVIDER_NAME)
+    app = create_app(Settings(database_url=database_url, cookie_secure=False, public_url=APP, single_sign_on=closed))
+    try:
+        with TestClient(app, base_url=APP, follow_redirects=False) as client:
+            answer = client.get("/sign-in/oidc")
+            assert answer.status_code == 502 and "did not answer" in unescape(answer.text)
+            assert "password" in client.get("/sign-in").text  # the password form is still there
+    finally:
+        app.state.engine.dispose()
+    assert ("sso-refused", "provider-unreachable") in audit_actions(engine)
+
+
+def test_a_new_signing_key_at_the_provider_is_fetched_and_trusted(database_url, engine, team, tmp_path):
+    """A provider rotating its keys: the same issuer restarted with a new key. Alongside holds the
+    old key set, finds no key for the new token, fetches the keys again and signs the nurse in."""
+    from tests.browser.support import free_port
+    port = free_port()
+    with running_provider(APP, tmp_path / "first.log", port=port) as first:
+        app = create_app(Settings(database_url=database_url, cookie_secure=False, public_url=APP,
+                                  single_sign_on=sso_settings(first)))
+        assert through_provider(TestClient(app, base_url=APP, follow_redirects=False), "nurse.sso").status_code == 303
+    try:
+        with running_provider(APP, tmp_path / "second.log", port=port):
+            answer = through_provider(TestClient(app, base_url=APP, follow_redirects=False), "nurse.sso")
+            assert answer.status_code == 303, unescape(answer.text)
+    finally:
+        app.state.engine.dispose()

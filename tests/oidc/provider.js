@@ -3,7 +3,8 @@
 //
 // Configured from the environment by tests/oidc_provider.py:
 //   PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, POST_LOGOUT_REDIRECT_URI, ACCOUNTS_FILE
-// It prints "listening <issuer>" once it answers.
+// It prints "listening <issuer>" once it answers. Each start makes a new signing key with a new
+// key id, as a provider rotating its keys does.
 //
 // For the refusal tests it can also be told, at POST /test-control, to spoil the next ID token it
 // issues (as a man in the middle or a broken provider would): "signature" flips its signature;
@@ -22,7 +23,7 @@ const issuer = `http://127.0.0.1:${port}`;
 const accounts = JSON.parse(readFileSync(env('ACCOUNTS_FILE'), 'utf8'));
 
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
-const signingKey = { ...(await jose.exportJWK(privateKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
+const signingKey = { ...(await jose.exportJWK(privateKey)), kid: `key-${Date.now()}`, alg: 'RS256', use: 'sig' };
 
 const provider = new Provider(issuer, {
   clients: [{

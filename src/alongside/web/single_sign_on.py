@@ -164,12 +164,7 @@ class OpenIdProvider:
         algorithms = [a for a in self.metadata().get("id_token_signing_alg_values_supported", ["RS256"])
                       if a != "none" and not a.startswith("HS")]  # never unsigned, nor keyed by our secret
         try:
-            try:
-                token = jwt.decode(id_token, self.keys(), algorithms=algorithms)
-            except BadSignatureError:
-                raise
-            except JoseError:  # perhaps a key the provider has just started signing with
-                token = jwt.decode(id_token, self.keys(refresh=True), algorithms=algorithms)
+            token = self._decoded(id_token, algorithms)
         except BadSignatureError as problem:
             raise SignInFailed("bad-signature") from problem
         except (JoseError, ValueError) as problem:
@@ -187,6 +182,14 @@ class OpenIdProvider:
         if len(audiences) > 1 and token.claims.get("azp") != self.settings.client_id:
             raise SignInFailed("bad-azp")
         return token.claims
+
+    def _decoded(self, id_token: str, algorithms: list[str]):
+        try:
+            return jwt.decode(id_token, self.keys(), algorithms=algorithms)
+        except BadSignatureError:
+            raise
+        except JoseError:  # signed with a key we have not seen: the provider may have rotated its keys
+            return jwt.decode(id_token, self.keys(refresh=True), algorithms=algorithms)
 
     def end_session_url(self) -> str | None:
         """The provider's own sign-out (RP-Initiated Logout 1.0), if it offers one."""
