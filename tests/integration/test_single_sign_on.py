@@ -12,7 +12,6 @@ import hashlib
 import re
 from datetime import timedelta
 from html import unescape
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
