@@ -76,3 +76,37 @@ def test_nhs_cis2_roles_and_workgroups_reached_by_dotted_names():
     ]}
     assert mapped_role(claims, mapping) is Role.CLINICIAN
     assert mapped_teams(claims, mapping, TEAMS) == [BREAST]
+
+
+# --- The settings, read from the environment (web/settings.py) ---------------------------------
+
+def test_single_sign_on_is_off_without_an_issuer(monkeypatch):
+    from alongside.web.settings import SingleSignOnSettings
+    monkeypatch.delenv("ALONGSIDE_OIDC_ISSUER", raising=False)
+    assert SingleSignOnSettings.from_environment() is None
+
+
+def test_the_settings_read_the_mapping_from_the_environment(monkeypatch):
+    from alongside.web.settings import SingleSignOnSettings
+    for name, value in {"ISSUER": "https://login.microsoftonline.com/tenant/v2.0/", "CLIENT_ID": "id",
+                        "CLIENT_SECRET": "secret", "ROLE_CLAIM": "roles", "TEAM_CLAIM": "roles",
+                        "CLINICIAN_VALUES": "nurse, doctor", "ADMIN_VALUES": "it-admin",
+                        "CREATE_ACCOUNTS": "false", "SCOPES": "openid,email"}.items():
+        monkeypatch.setenv(f"ALONGSIDE_OIDC_{name}", value)
+    settings = SingleSignOnSettings.from_environment()
+    assert settings.issuer == "https://login.microsoftonline.com/tenant/v2.0"  # as discovery gives it, no slash
+    assert settings.scopes == ("openid", "email")
+    assert settings.mapping == ClaimMapping(team_claim="roles", role_claim="roles", clinician_values=("nurse", "doctor"),
+                                            admin_values=("it-admin",), create_accounts=False)
+
+
+@pytest.mark.parametrize("issuer, missing", [("http://login.hospital.example", ""), ("https://login.hospital.example", "CLIENT_SECRET")])
+def test_a_plain_http_issuer_or_a_missing_secret_stops_the_start(monkeypatch, issuer, missing):
+    from alongside.web.settings import SingleSignOnSettings
+    monkeypatch.setenv("ALONGSIDE_OIDC_ISSUER", issuer)
+    monkeypatch.setenv("ALONGSIDE_OIDC_CLIENT_ID", "id")
+    monkeypatch.setenv("ALONGSIDE_OIDC_CLIENT_SECRET", "secret")
+    if missing:
+        monkeypatch.delenv(f"ALONGSIDE_OIDC_{missing}")
+    with pytest.raises(ValueError):
+        SingleSignOnSettings.from_environment()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -71,6 +72,11 @@ class SingleSignOnSettings:
         issuer = os.environ.get("ALONGSIDE_OIDC_ISSUER", "").strip().rstrip("/")
         if not issuer:
             return None
+        if not (os.environ.get("ALONGSIDE_OIDC_CLIENT_ID") and os.environ.get("ALONGSIDE_OIDC_CLIENT_SECRET")):
+            raise ValueError("ALONGSIDE_OIDC_ISSUER needs ALONGSIDE_OIDC_CLIENT_ID and ALONGSIDE_OIDC_CLIENT_SECRET")
+        # Keys, tokens and the client secret cross this connection: plain http only on this machine.
+        if urlsplit(issuer).scheme != "https" and urlsplit(issuer).hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("ALONGSIDE_OIDC_ISSUER must be an https:// address")
         defaults = ClaimMapping()
         mapping = ClaimMapping(
             team_claim=os.environ.get("ALONGSIDE_OIDC_TEAM_CLAIM", defaults.team_claim),
