@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from alongside.domain import accounts, monitoring, services
+from alongside.domain import accounts, messages, monitoring, services
 from alongside.domain.accounts import SessionPolicy
 from alongside.domain.monitoring import MonitoringSettings
 from alongside.domain.people import SYSTEM, AcceptInvitation, CarerInvitation
@@ -22,7 +22,7 @@ from alongside.domain.transfer import export_record
 from ..factories import PASSWORD, sample
 
 OUTSIDERS = ["alice", "carer", "stranger"]  # patient A, A's carer, a clinician of another team
-KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id", "nct_id"}
+KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id", "nct_id", "thread_id"}
 NCT_ID = "NCT01234567"  # a trial's registry id: public, and the same whoever asks
 
 
@@ -60,6 +60,7 @@ def expand(path: str, world) -> list[tuple[str, str | None]]:
         url = url.replace("{check_in_id}", str(world.entries_b["check-ins"]))
         url = url.replace("{document_id}", str(world.entries_b.get("care-documents", uuid.uuid4())))
         url = url.replace("{nct_id}", NCT_ID)
+        url = url.replace("{thread_id}", str(world.entries_b.get("messages", uuid.uuid4())))
         urls.append((url, slug))
     return urls
 
@@ -77,6 +78,15 @@ def payload(url: str, slug: str | None, world) -> dict:
     return {"given_name": "X", "family_name": "Y", "date_of_birth": "1970-01-01", "version": 1}
 
 
+def give_b_a_message(new_uow, world, text: str = "A question for my team") -> None:
+    """B's own thread, so that a message page or operation has a real thread of hers to refuse."""
+    with new_uow() as uow:
+        bella = accounts.actor_for(uow.users.get(world.bella.user_id))
+        world.entries_b["messages"] = messages.send_message(uow, bella, world.patient_b, {"text": text}, None,
+                                                            MonitoringSettings()).entry.id
+        uow.commit()
+
+
 def record_of_b(new_uow, world) -> dict:
     with new_uow() as uow:
         return export_record(uow, SYSTEM, world.patient_b)
@@ -86,6 +96,7 @@ def record_of_b(new_uow, world) -> dict:
 def test_no_page_gives_an_outsider_patient_b(app, as_user, new_uow, world, who):
     client = as_user(getattr(world, who))
     csrf = client.get("/api/v1/me").json()["csrf_token"]
+    give_b_a_message(new_uow, world)
     before = record_of_b(new_uow, world)
     for method, path in patient_routes(app):
         if path.startswith("/api/"):
@@ -145,6 +156,7 @@ def test_no_page_gives_an_outsider_patient_b_even_with_an_invalid_form(app, as_u
     emails or her sign-in email, unaudited. Every refusal is now audited and shows nothing of hers."""
     client = as_user(getattr(world, who))
     csrf = client.get("/api/v1/me").json()["csrf_token"]
+    give_b_a_message(new_uow, world)
     before = record_of_b(new_uow, world)
     secrets_of_b = ["Bella", "Baker", "9990000018", world.bella.email]
     posted = 0
@@ -185,7 +197,7 @@ def test_an_administrator_cannot_open_a_record_by_making_a_patient_login_for_it(
 
 # --- Every /api/v1 operation, with good bodies and bad, as everyone without a part in B's record ---
 
-API_PARAMETERS = {"patient_id", "entry_id", "alert_id", "user_id", "team_id", "nct_id"}
+API_PARAMETERS = {"patient_id", "entry_id", "alert_id", "user_id", "team_id", "nct_id", "thread_id"}
 NAMING_A_RECORD = ("{patient_id}", "{alert_id}")  # the paths whose answer must not depend on the record existing
 # The administrator manages accounts: their names and emails are hers to see (issue 13 item 2 took
 # out which record an account opens). Nothing of the record itself is.
@@ -234,7 +246,8 @@ def secrets_of_b(world, new_uow) -> tuple[list[str], list[str], Target]:
                                    None, MonitoringSettings())
         alert_id = uow.alerts.for_patient(world.patient_b)[0].id
         uow.commit()
-    record = ["9990000018", "bella.home@example.org", "Zanzibar", "left knee"]
+    give_b_a_message(new_uow, world, "Quixotic hives on my ankle since Tuesday")
+    record = ["9990000018", "bella.home@example.org", "Zanzibar", "left knee", "Quixotic"]
     accounts_of_b = ["Bella", "Baker", "bella@example.org", "Bert Brother", "bert.brother@example.org"]
     return accounts_of_b, record, Target(world.patient_b, world.entries_b, alert_id)
 
@@ -258,7 +271,7 @@ def fill(path: str, world, target: Target) -> tuple[str, str | None]:
     slug = parts[5] if len(parts) > 5 and parts[5] in RECORD_KINDS else None
     ids = {"patient_id": target.patient_id, "entry_id": target.entries.get(slug, uuid.uuid4()),
            "alert_id": target.alert_id, "user_id": world.bella.user_id, "team_id": world.team_id,
-           "nct_id": NCT_ID}
+           "nct_id": NCT_ID, "thread_id": target.entries.get("messages", uuid.uuid4())}
     return re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path), slug
 
 

@@ -104,3 +104,20 @@ def urgent_words(path: str | None = None):
                      for g in parsed.groups),
         synonyms={canonical: tuple(variants) for canonical, variants in parsed.synonyms.items()},
         temperature_words=tuple(parsed.temperature_words))
+
+
+@cache
+def message_targets(path: str | None = None) -> dict[str, int]:
+    """Working days within which the team aims to answer each kind of message (content/messages.yaml,
+    or a team's own file): local policy, set by the team. Every category needs one."""
+    from pathlib import Path
+
+    from .vocab import MessageCategory
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if path else _read("messages.yaml")
+    targets = TypeAdapter(dict[str, int]).validate_python(data["targets_in_working_days"])
+    missing = {c.value for c in MessageCategory} - set(targets)
+    if missing or any(days < 0 for days in targets.values()):
+        raise ValueError(f"messages.yaml: every kind of message needs a target of 0 or more working days "
+                         f"(missing: {sorted(missing)})")
+    return targets

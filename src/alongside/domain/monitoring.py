@@ -87,6 +87,9 @@ class Alert:
             return f"Worse: {name.lower()} {d['previous']} to {d['now']} (baseline {d['baseline']})"
         if self.rule == "missed":
             return f"No check-in for {d['days']} days"
+        if self.rule == "message":
+            unsent = " (in a message not yet sent)" if d.get("unsent") else ""
+            return f"Urgent words in a message: {d.get('concern', name)}, \u201c{d.get('words')}\u201d{unsent}"
         if self.rule == "lab":
             return f"{d['term']}, grade {d['grade']}: {d['value']:g} {d['unit']} (taken {d['taken_on']})"
         return f"{self.rule}: {name}"

@@ -303,3 +303,29 @@ class AlertOutcome(Vocab):
     ACUTE_ONCOLOGY = "sent_to_acute_oncology", "Sent to acute oncology"
     ADMITTED = "admitted", "Admitted to hospital"
     NO_ACTION = "no_action_needed", "No action needed"
+
+
+class MessageCategory(Vocab):
+    """What a message to the team is about; each has a response-time target (content/messages.yaml)."""
+
+    QUESTION = "question", "A question"
+    SIDE_EFFECT = "side_effect", "A side effect"
+    APPOINTMENT_CHANGE = "appointment_change", "Changing an appointment"
+    REPEAT_PRESCRIPTION = "repeat_prescription", "A repeat prescription"
+    OTHER = "other", "Something else"
+
+
+class ThreadState(Vocab):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class AppointmentChange(Vocab):
+    MOVE = "move", "Move it to another time"
+    CANCEL = "cancel", "Cancel it"
+
+
+class ChangeRequestState(Vocab):
+    ASKED = "asked", "Waiting for the team"
+    CONFIRMED = "confirmed", "Confirmed by the team"
+    DECLINED = "declined", "Declined by the team"

@@ -140,11 +140,11 @@ def _flush(db: OrmSession, what: str) -> None:
 
 
 @cache
-def _entries_of_patient(slug: str):
-    record_kind, table = RECORD_KINDS[slug], t.ROW_FOR_KIND[slug].__table__
-    order = table.c[record_kind.order_by]
+def _entries_of_patient(slug: str, order_by: str):
+    table = t.ROW_FOR_KIND[slug].__table__
+    order = table.c[order_by]
     # Newest first for dated kinds; alphabetical for people and contact points.
-    order = order.asc() if record_kind.order_by == "name" else order.desc()
+    order = order.asc() if order_by == "name" else order.desc()
     return select(table).where(table.c.patient_id == bindparam("patient_id")).order_by(order, table.c.id)
 
 
@@ -184,7 +184,7 @@ class RecordRepository(_Repository):
                      data=_from_row(record_kind.model, row), created_at=row.created_at, updated_at=row.updated_at)
 
     def list(self, patient_id: UUID, record_kind: RecordKind) -> list[Entry]:
-        return self._entries(record_kind, _entries_of_patient(record_kind.slug), {"patient_id": patient_id})
+        return self._entries(record_kind, _entries_of_patient(record_kind.slug, record_kind.order_by), {"patient_id": patient_id})
 
     def check_ins_since(self, patient_id: UUID, since: datetime | None) -> list[Entry]:
         """A patient's check-ins from a moment on (all of them when `since` is None), oldest first."""

@@ -299,8 +299,42 @@ class BodyMeasurementRow(EntryRow):
     unit: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(String(500))
 
+class MessageThreadRow(EntryRow):
+    """A message to the team and its thread's state (domain/messages.py); replies hang off it."""
+
+    __tablename__ = "message_thread"
+    category: Mapped[str] = code()
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime]
+    sent_by: Mapped[str]
+    sent_by_role: Mapped[str] = code()
+    urgent: Mapped[dict] = mapped_column(JSON)
+    due_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    state: Mapped[str] = code()
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None]
+    appointment_id: Mapped[uuid.UUID | None]
+    change: Mapped[str | None] = code()
+    preferred_times: Mapped[str | None] = mapped_column(String(1000))
+    request_state: Mapped[str | None] = code()
+    confirmed_starts_at: Mapped[datetime | None]
+    team_note: Mapped[str | None] = mapped_column(String(1000))
+    __table_args__ = (Index("ix_message_thread_state", "state"),)
+
+
+class MessageReplyRow(EntryRow):
+    __tablename__ = "message_reply"
+    thread_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("message_thread.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime]
+    sent_by: Mapped[str]
+    sent_by_role: Mapped[str] = code()
+    urgent: Mapped[dict] = mapped_column(JSON)
+
 
 ROW_FOR_KIND: dict[str, type[EntryRow]] = {
+    "messages": MessageThreadRow, "message-replies": MessageReplyRow,
     "metastases": MetastasisRow, "performance-status": PerformanceStatusRow, "genomic-results": GenomicResultRow,
     "treatment-courses": TreatmentCourseRow, "dose-changes": DoseChangeRow, "treatment-breaks": TreatmentBreakRow,
     "care-team": CareTeamMemberRow, "contact-points": ContactPointRow, "appointments": AppointmentRow,

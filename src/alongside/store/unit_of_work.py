@@ -7,6 +7,7 @@ from sqlalchemy.orm import sessionmaker
 from . import repositories as r
 from .caseload import CaseloadRepository
 from .documents import DocumentRepository
+from .message_repository import MessageRepository
 from .trial_repository import TrialRepository
 from .database import TURN, writer_queue
 
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.notifications = r.NotificationRepository(self.db)
         self.documents = DocumentRepository(self.db)
         self.trials = TrialRepository(self.db)
+        self.messages = MessageRepository(self.db)
         return self
 
     def __exit__(self, *exc) -> None:

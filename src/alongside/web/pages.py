@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import accounts, appointments, monitoring, planning, reading, services
+from ..domain import accounts, appointments, messages, monitoring, planning, reading, services
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -528,8 +528,10 @@ def symptom_history(request: Request, patient_id: UUID, current: Visit, uow: Uni
 def triage(request: Request, current: Visit, uow: UnitOfWork):
     alerts = monitoring.triage_inbox(uow, current.actor)
     report = monitoring.acknowledgement_times(uow, current.actor, now=request.app.state.settings.clock())
+    inbox_messages = messages.message_inbox(uow, current.actor, request.app.state.settings.clock())
     uow.commit()
-    return render(request, "triage.html", alerts=alerts, report=report, now=request.app.state.settings.clock())
+    return render(request, "triage.html", alerts=alerts, report=report, now=request.app.state.settings.clock(),
+                  inbox_messages=inbox_messages)
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
