@@ -54,11 +54,14 @@ def test_the_nurse_reads_jenny_m_as_imported(jenny_served, browser, shots):
         # A bare "negative": HER2-negative, and it says that 0, ultralow or low is not known.
         expect(profile).to_contain_text(re.compile(r"HER2\s*HER2-negative \(not said whether 0, ultralow or low\)"))
         expect(profile).to_contain_text("Invasive carcinoma of no special type")
+        expect(profile).to_contain_text(re.compile(r"Stage at first diagnosis\s*Clinical IIB \(cT3 cN0 cM0\), AJCC 8th edition"))
         expect(profile).to_contain_text(re.compile(r"Sites of spread\s*Brain \(1 May 2019\)"))
         expect(profile).to_contain_text("ECOG")
         for medicine in ("anastrozole", "PACLitaxel", "DOXOrubicin", "cyclophosphamide"):
             expect(main).to_contain_text(medicine)
         expect(main).not_to_contain_text(re.compile(r"cyclophosphamide\s*Other"))  # a chemotherapy, by its name
         page.screenshot(path=str(shots / "fhir-import-jenny-m.png"), full_page=True)
+        page.get_by_role("link", name="Weight and height").click()
+        expect(page.get_by_role("main")).to_contain_text("Weight 70.31 kg")  # sent as 155 lb
     finally:
         context.close()

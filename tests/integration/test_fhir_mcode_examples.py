@@ -78,7 +78,8 @@ def test_the_jenny_m_bundle_gives_her_receptors_treatments_and_the_rest_set_asid
     assert [(str(e.data.measured_on), e.data.measure.value, e.data.value, e.data.unit)
             for e in entries["body-measurements"]] == [("2018-03-06", "weight", 70.31, "kg")]
     assert not any("bodyweight" in name for name in reasons)
-    assert "TNM" in reasons["Observation/tnm-clinical-stage-group-jenny-m"]
+    assert profile.stage_at_diagnosis == "Clinical IIB (cT3 cN0 cM0), AJCC 8th edition"
+    assert not any("tnm" in name for name in reasons)
     assert "not a blood test" in reasons["Observation/tumor-marker-test-oncotype-dx-jenny-m"]
     assert all(reason for reason in reasons.values())
 
@@ -91,6 +92,8 @@ def test_her_separate_example_resources_import_like_her_bundle(new_uow, world):
     _only_error_is_the_examples_impossible_neutrophil_count(report)
     patient, entries = _record(new_uow, report.patient_id)
     assert patient.profile.er_status is ReceptorStatus.POSITIVE and len(entries["treatment-courses"]) >= 6
+    # Her clinical and pathological stage; pM "not applicable" says nothing and is left out.
+    assert patient.profile.stage_at_diagnosis == "Clinical IIB (cT3 cN0 cM0); pathological IIB (pT3 pN0), AJCC 8th edition"
     # Her weights and height, in pounds and inches, kept in kg and cm (each on the date the
     # resource gives, whatever its id says).
     assert sorted((str(e.data.measured_on), e.data.measure.value, e.data.value, e.data.unit)

@@ -149,6 +149,9 @@ class CancerProfile(RecordModel):
     pr_status: ReceptorStatus = Field(ReceptorStatus.UNKNOWN, title="Progesterone receptor (PR)")
     her2_status: Her2Status = Field(Her2Status.UNKNOWN, title="HER2 status")
     menopausal_status: MenopausalStatus = Field(MenopausalStatus.UNKNOWN, title="Menopausal status")
+    stage_at_diagnosis: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, title="Stage at first diagnosis",
+        description="As the staging report gives it, for example 'Clinical IIB (cT3 cN0 cM0), AJCC 8th edition'")
     metastatic_diagnosis_date: PastDate | None = Field(None, title="Secondary cancer diagnosed")
     de_novo: bool = Field(False, title="Secondary at first diagnosis (de novo)")
     notes: LongText | None = Field(None, title="Notes")

@@ -106,6 +106,10 @@ RECEPTOR_MEASUREMENT_LOINC = frozenset({
 VITAL_SIGNS_LOINC = {"29463-7": "body weight", "8302-2": "body height", "39156-5": "body mass index",
                      "8867-4": "heart rate", "85354-9": "blood pressure", "9279-1": "respiratory rate",
                      "8310-5": "body temperature", "59408-5": "oxygen saturation"}
+# TNM staging (SNOMED CT observable entities mCODE uses): which part of which stage each is.
+TNM_SNOMED = {"399537006": ("clinical", "group"), "399504009": ("clinical", "T"), "399534004": ("clinical", "N"),
+              "399387003": ("clinical", "M"), "399588009": ("pathological", "group"), "384625004": ("pathological", "T"),
+              "371494008": ("pathological", "N"), "371497001": ("pathological", "M")}
 RECEPTOR_TEXT = {LOINC_ER: "Oestrogen receptor (ER)", LOINC_PR: "Progesterone receptor (PR)", LOINC_HER2: "HER2"}
 
 TUMOUR_MARKER_LOINC: dict[TumourMarker, tuple[str, str]] = {

@@ -155,6 +155,7 @@ class _Builder:
                                         "problem-list-item"))],
             "code": concept(code, ours(profile.histology, "histology"), text=profile.histology.label),
             "bodySite": [site], **self.subject, "onsetDateTime": _day(profile.primary_diagnosis_date),
+            "stage": [{"summary": concept(text=profile.stage_at_diagnosis)}] if profile.stage_at_diagnosis else None,
         }
 
     def receptor(self, name: str, profile: CancerProfile) -> dict[str, Any] | None:

@@ -6,6 +6,8 @@ models), an error naming the resource and field, or something set aside with the
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from uuid import UUID, uuid5
@@ -80,6 +82,8 @@ class BundleReader:
     set_aside_unknown_tests: bool = True
     by_reference: dict[str, Resource] = field(default_factory=dict)
     team_roles: dict[int, dict[str, Any]] = field(default_factory=dict)  # Practitioner entry index -> role
+    # TNM parts read so far, (clinical|pathological, group|T|N|M, value, edition): one stage line.
+    stage_parts: list[tuple[str, str, str, str | None]] = field(default_factory=list)
 
     def error(self, resource: Resource | None, field_path: str, message: str, code: str = "invalid") -> None:
         name = resource.name if resource else "Bundle"
@@ -212,6 +216,8 @@ class BundleReader:
                 self.set_aside(resource, str(skip))
             except _Bad as bad:
                 self.error(resource, bad.field_path, bad.message, bad.code)
+        if self.stage_parts and "stage_at_diagnosis" not in plan.profile:
+            plan.profile["stage_at_diagnosis"] = stage_text(self.stage_parts)
         if plan.profile:
             try:
                 validate(CancerProfile, plan.profile)
@@ -310,6 +316,9 @@ class BundleReader:
                         profile["laterality"] = laterality
             if data.get("onsetDateTime"):
                 profile["primary_diagnosis_date"] = _date(data["onsetDateTime"])
+            if stage := next((s["summary"]["text"] for s in data.get("stage") or []
+                              if (s.get("summary") or {}).get("text")), None):
+                profile["stage_at_diagnosis"] = stage
             return [("profile", profile, {})]
         raise _Skip("a condition other than a primary or secondary breast cancer")
 
@@ -371,9 +380,19 @@ class BundleReader:
             return [("lab-results", {"taken_on": on, "test": test, "loinc": loinc, "value": value, "unit": unit,
                                      "reference_low": low, "reference_high": high, "laboratory": _performer(data)},
                      LAB_FIELDS)]
+        if part := code_in(code, codes.SNOMED, codes.TNM_SNOMED):
+            return self._stage_part(data, part)
         if any(p.startswith(codes.MCODE + "mcode-tnm-") for p in (data.get("meta") or {}).get("profile") or []):
-            raise _Skip("a TNM stage or category: Alongside's cancer profile has no place for stage yet")
+            raise _Skip("a TNM stage or category Alongside does not recognise by its code")
         raise _Skip("an observation Alongside has no place for")
+
+    def _stage_part(self, data: dict, part: tuple[str, str]) -> list:
+        value = _stage_value(data.get("valueCodeableConcept"))
+        if value is None:
+            raise _Skip("a TNM category with no value (not applicable or not known)")
+        edition = re.search(r"\b(\d+)(?:st|nd|rd|th) edition", json.dumps(data.get("method") or {}))
+        self.stage_parts.append((*part, value, f"AJCC {edition.group(1)}th edition" if edition else None))
+        return []
 
     def _quantity(self, quantity: Any) -> tuple[Any, str | None]:
         if not isinstance(quantity, dict) or quantity.get("value") is None:
@@ -658,6 +677,33 @@ def _vocab(vocabulary, code: str | None):
 
 def _date(value: Any) -> str | None:
     return value[:10] if isinstance(value, str) else None
+
+
+def _stage_value(value: Any) -> str | None:
+    """'IIB' from 'American Joint Committee on Cancer stage IIB (qualifier value)', 'cT3' from its
+    category; None for a data-absent-reason."""
+    value = value or {}
+    words = value.get("text") or next((c.get("display") or c.get("code") for c in value.get("coding") or []
+                                       if c.get("system") != "http://terminology.hl7.org/CodeSystem/data-absent-reason"),
+                                      None)
+    if not words:
+        return None
+    words = re.sub(r"\s*\(qualifier value\)$", "", words)
+    return re.sub(r"^(American Joint Committee on Cancer|AJCC)\s+(stage\s+)?", "", words, flags=re.I).strip() or None
+
+
+def stage_text(parts: list[tuple[str, str, str, str | None]]) -> str:
+    """One line for the profile: 'Clinical IIB (cT3 cN0 cM0); pathological IIB (pT3 pN0), AJCC 8th edition'."""
+    described = []
+    for kind in ("clinical", "pathological"):
+        mine = {which: value for k, which, value, _ in parts if k == kind}
+        categories = " ".join(mine[c] for c in ("T", "N", "M") if c in mine)
+        if mine:
+            group = mine.get("group", "stage group not given")
+            described.append(f"{kind} {group}" + (f" ({categories})" if categories else ""))
+    editions = sorted({edition for *_, edition in parts if edition})
+    text = "; ".join(described)
+    return (text[:1].upper() + text[1:] + (f", {', '.join(editions)}" if editions else ""))[:200]
 
 
 def _notes(data: dict[str, Any]) -> str | None:

@@ -85,6 +85,7 @@ class CancerProfileRow(Base):
     pr_status: Mapped[str] = code()
     her2_status: Mapped[str] = code()
     menopausal_status: Mapped[str] = code()
+    stage_at_diagnosis: Mapped[str | None] = mapped_column(String(200))
     metastatic_diagnosis_date: Mapped[date | None]
     de_novo: Mapped[bool] = mapped_column(Boolean)
     notes: Mapped[str | None] = mapped_column(Text)

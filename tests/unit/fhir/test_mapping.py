@@ -227,3 +227,20 @@ def test_a_course_status_follows_its_end_and_reason(end, reason, status):
     assert request["status"] == status
     plan, _ = _read(_bundle(_patient(), {"treatment-courses": [course]}))
     assert [model for *_, model, _ in plan.entries] == [course.data]
+
+
+def _tnm(code: str, value: dict, resource_id: str) -> dict:
+    return {"resourceType": "Observation", "id": resource_id, "status": "final",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": code}]},
+            "subject": {"reference": "Patient/rose-example"}, "valueCodeableConcept": value,
+            "method": {"text": "AJCC Cancer Staging Manual, 7th edition"}}
+
+
+def test_tnm_parts_become_one_stage_line_and_a_missing_group_is_said():
+    resources = _fixture() + [
+        _tnm("399504009", {"text": "cT2"}, "t"), _tnm("399534004", {"coding": [{"code": "x", "display": "AJCC cN1"}]}, "n"),
+        _tnm("371497001", {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                                       "code": "not-applicable"}]}, "pm")]
+    plan, report = _read(resources)
+    assert plan.profile["stage_at_diagnosis"] == "Clinical stage group not given (cT2 cN1), AJCC 7th edition"
+    assert any("pm" in item["resource"] and "no value" in item["reason"] for item in report.set_aside)

@@ -1,4 +1,5 @@
-"""Body weight and height (vital signs read from FHIR, or typed in), kept in kg and cm
+"""Body weight and height (vital signs read from FHIR, or typed in), kept in kg and cm; the
+cancer's stage at first diagnosis
 
 Revision ID: 0011
 Revises: 0010
@@ -30,7 +31,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('body_measurement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_body_measurement_patient_id'), ['patient_id'], unique=False)
+    with op.batch_alter_table('cancer_profile') as batch:
+        batch.add_column(sa.Column('stage_at_diagnosis', sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cancer_profile') as batch:
+        batch.drop_column('stage_at_diagnosis')
     op.drop_table('body_measurement')
