@@ -3,6 +3,8 @@ read, the rest reported and set aside, never fatal."""
 
 from __future__ import annotations
 
+import json
+
 from alongside.domain.vocab import Gene, GenomicFinding, Modality
 
 from .test_fhir import _import
@@ -116,3 +118,21 @@ def test_a_large_bundle_with_one_bad_result_reports_it_and_writes_nothing_when_a
         "Bundle.entry[4322].resource.valueQuantity.code"]
     with new_uow() as uow:
         assert not uow.patients.exists(report.patient_id)
+
+
+def test_a_bundle_over_the_size_limit_is_refused_before_it_is_read(database_url, tmp_path):
+    from .test_transfer_and_cli import run_cli
+
+    big = tmp_path / "big.json"
+    observation = {"resourceType": "Observation", "status": "final", "code": {"text": "Haemoglobin"}}
+    big.write_text(json.dumps({"resourceType": "Bundle", "type": "collection",
+                               "entry": [{"resource": {**observation, "id": f"o{i}"}} for i in range(20_000)]}))
+    assert 2_000_000 < big.stat().st_size < 3_000_000
+    refused = run_cli(database_url, "fhir", "import", str(big), "--max-megabytes", "2")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    outcome = json.loads(refused.stdout)
+    assert "over the 2 MB this import reads at once" in outcome["issue"][0]["diagnostics"]
+    assert outcome["issue"][0]["expression"] == ["Bundle"]
+    # Under the limit the same file is read (and its results refused one by one, not all at once).
+    read = run_cli(database_url, "fhir", "import", str(big), "--max-megabytes", "3")
+    assert "over the" not in read.stdout
