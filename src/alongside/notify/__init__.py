@@ -25,6 +25,10 @@ from ..domain.monitoring import Alert
 from .webhook_targets import check_webhook_url
 
 MAX_ATTEMPTS = 5
+# How long a sender holds a message it has claimed. Far longer than one send can take (each SMTP
+# or HTTP step times out after timeout_seconds), so a live sender never loses its claim; a sender
+# that died holding one has its message sent by another once this has passed.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -151,12 +155,20 @@ def send_appointment_reminders(uow, settings: NotifySettings, now: datetime | No
                for appointment_id, patient_id, starts_at, email in uow.alerts.due_appointment_reminders(now, now + lead))
 
 
-def send_due(uow, settings: NotifySettings, now: datetime | None = None) -> tuple[int, int]:
-    """Send what the outbox holds; each message is tried up to MAX_ATTEMPTS times. Returns (sent, failed)."""
+def send_due(uow, settings: NotifySettings, now: datetime | None = None, never_tried: bool = False) -> tuple[int, int]:
+    """Send what the outbox holds; each message is tried up to MAX_ATTEMPTS times. Returns (sent, failed).
+
+    Several senders may run at once (each worker's sender at commit, the monitor pass): each
+    message is claimed, and the claim committed, before it is sent, so only one of them sends
+    it. `never_tried`: only messages not yet attempted (see NotificationRepository.due)."""
     now = now or datetime.now(UTC)
     sent = failed = 0
     secrets = {team.webhook_url: team.webhook_secret for team in uow.teams.all_settings() if team.webhook_url}
-    for item in uow.notifications.due(MAX_ATTEMPTS):
+    for item in uow.notifications.due(MAX_ATTEMPTS, never_tried=never_tried):
+        claimed = uow.notifications.claim(item.id, MAX_ATTEMPTS, CLAIM_LEASE)
+        uow.commit()  # the claim is seen by every other sender before this one sends (or ends a failed one's write)
+        if not claimed:
+            continue  # another sender has it
         try:
             if item.channel == "email":
                 send_email(item.target, email_for(item.alert, item.purpose, settings), settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -23,6 +23,7 @@ from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
 from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, Role
+from . import outbox
 from . import tables as t
 
 
@@ -733,21 +734,51 @@ class PendingNotification:
 
 
 _NOTIFICATION_KEY = ("alert_id", "purpose", "channel", "target")
+_NOTIFICATION = t.NotificationRow.__table__
+_CLAIM_NOTIFICATION = (update(_NOTIFICATION).where(
+    _NOTIFICATION.c.id == bindparam("notification_id"), _NOTIFICATION.c.status != "sent",
+    _NOTIFICATION.c.attempts < bindparam("max_attempts"),
+    or_(_NOTIFICATION.c.claimed_until.is_(None), _NOTIFICATION.c.claimed_until <= bindparam("now", type_=t.UtcDateTime())))
+    .values(claimed_until=bindparam("until", type_=t.UtcDateTime())))
 
 
 class NotificationRepository(_Repository):
+    def __init__(self, db: OrmSession):
+        super().__init__(db)
+        self.queued = False  # since the last commit: the unit of work rings the outbox's bell if so
+
     def enqueue(self, alert_id: UUID, purpose: str, channel: str, target: str, now: datetime) -> bool:
         """Once per alert, purpose, channel and target: the outbox's unique key keeps out a second.
-        True if this call queued it."""
+        True if this call queued it. On PostgreSQL the same transaction notifies the other
+        workers' senders, delivered when it commits (store.outbox)."""
         once = _insert_unless_present(t.NotificationRow.__table__, self._dialect(), *_NOTIFICATION_KEY)
-        return self._run(once, {"id": uuid4(), "alert_id": alert_id, "purpose": purpose, "channel": channel,
-                                "target": target, "status": "pending", "attempts": 0, "created_at": now}).first() is not None
+        queued = self._run(once, {"id": uuid4(), "alert_id": alert_id, "purpose": purpose, "channel": channel,
+                                  "target": target, "status": "pending", "attempts": 0, "created_at": now}).first() is not None
+        if queued and not self.queued and self._dialect() == "postgresql":
+            self._run(outbox.NOTIFY)
+        self.queued = self.queued or queued
+        return queued
 
-    def due(self, max_attempts: int, limit: int = 100) -> list[PendingNotification]:
-        rows = self.db.execute(select(t.NotificationRow, t.AlertRow).join(t.AlertRow, t.AlertRow.id == t.NotificationRow.alert_id)
-                               .where(t.NotificationRow.status != "sent", t.NotificationRow.attempts < max_attempts)
-                               .order_by(t.NotificationRow.created_at).limit(limit))
+    def due(self, max_attempts: int, limit: int = 100, never_tried: bool = False) -> list[PendingNotification]:
+        """Messages to send that no sender holds a live claim on; `never_tried`: only those not
+        yet attempted (the sender at commit leaves retries to the periodic pass, so a mail
+        server that is down for a minute does not use up a message's attempts in seconds)."""
+        notification = t.NotificationRow
+        unclaimed = or_(notification.claimed_until.is_(None), notification.claimed_until <= _now())
+        tried = notification.attempts == 0 if never_tried else notification.attempts < max_attempts
+        rows = self.db.execute(select(notification, t.AlertRow).join(t.AlertRow, t.AlertRow.id == notification.alert_id)
+                               .where(notification.status != "sent", tried, unclaimed)
+                               .order_by(notification.created_at).limit(limit))
         return [PendingNotification(n.id, _alert(a), n.purpose, n.channel, n.target, n.attempts) for n, a in rows]
+
+    def claim(self, notification_id: UUID, max_attempts: int, lease: timedelta) -> bool:
+        """Take a message for `lease` (wall-clock time), if no other sender holds it and it is
+        still to send. One UPDATE: the database lets exactly one of two racing senders change
+        the row (PostgreSQL re-checks the WHERE once the first commits; SQLite has one writer).
+        A sender that dies holding a claim loses it when the lease runs out."""
+        now = _now()
+        return self._run(_CLAIM_NOTIFICATION, {"notification_id": notification_id, "max_attempts": max_attempts,
+                                               "now": now, "until": now + lease}).rowcount == 1
 
     def record_attempt(self, notification_id: UUID, now: datetime, error: str | None) -> None:
         row = self.db.get(t.NotificationRow, notification_id)
@@ -755,6 +786,7 @@ class NotificationRepository(_Repository):
         row.status = "failed" if error else "sent"
         row.sent_at = None if error else now
         row.last_error = error[:500] if error else None
+        row.claimed_until = None
         self.db.flush()
 
     def all(self) -> list[t.NotificationRow]:

@@ -484,6 +484,9 @@ class NotificationRow(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # A sender's claim: until then no other sender (thread, worker, monitor) takes the message.
+    # Set by one atomic UPDATE, so two senders racing for a message never both send it.
+    claimed_until: Mapped[datetime | None]
     __table_args__ = (UniqueConstraint("alert_id", "purpose", "channel", "target", name="uq_notification_once"),)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import sessionmaker
 
+from . import outbox
 from . import repositories as r
 from .caseload import CaseloadRepository
 from .documents import DocumentRepository
@@ -79,9 +80,14 @@ class UnitOfWork:
         self.db.commit()
         if self._turn:
             self._turn.give_back()  # the next writer may go while this request writes its answer
+        if self.notifications.queued:
+            # After the commit, not before: a sender woken earlier would not yet see the message.
+            self.notifications.queued = False
+            outbox.bell(self._sessions.kw["bind"]).ring()
 
     def rollback(self) -> None:
         self.audit.discard()
+        self.notifications.queued = False
         self.db.rollback()
         if self._turn:
             self._turn.give_back()

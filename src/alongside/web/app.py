@@ -23,7 +23,7 @@ from ..store.database import make_engine, session_factory
 from . import api, api_docs, caseload_pages, fhir_api, messages, pages, planning, results_pages, single_sign_on, trials_api, trials_pages
 from . import openapi as openapi_document
 from .problems import from_domain_error, from_validation_errors, problem_response
-from .monitor import run_forever
+from .monitor import run_forever, start_sender
 from .security import SecurityMiddleware
 from .settings import Settings
 
@@ -49,9 +49,12 @@ async def lifespan(app: FastAPI):
     task = None
     if settings.monitor_interval > 0:
         task = asyncio.create_task(run_forever(app.state.sessions, settings))
+    sender = start_sender(app.state.sessions, settings) if settings.send_at_commit else None
     yield
     if task:
         task.cancel()
+    if sender:
+        sender.set()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

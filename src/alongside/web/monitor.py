@@ -1,15 +1,22 @@
 """The monitor pass: escalations, missed check-ins, then the outbox. Run by `alongside monitor`
-(cron) or by the server's background task every ALONGSIDE_MONITOR_INTERVAL seconds."""
+(cron) or by the server's background task every ALONGSIDE_MONITOR_INTERVAL seconds.
+
+And the sender at commit: in each server process, a thread that sends an alert's messages as
+soon as the transaction that queued them commits (store.outbox), so a red alert reaches the team
+in seconds. The monitor pass stays as the backstop: for retries, and on SQLite for messages
+queued by another process."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 from sqlalchemy.orm import sessionmaker
 
 from ..domain import monitoring
 from ..notify import send_appointment_reminders, send_due, send_reminders
+from ..store import outbox
 from ..store.database import held_alone
 from ..store.unit_of_work import UnitOfWork
 from .settings import Settings
@@ -49,3 +56,28 @@ async def run_forever(sessions: sessionmaker, settings: Settings) -> None:
         except Exception:  # the loop must outlive one bad pass; the error is logged with its trace
             log.exception("monitor pass failed")
         await asyncio.sleep(settings.monitor_interval)
+
+
+def send_at_commit(sessions: sessionmaker, settings: Settings, stop: threading.Event) -> None:
+    """Until `stop`: whenever a commit in this process (or, on PostgreSQL, in any process) queues
+    a message, send the messages not yet tried. Claims keep this once-only beside other senders."""
+    engine = sessions.kw["bind"]
+    rung = outbox.bell(engine)
+    if engine.dialect.name == "postgresql":
+        threading.Thread(target=outbox.listen, args=(engine, rung, stop), daemon=True, name="outbox-listener").start()
+    while not stop.is_set():
+        if not rung.wait(timeout=1.0):
+            continue
+        try:
+            with UnitOfWork(sessions) as uow:
+                sent, failed = send_due(uow, settings.notify, settings.clock(), never_tried=True)
+            log.info("sent at commit: sent %d, failed %d", sent, failed)
+        except Exception:  # e.g. the database restarting; the monitor pass sends it instead
+            log.exception("sending at commit failed")
+
+
+def start_sender(sessions: sessionmaker, settings: Settings) -> threading.Event:
+    """Start the sender at commit; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=send_at_commit, args=(sessions, settings, stop), daemon=True, name="outbox-sender").start()
+    return stop

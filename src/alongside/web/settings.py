@@ -104,6 +104,10 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     # Seconds between runs of the background monitor (escalations, missed check-ins, outbox); 0 = off.
     monitor_interval: float = 0
+    # Send an alert's messages as soon as the check-in that raised it commits (web.monitor.
+    # send_at_commit), the monitor pass staying as the backstop. Off here, as the monitor is, so
+    # a test app sends nothing unless asked; from_environment turns it on (ALONGSIDE_SEND_AT_COMMIT).
+    send_at_commit: bool = False
     clock: Callable[[], datetime] = _system_clock
     # Uploaded documents live under data_dir/documents, outside the web root.
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("ALONGSIDE_DATA_DIR", DEFAULT_DATA_DIR)))
@@ -148,6 +152,7 @@ class Settings:
                                   webhook_allowed_hosts=allowed_hosts_from(
                                       os.environ.get("ALONGSIDE_WEBHOOK_ALLOWED_HOSTS"))),
             monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
+            send_at_commit=os.environ.get("ALONGSIDE_SEND_AT_COMMIT", "true").lower() not in {"0", "false", "no"},
             clock=_clock_from_environment(),
             public_url=public_url,
             allowed_hosts=_listed("ALONGSIDE_ALLOWED_HOSTS"),
