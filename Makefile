@@ -56,6 +56,7 @@ bench: install
 	$(PY) bench/results.py
 	$(PY) bench/trials_reverse_view.py
 	$(PY) bench/trial_match.py
+	$(PY) bench/alert_latency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-results tests/oidc/node_modules
