@@ -59,6 +59,7 @@ def test_a_red_check_in_emails_the_team_with_no_monitor_pass(database_url, world
             client.headers.update(sign_in(client, world.alice))
             assert client.post(check_ins(world), json={"red_flags": {"limb_weakness": True}}).status_code == 201
             ((recipients, text),) = _arrived(inbox)
+        # Leaving the block shut the app down, which waits for the sender to record what it sent.
     finally:
         app.state.engine.dispose()
     assert recipients == [TEAM_ADDRESS] and "RED alert waiting" in text
@@ -75,14 +76,14 @@ def test_a_commit_in_another_worker_wakes_this_sender_on_postgresql(database_url
         pytest.skip("NOTIFY/LISTEN is PostgreSQL's")
     inbox, notify = smtp
     other_worker = make_engine(database_url)
-    stop = start_sender(session_factory(other_worker), Settings(database_url=database_url, notify=notify))
+    sender = start_sender(session_factory(other_worker), Settings(database_url=database_url, notify=notify))
     try:
         time.sleep(0.5)  # the listener is listening
         assert as_user(world.alice).post(check_ins(world), json={"red_flags": {"bleeding": True}}).status_code == 201
         ((recipients, _),) = _arrived(inbox)
     finally:
-        stop.set()
-        time.sleep(1.2)  # the listener leaves (it looks at `stop` every second)
+        sender.stop()
+        time.sleep(1.2)  # the listener leaves too (it looks every second)
         other_worker.dispose()
     assert recipients == [TEAM_ADDRESS]
 

@@ -54,7 +54,7 @@ async def lifespan(app: FastAPI):
     if task:
         task.cancel()
     if sender:
-        sender.set()
+        await asyncio.to_thread(sender.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -76,8 +76,20 @@ def send_at_commit(sessions: sessionmaker, settings: Settings, stop: threading.E
             log.exception("sending at commit failed")
 
 
-def start_sender(sessions: sessionmaker, settings: Settings) -> threading.Event:
-    """Start the sender at commit; set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=send_at_commit, args=(sessions, settings, stop), daemon=True, name="outbox-sender").start()
-    return stop
+class Sender:
+    """The sender at commit, running in a thread of its own until stopped."""
+
+    def __init__(self, sessions: sessionmaker, settings: Settings):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=send_at_commit, args=(sessions, settings, self._stop), daemon=True,
+                                        name="outbox-sender")
+        self._thread.start()
+
+    def stop(self, wait_seconds: float = 30.0) -> None:
+        """Stop, letting a message being sent finish and be recorded (else it would go again later)."""
+        self._stop.set()
+        self._thread.join(wait_seconds)
+
+
+def start_sender(sessions: sessionmaker, settings: Settings) -> Sender:
+    return Sender(sessions, settings)
