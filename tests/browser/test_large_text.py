@@ -25,6 +25,7 @@ PAGES = [
     ("patient", HELEN + "/timeline"),
     ("patient", HELEN + "/account"),
     ("patient", HELEN + "/trials"),
+    ("patient", HELEN + "/messages"),
     ("clinician", HELEN),
     ("clinician", HELEN + "/decision-summary"),
     ("clinician", HELEN + "/symptoms"),

@@ -50,6 +50,8 @@ def test_a_temperature_on_chemotherapy_is_red_says_call_the_24_hour_line_and_is_
     assert {a["item"] for a in alerts} >= {"temperature_on_chemo", "fever"}
     assert all(a["values"]["thread_id"] == body["message"]["id"] for a in alerts)
     assert "38.4" in next(a for a in alerts if a["item"] == "temperature_on_chemo")["summary"]
+    alert_page = nurse.get(f"/alerts/{alerts[0]['id']}").text
+    assert f"/patients/{world.patient_a}/messages/{body['message']['id']}" in alert_page  # from the alert to the message
     assert stored_threads(engine) == 1
 
 
@@ -157,6 +159,7 @@ def test_due_by_counts_working_days_and_skips_bank_holidays():
 
 def test_the_page_says_not_for_emergencies_and_when_messages_are_read(clocked, lines, world):
     _, _, client_for = clocked
+    assert f"/patients/{world.patient_a}/messages" in client_for(world.alice).get(f"/patients/{world.patient_a}").text
     page = client_for(world.alice).get(f"/patients/{world.patient_a}/messages").text
     assert "not for emergencies" in page
     assert "Mon-Fri 09:00-17:00" in page and "01632 960999" in page
