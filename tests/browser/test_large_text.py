@@ -26,6 +26,7 @@ PAGES = [
     ("patient", HELEN + "/account"),
     ("patient", HELEN + "/trials"),
     ("patient", HELEN + "/messages"),
+    ("patient", HELEN + "/record/lab-results"),
     ("clinician", HELEN),
     ("clinician", HELEN + "/decision-summary"),
     ("clinician", HELEN + "/symptoms"),

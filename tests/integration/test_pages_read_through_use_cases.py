@@ -13,7 +13,7 @@ from alongside.domain.records import RECORD_KINDS
 from .test_audit_and_carers import audit
 from .test_pages import csrf_of, page_sign_in
 
-PATIENT_WRITES = {"goals", "appointments", "check-ins", "care-team", "questions"}
+PATIENT_WRITES = {"goals", "appointments", "check-ins", "care-team", "questions", "body-measurements"}
 
 
 def actor(uow, person):

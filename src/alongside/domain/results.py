@@ -70,6 +70,41 @@ class LabSeries:
 
 
 @dataclass(frozen=True)
+class ReadingMark:
+    """How a blood result stands, in words (never colour alone) and a level for its colour."""
+
+    words: str
+    level: str  # "graded-severe" (CTCAE 3-4), "graded" (1-2), "outside" (outside its range), "" (neither)
+
+
+# CTCAE grades 3 and 4 are severe and life-threatening (CTCAE v5.0, "Grades").
+SEVERE_GRADE = 3
+
+
+def reading_mark(reading: LabReading) -> ReadingMark:
+    if reading.grade:
+        words = f"Grade {reading.grade}" + (f": {reading.term.lower()}" if reading.term else "")
+        return ReadingMark(words, "graded-severe" if reading.grade >= SEVERE_GRADE else "graded")
+    if reading.low is not None and reading.value < reading.low:
+        return ReadingMark("Below the normal range", "outside")
+    if reading.high is not None and reading.value > reading.high:
+        return ReadingMark("Above the normal range", "outside")
+    if reading.low is None and reading.high is None:
+        return ReadingMark("No normal range given", "")
+    return ReadingMark("Within the normal range", "")
+
+
+def blood_tests(uow, actor: Actor, patient_id: UUID) -> list[LabSeries]:
+    """Every blood test of hers, graded, by test name; each test's readings newest first."""
+    authorise(uow, actor, patient_id, Action.READ, RECORD_KINDS["lab-results"])
+    labs = uow.records.list(patient_id, RECORD_KINDS["lab-results"])
+    courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
+    series = lab_series(labs, courses).values()
+    return sorted((LabSeries(s.key, s.label, s.unit, s.readings[::-1], s.not_graded) for s in series),
+                  key=lambda s: s.label.casefold())
+
+
+@dataclass(frozen=True)
 class _Raw:
     entry_id: UUID | None
     taken_on: date

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -62,6 +63,16 @@ def number(value: float | None) -> str:
     return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def unit_text(ucum: str) -> str:
+    """A UCUM unit as people read it: 10*9/L as ×10⁹/L, umol/L as µmol/L, {1.73_m2} as 1.73 m²."""
+    text = re.sub(r"^10\*(\d+)", lambda m: "×10" + m.group(1).translate(_SUPERSCRIPT), ucum)
+    text = re.sub(r"\bu(?=mol|g|L|kat)", "µ", text)
+    return text.replace("{1.73_m2}", "1.73 m²")
+
+
 def change(percent: float) -> str:
     """A percentage change in words: 'up 52%', 'down 30%', 'unchanged'."""
     if round(percent) == 0:
@@ -84,6 +95,6 @@ def audit_action(action: str) -> str:
     return _ACTIONS.get(action, action.replace("-", " ").capitalize())
 
 
-templates.env.filters.update(audit_action=audit_action, long_date=long_date, local_time=local_time, label=label, value_text=value_text, day=day, number=number, change=change,
+templates.env.filters.update(unit=unit_text, audit_action=audit_action, long_date=long_date, local_time=local_time, label=label, value_text=value_text, day=day, number=number, change=change,
                              nhs=lambda v: format_nhs_number(v) if v else "Not recorded", age=age_on)
 templates.env.globals["marker_caveat"] = MARKER_CAVEAT  # every marker view says how to read markers
