@@ -27,7 +27,7 @@ def test_a_stranger_neither_reads_nor_writes(kind):
 
 @pytest.mark.parametrize("kind", ALL_KINDS, ids=lambda k: k.slug)
 def test_the_patient_writes_only_her_own_kinds(kind):
-    expected = kind.slug in {"goals", "appointments", "check-ins", "care-team", "questions"}
+    expected = kind.slug in {"goals", "appointments", "check-ins", "care-team", "questions", "body-measurements"}
     assert permits(Relationship.SELF, Action.WRITE, kind) is expected
 
 
