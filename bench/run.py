@@ -30,7 +30,7 @@ import httpx
 from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generator import generate, load  # noqa: E402
+from alongside.demo_caseload import generate, load  # noqa: E402
 
 from alongside.clinical.alert_rules import Scores, evaluate  # noqa: E402
 from alongside.clinical.pro_ctcae import composite_grade  # noqa: E402
@@ -138,7 +138,7 @@ def in_process(url: str, repeat: int) -> dict[str, list[float]]:
 
     results = {"caseload, first page": timed(page, repeat),
                "caseload, page 50": timed(lambda: page(49 * 50), repeat),
-               "caseload, search by surname": timed(lambda: page(0, "okafor"), repeat),
+               "caseload, search by surname": timed(lambda: page(0, "quillfeather"), repeat),
                "check-in submitted (validated, graded, evaluated, stored with its alerts)": timed(check_in, repeat)}
     engine.dispose()
     return results
@@ -198,7 +198,7 @@ def pages(server: Server, url: str, repeat: int) -> dict[str, list[float]]:
     results = {"/healthz (baseline)": timed(lambda: get("/healthz"), repeat),
                "/caseload (first page of 50)": timed(lambda: get("/caseload"), repeat),
                "/caseload?page=50": timed(lambda: get("/caseload?page=50"), repeat),
-               "/caseload?q=okafor": timed(lambda: get("/caseload?q=okafor"), repeat),
+               "/caseload?q=quillfeather": timed(lambda: get("/caseload?q=quillfeather"), repeat),
                "/patients/{id} (record page)": timed(lambda: get(f"/patients/{rng.choice(ids)}"), repeat)}
     client.close()
     return results

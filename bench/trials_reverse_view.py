@@ -1,5 +1,5 @@
 """The reverse view of one trial (which patients on a caseload may fit it) over a synthetic
-caseload (issue 14): bench/generator.py's patients on one clinician's team, the 41 fixture studies
+caseload (issue 14): the synthetic patients of src/alongside/demo_caseload.py on one clinician's team, the 41 fixture studies
 imported, NCT05296798 asked of everyone. Two ways to read the caseload, in the same run:
 - batched: store/trial_caseload.py reads each record kind for 500 patients in one query;
 - naive: the caseload page by page, then each patient and each record kind by itself.
@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator import generate, load
+from alongside.demo_caseload import generate, load
 from run import bench_team, machine, percentile, table, write_section
 
 from alongside.domain import accounts
@@ -80,7 +80,7 @@ def main() -> None:
     text = f"""## Trials: the reverse view of one trial
 
 Command: `.venv/bin/python bench/trials_reverse_view.py --patients {args.patients} --repeat {args.repeat}` on {cpu}, SQLite.
-Caseload: {args.patients:,} synthetic patients from bench/generator.py (HR-positive, HER2 mixed, 2-4 lines each) on one clinician's
+Caseload: {args.patients:,} synthetic patients from src/alongside/demo_caseload.py (nine pathways in turn) on one clinician's
 team; the 41 fixture studies imported; {TRIAL} asked of everyone. Each run builds every patient's profile from her record,
 audits each read (the audit rows are written, then rolled back) and assesses the trial's cached criteria. *batched* reads each
 record kind for 500 patients in one query (store/trial_caseload.py); *naive* reads the caseload page by page and then each

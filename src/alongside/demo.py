@@ -1,8 +1,11 @@
 """A realistic synthetic record for trying Alongside: nobody real, dates relative to today.
 
 Helen has hormone receptor-positive, HER2-low (HER2-negative) breast cancer that spread to bone
-and liver; she is on her second line of treatment after a break during the first. Phone numbers
-are from Ofcom's range kept for drama (01632 960xxx), so none rings a real person.
+and liver; she is on her second line of treatment after a break during the first. Her husband
+Mark signs in as her carer. Around her, the team's caseload holds 59 more synthetic people
+(demo_caseload.py, the benchmarks' generator) at points along the pathway, with recent
+check-ins, some weeks missed, and open alerts of every level. Phone numbers are from Ofcom's
+range kept for drama (01632 960xxx), so none rings a real person.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid5
 
+from . import demo_caseload
 from .domain import accounts, monitoring, services
 from .domain.errors import Conflict
 from .domain.monitoring import MonitoringSettings
-from .domain.people import SYSTEM, NewTeam, NewUser
+from .domain.accounts import SessionPolicy
+from .domain.people import SYSTEM, AcceptInvitation, CarerInvitation, NewTeam, NewUser
 from .domain.records import CancerProfile, PatientDetails
-from .domain.vocab import Role
+from .domain.vocab import CarerAccess, Role
 
 NAMESPACE = UUID("6c1f9a34-3c5e-4c0e-9a59-6f8f4e2b7d10")
 DEMO_PATIENT_ID = uuid5(NAMESPACE, "helen")
@@ -32,8 +37,11 @@ class Login:
 LOGINS = [
     Login("patient", "helen@example.org", "helen-demo-2026"),
     Login("clinician", "jo.pearce@example.org", "nurse-demo-2026"),
+    Login("carer", "mark.marsh@example.org", "carer-demo-2026"),
     Login("admin", "admin@example.org", "admin-demo-2026"),
 ]
+LOGIN = {login.role: login for login in LOGINS}
+CASELOAD_SIZE = 59  # beside Helen: a team of 60, about a fifth of a secondary breast cancer nurse's caseload
 
 
 class NotADemoDatabase(Conflict):
@@ -55,7 +63,7 @@ def create_demo(uow, today: date | None = None) -> UUID:
     today = today or datetime.now(UTC).date()
     team = uow.teams.by_name("Secondary Breast Care, Demo Hospital") or accounts.create_team(
         uow, SYSTEM, NewTeam(name="Secondary Breast Care, Demo Hospital"))
-    patient_login, nurse_login, admin_login = LOGINS
+    patient_login, nurse_login, admin_login = LOGIN["patient"], LOGIN["clinician"], LOGIN["admin"]
     nurse = accounts.create_user(uow, SYSTEM, NewUser(email=nurse_login.email, display_name="Jo Pearce",
                                                       role=Role.CLINICIAN, password=nurse_login.password, team_id=team.id))
     nurse_actor = accounts.actor_for(nurse)
@@ -76,10 +84,28 @@ def create_demo(uow, today: date | None = None) -> UUID:
     for answers in _check_ins(today):
         monitoring.submit_check_in(uow, accounts.actor_for(helen), patient.id, answers, None, MonitoringSettings(),
                                    now=datetime.fromisoformat(answers["submitted_at"]))
+    _invite_carer(uow, helen, patient.id)
     accounts.create_user(uow, SYSTEM, NewUser(email=admin_login.email, display_name="Sam Admin", role=Role.ADMIN,
                                               password=admin_login.password))
+    add_caseload(uow, team.id, today, acknowledged_by=nurse.display_name)
     import_demo_trials(uow)
     return patient.id
+
+
+def _invite_carer(uow, helen, patient_id: UUID) -> None:
+    """Mark, invited by Helen through the ordinary invitation, reads her record and may check in for her."""
+    carer = LOGIN["carer"]
+    token = accounts.invite_carer(uow, accounts.actor_for(helen), patient_id,
+                                  CarerInvitation(email=carer.email, access=CarerAccess.READ_CHECK_IN), SessionPolicy())
+    accounts.accept_invitation(uow, token, AcceptInvitation(display_name="Mark Marsh", password=carer.password))
+
+
+def add_caseload(uow, team_id: UUID, today: date, acknowledged_by: str) -> None:
+    """The rest of the team's caseload, written in bulk in the demo's transaction."""
+    people = demo_caseload.generate(CASELOAD_SIZE, years=2, seed=17, today=today, taken_nhs_numbers={"9990000018"},
+                                    acknowledged_by=acknowledged_by)
+    uow.db.flush()  # the team's row, which the caseload refers to
+    demo_caseload.write(uow.db.connection(), people, team_id)
 
 
 def import_demo_trials(uow) -> int:
