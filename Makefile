@@ -53,6 +53,7 @@ fuzz: install
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/caseload_page.py
 	$(PY) bench/results.py
 	$(PY) bench/trials_reverse_view.py
 	$(PY) bench/trial_match.py

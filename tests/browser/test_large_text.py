@@ -35,6 +35,7 @@ PAGES = [
     ("clinician", HELEN + "/record/tumour-markers"),
     ("clinician", HELEN + "/record/appointments/new"),
     ("clinician", "/triage"),
+    ("clinician", "/caseload?sort=alerts&alerts=any"),
 ]
 
 
