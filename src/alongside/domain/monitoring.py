@@ -25,6 +25,7 @@ from .entries import Entry
 from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .instrument import instrument
 from .people import Actor, Relationship
+from .response_times import quantile
 from .records import RECORD_KINDS, CheckIn, IdInUse, validate
 from .treatment_plan import last_given, supportive_care_only_since
 from .vocab import AlertOutcome, CheckInBy, Modality, Role
@@ -717,6 +718,7 @@ def raise_missed_check_ins(uow, thresholds: AlertThresholds, now: datetime | Non
 
 @dataclass(frozen=True)
 class AcknowledgementTimes:
+    team_id: UUID
     team: str
     alerts: int
     acknowledged: int
@@ -733,15 +735,9 @@ def acknowledgement_times(uow, actor: Actor, days: int = 30, now: datetime | Non
     for team_id, name in uow.teams.named(uow.teams.ids_of(actor.user_id)):
         pairs = uow.alerts.acknowledgement_pairs(team_id, since)
         minutes = sorted((ack - created).total_seconds() / 60 for created, ack in pairs if ack is not None)
-        report.append(AcknowledgementTimes(name, len(pairs), len(minutes), _quantile(minutes, 0.5), _quantile(minutes, 0.9)))
+        report.append(AcknowledgementTimes(team_id, name, len(pairs), len(minutes), quantile(minutes, 0.5),
+                                           quantile(minutes, 0.9)))
     return report
-
-
-def _quantile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    index = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
-    return round(values[index], 1)
 
 
 @dataclass(frozen=True)

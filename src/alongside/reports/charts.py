@@ -234,3 +234,29 @@ def _month_ticks(start: date, end: date) -> list[date]:
         month = day.month - 1 + months
         day = date(day.year + month // 12, month % 12 + 1, 1)
     return ticks
+
+
+def week_bars(title: str, weeks: list[date], values: list[float | None], target: float, width: int = WIDTH) -> str:
+    """One bar a week (None: no alert that week, no bar), a dashed line at the target, bars above
+    it in red. Used for response times; the page's table gives the same numbers."""
+    scale = scale_for([v for v in values if v is not None] + [target])
+    slot = (width - LEFT - RIGHT) / max(len(weeks), 1)
+    parts = [_open(title, width, scale.height)]
+    for tick in _ticks(scale):
+        parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{scale.y(tick):.1f}" y2="{scale.y(tick):.1f}" '
+                     f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{scale.y(tick) + 4:.1f}" font-size="11" '
+                     f'text-anchor="end" fill="{INK}">{tick:g}</text>')
+    for index, (week, value) in enumerate(zip(weeks, values)):
+        left = LEFT + index * slot
+        if index % 2 == 0:
+            parts.append(f'<text x="{left + slot / 2:.1f}" y="{scale.height - 6}" font-size="10" '
+                         f'text-anchor="middle" fill="{MUTED}">{week.day} {week:%b}</text>')
+        if value is not None:
+            top = scale.y(_clipped(value, scale))
+            parts.append(f'<rect x="{left + slot * 0.2:.1f}" y="{top:.1f}" width="{slot * 0.6:.1f}" '
+                         f'height="{max(scale.y(0) - top, 1):.1f}" fill="{ALARM if value > target else LINE}">'
+                         f'<title>Week of {week.day} {week:%B}: {value:g}</title></rect>')
+    parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{scale.y(target):.1f}" y2="{scale.y(target):.1f}" '
+                 f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"><title>Target: {target:g}</title></line>')
+    parts.append("</svg>")
+    return "".join(parts)

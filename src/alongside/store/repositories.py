@@ -21,6 +21,7 @@ from ..domain.monitoring import Alert, AlertState, CheckInDraft
 from ..domain.entries import AuditEvent, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
+from ..domain.response_times import AlertTimes
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
 from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, Role
 from . import outbox
@@ -694,6 +695,15 @@ class AlertRepository(_Repository):
             t.AlertRow.created_at >= since,
             t.AlertRow.patient_id.in_(select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id == team_id))))
         return [(created, acknowledged) for created, acknowledged in rows]
+
+    def response_rows(self, team_id: UUID, since: datetime) -> list[AlertTimes]:
+        """Every alert raised on the team's caseload since then: its level and when it was raised,
+        acknowledged and resolved, in one statement."""
+        a = t.AlertRow
+        rows = self.db.execute(select(a.level, a.created_at, a.acknowledged_at, a.resolved_at).where(
+            a.created_at >= since,
+            a.patient_id.in_(select(t.CaseloadRow.patient_id).where(t.CaseloadRow.team_id == team_id))))
+        return [AlertTimes(Level(level), created, acknowledged, resolved) for level, created, acknowledged, resolved in rows]
 
 
 _DELETE_DRAFT = delete(t.CheckInDraftRow.__table__).where(

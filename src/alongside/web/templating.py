@@ -73,6 +73,15 @@ def unit_text(ucum: str) -> str:
     return text.replace("{1.73_m2}", "1.73 m²")
 
 
+def duration(minutes: float | None) -> str:
+    """A time in the unit a team thinks in: minutes up to two hours, hours up to two days, then days."""
+    if minutes is None:
+        return "-"
+    if minutes < 120:
+        return f"{minutes:g} min"
+    return f"{minutes / 60:.1f} h" if minutes < 48 * 60 else f"{minutes / 1440:.1f} days"
+
+
 def change(percent: float) -> str:
     """A percentage change in words: 'up 52%', 'down 30%', 'unchanged'."""
     if round(percent) == 0:
@@ -96,5 +105,6 @@ def audit_action(action: str) -> str:
 
 
 templates.env.filters.update(unit=unit_text, audit_action=audit_action, long_date=long_date, local_time=local_time, label=label, value_text=value_text, day=day, number=number, change=change,
+                             duration=duration,
                              nhs=lambda v: format_nhs_number(v) if v else "Not recorded", age=age_on)
 templates.env.globals["marker_caveat"] = MARKER_CAVEAT  # every marker view says how to read markers
