@@ -136,7 +136,13 @@ def test_paging_counts_the_whole_filtered_caseload(caseload_world, new_uow):
         nurse = accounts.actor_for(uow.users.get(caseload_world.nurse.user_id))
         second = caseload.caseload(uow, nurse, CaseloadQuery.from_form(sort="alerts"), NOW, offset=2, limit=2)
         beyond = caseload.caseload(uow, nurse, CaseloadQuery.from_form(alerts="any"), NOW, offset=10, limit=2)
+        by_name = caseload.caseload(uow, nurse, CaseloadQuery.from_form(q="e"), NOW, offset=2, limit=2)
+        reversed_ = caseload.caseload(uow, nurse, CaseloadQuery.from_form(order="reverse"), NOW, offset=4, limit=2)
     assert [r.name for r in second.rows] == ["Egan, Eve", "Able, Alice"] and second.total == 5 and second.has_next
+    # In name order the page is cut first and only its people summarised: the same columns.
+    assert [(r.name, r.worst_alert, r.current_line) for r in by_name.rows] == [
+        ("Cole, Cara", Level.RED, 2), ("Dunn, Dee", Level.AMBER, 4)] and by_name.total == 5
+    assert [r.name for r in reversed_.rows] == ["Able, Alice"] and reversed_.total == 5 and not reversed_.has_next
     assert beyond.rows == [] and beyond.total == 3
 
 
@@ -170,7 +176,7 @@ def test_the_page_is_a_fixed_number_of_statements_whatever_the_caseload(caseload
         return len(seen)
 
     asked = {"sort": "alerts", "weeks": "1"}
-    before = statements(**asked)
+    before, in_name_order = statements(**asked), statements()
     with new_uow() as uow:
         nurse = accounts.actor_for(uow.users.get(caseload_world.nurse.user_id))
         for n in range(30):
@@ -178,7 +184,7 @@ def test_the_page_is_a_fixed_number_of_statements_whatever_the_caseload(caseload
             services.add_entry(uow, nurse, patient, "treatment-courses", _course("Letrozole", 1, "2026-02-01"))
             _alert(uow, patient, Level.AMBER, "severe")
         uow.commit()
-    assert statements(**asked) == before <= 5
+    assert statements(**asked) == before <= 5 and statements() == in_name_order <= 5
 
 
 def test_the_api_sorts_filters_and_names_a_bad_field(client_for, caseload_world):
