@@ -237,3 +237,13 @@ def test_a_request_names_an_appointment_of_her_own_record(clocked, lines, world)
     response = client_for(world.alice).post(messages_url(world), json={
         "text": "move it", "appointment_id": str(other), "change": "move"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "appointment_id"
+
+
+def test_the_check_while_typing_says_whom_to_call_and_stores_and_alerts_nothing(clocked, lines, world, engine):
+    _, _, client_for = clocked
+    alice = client_for(world.alice)
+    answer = alice.post(f"{messages_url(world)}/check", json={"text": "my legs are weak"}).json()
+    assert answer["found"][0]["code"] == "spinal_cord" and answer["whom_to_call"]["level"] == "red"
+    assert alice.post(f"{messages_url(world)}/check", json={"text": "thank you"}).json() == {"found": []}
+    assert message_alerts(client_for(world.nurse), world) == [] and stored_threads(engine) == 0
+    assert client_for(world.bella).post(f"{messages_url(world)}/check", json={"text": "x"}).status_code == 404

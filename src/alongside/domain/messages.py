@@ -288,6 +288,20 @@ def _call_now(uow, patient_id: UUID, level: Level, settings: MonitoringSettings,
     return route(level, now, contact_lines(uow, patient_id), settings.bank_holidays, settings.time_zone)
 
 
+def check_message_text(uow, actor: Actor, patient_id: UUID, text: str, settings: MonitoringSettings,
+                       now: datetime | None = None) -> UrgentCheck | None:
+    """While she types (the page's script): the urgent words in the text so far and whom to call.
+    Nothing is stored and no one is alerted: that happens when she sends it, and sending is what
+    counts (a page without JavaScript gets the same answer then)."""
+    authorise(uow, actor, patient_id, Action.READ, what="message-check")
+    now = now or datetime.now(UTC)
+    flags = _urgent_flags(uow, patient_id, text, settings, now)
+    if not flags:
+        return None
+    routing = _call_now(uow, patient_id, highest_level(flags), settings, now)
+    return UrgentCheck(flags, [], routing, advice_for(routing))
+
+
 # --- Reading -------------------------------------------------------------------------------------
 
 def patient_threads(uow, actor: Actor, patient_id: UUID) -> list[Entry]:

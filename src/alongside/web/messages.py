@@ -167,6 +167,11 @@ class ReplyBody(BaseModel):
     text: str
 
 
+class CheckBody(BaseModel):
+    model_config = {"extra": "forbid"}
+    text: str = Field(max_length=5000)
+
+
 class VersionBody(BaseModel):
     model_config = {"extra": "forbid"}
     version: int
@@ -214,6 +219,17 @@ def api_send_message(request: Request, patient_id: UUID, body: MessageBody, curr
         return _refused_but_alerted(exc, uow)
     uow.commit()
     return _sent_json(sent)
+
+
+@api_router.post("/patients/{patient_id}/messages/check")
+@with_unit_of_work
+def api_check_text(request: Request, patient_id: UUID, body: CheckBody, current: Visit, uow: UnitOfWork):
+    """The urgent words in a message being written, and whom to call: nothing is sent or stored."""
+    settings = request.app.state.settings
+    urgent = messages.check_message_text(uow, current.actor, patient_id, body.text, settings.monitoring,
+                                         settings.clock())
+    uow.commit()
+    return urgent_check_json(urgent) or {"found": []}
 
 
 @api_router.get("/patients/{patient_id}/messages")
