@@ -14,6 +14,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from .access import Action, authorise
+from .result_sharing import shown_to_reader
 from .entries import Entry
 from .people import Actor
 from .records import RECORD_KINDS, RecordKind
@@ -69,8 +70,9 @@ def appointments(uow, actor: Actor, patient_id: UUID, now: datetime, time_zone: 
     """A patient's appointments split at `now`, each with the results taken on its day."""
     # Reading follows one rule for every kind of entry, so one check (and audit entry) covers the
     # results shown with the appointments.
-    authorise(uow, actor, patient_id, Action.READ, APPOINTMENTS)
-    records = uow.records.everything(patient_id, ["appointments", *RESULT_KINDS])
+    relationship = authorise(uow, actor, patient_id, Action.READ, APPOINTMENTS)
+    records = shown_to_reader(uow, relationship, patient_id,
+                              uow.records.everything(patient_id, ["appointments", *RESULT_KINDS]))
     by_day = _results_by_day(records)
     zone = ZoneInfo(time_zone)
 

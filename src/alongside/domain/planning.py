@@ -17,13 +17,14 @@ from pydantic import Field, StringConstraints
 
 from ..clinical.supportive_care import SupportiveCarePrompt, SupportiveCareThresholds, supportive_care_prompt
 from .access import Action, authorise
+from .result_sharing import shown_to_reader
 from .appointments import CONSULTATIONS, against_range
 from .check_in_summary import CheckInSummary, summarise_check_in
 from .entries import Entry, Patient
 from .errors import Conflict, InvalidInput
 from .monitoring import grade_symptoms
 from .instrument import instrument
-from .people import Actor
+from .people import Actor, Relationship
 from .records import RECORD_KINDS, Decision, LongText, PastDate, RecordModel, ShortText, validate
 from . import results, services
 from .treatment_plan import DoseInForce, dose_in_force, is_anticancer, supportive_care_only_since
@@ -226,16 +227,16 @@ def best_response(impressions: list[ScanImpression | None]) -> ScanImpression | 
 def decision_summary(uow, actor: Actor, patient_id: UUID, today: date) -> DecisionSummary:
     """What the team will weigh at the next decision, from the record as it stands. Facts not
     recorded are listed as missing; nothing is inferred and no treatment is suggested."""
-    authorise(uow, actor, patient_id, Action.READ, what="decision-summary")
-    return _decision_summary(uow, patient_id, today)
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="decision-summary")
+    return _decision_summary(uow, relationship, patient_id, today)
 
 
-def _decision_summary(uow, patient_id: UUID, today: date) -> DecisionSummary:
+def _decision_summary(uow, relationship: Relationship, patient_id: UUID, today: date) -> DecisionSummary:
     patient = uow.patients.get(patient_id)
     profile = patient.profile
-    records = uow.records.everything(patient_id, ["metastases", "performance-status", "genomic-results",
-                                                  "treatment-courses", "scans", "check-ins", "goals", "decisions",
-                                                  "dose-changes"])
+    records = shown_to_reader(uow, relationship, patient_id, uow.records.everything(
+        patient_id, ["metastases", "performance-status", "genomic-results", "treatment-courses", "scans", "check-ins",
+                     "goals", "decisions", "dose-changes"]))
     receptors = [
         _fact("Oestrogen receptor (ER)", profile.er_status, ReceptorStatus.UNKNOWN, "ER status not recorded"),
         _fact("Progesterone receptor (PR)", profile.pr_status, ReceptorStatus.UNKNOWN, "PR status not recorded"),
@@ -366,10 +367,11 @@ def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: 
                    labs: int = 4) -> ClinicSummary:
     """Everything the clinic needs on one or two pages; the same facts as the decision summary plus
     what has happened lately. Read once, audited once."""
-    authorise(uow, actor, patient_id, Action.READ, what="clinic-summary")
-    decision = _decision_summary(uow, patient_id, today)
-    records = uow.records.everything(patient_id, ["treatment-courses", "check-ins", "tumour-markers", "lab-results",
-                                                  "scans", "referrals", "questions", "treatment-breaks"])
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="clinic-summary")
+    decision = _decision_summary(uow, relationship, patient_id, today)
+    records = shown_to_reader(uow, relationship, patient_id, uow.records.everything(
+        patient_id, ["treatment-courses", "check-ins", "tumour-markers", "lab-results", "scans", "referrals",
+                     "questions", "treatment-breaks"]))
     names = {c.id: c.data.name for c in records["treatment-courses"]}
     recent = sorted(records["check-ins"], key=lambda e: e.data.submitted_at, reverse=True)[:check_ins]
     return ClinicSummary(
@@ -434,9 +436,9 @@ class Preparation:
 def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) -> Preparation:
     from .content import prompt_questions
 
-    authorise(uow, actor, patient_id, Action.READ, what="appointment-preparation")
-    records = uow.records.everything(patient_id, ["appointments", "check-ins", "lab-results", "tumour-markers",
-                                                  "scans", "questions"])
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="appointment-preparation")
+    records = shown_to_reader(uow, relationship, patient_id, uow.records.everything(
+        patient_id, ["appointments", "check-ins", "lab-results", "tumour-markers", "scans", "questions"]))
     upcoming = sorted((a for a in records["appointments"] if a.data.starts_at >= now), key=lambda a: a.data.starts_at)
     past = [a.data.starts_at for a in records["appointments"]
             if a.data.starts_at < now and a.data.kind in CONSULTATIONS]

@@ -22,6 +22,7 @@ from ..clinical.markers import (DEFAULT_MARKER_RULES, MarkerReading, MarkerRules
                                 plausible_marker_value)
 from ..clinical.recist import Lesion, best_overall_response, overall_response, target_response
 from .access import Action, authorise
+from .result_sharing import shown_to_reader
 from .entries import Entry
 from .errors import InvalidInput, NeedsConfirming
 from .monitoring import Alert, grade_symptoms, raise_alerts
@@ -618,9 +619,10 @@ class Timeline:
 def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
              labs: list[str] | None = None) -> Timeline:
     """Treatments, symptoms, markers, blood tests and scans of one person on one time axis."""
-    authorise(uow, actor, patient_id, Action.READ, what="timeline")
-    everything = uow.records.everything(patient_id, ["treatment-courses", "treatment-breaks", "decisions",
-                                                      "tumour-markers", "lab-results", "scans"])
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="timeline")
+    everything = shown_to_reader(uow, relationship, patient_id,
+                                 uow.records.everything(patient_id, ["treatment-courses", "treatment-breaks", "decisions",
+                                                                     "tumour-markers", "lab-results", "scans"]))
     courses = everything["treatment-courses"]
     by_test, labels = _by_test(everything["lab-results"])
     chosen = [k for k in (labs or DEFAULT_LABS) if k in labels]

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 from ..clinical.alert_rules import AlertThresholds
 from . import results
 from .access import Action, authorise
+from .result_sharing import refuse_if_held, shown_to_reader
 from .entries import AuditEvent, Entry, Patient
 from .errors import AccessDenied, InvalidInput, NotAllowedHere
 from .people import SYSTEM, Actor, Relationship
@@ -91,15 +92,18 @@ def update_cancer_profile(uow, actor: Actor, patient_id: UUID, profile: CancerPr
 
 
 def list_entries(uow, actor: Actor, patient_id: UUID, slug: str) -> list[Entry]:
+    """The entries of one kind the reader may see (results she waits for are not among hers)."""
     record_kind = kind(slug)
-    authorise(uow, actor, patient_id, Action.READ, record_kind)
-    return uow.records.list(patient_id, record_kind)
+    relationship = authorise(uow, actor, patient_id, Action.READ, record_kind)
+    return shown_to_reader(uow, relationship, patient_id, {slug: uow.records.list(patient_id, record_kind)})[slug]
 
 
 def read_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID) -> Entry:
     record_kind = kind(slug)
-    authorise(uow, actor, patient_id, Action.READ, record_kind, entry_id)
-    return uow.records.get(patient_id, record_kind, entry_id)
+    relationship = authorise(uow, actor, patient_id, Action.READ, record_kind, entry_id)
+    entry = uow.records.get(patient_id, record_kind, entry_id)
+    refuse_if_held(uow, relationship, patient_id, entry)
+    return entry
 
 
 def add_entry(uow, actor: Actor, patient_id: UUID, slug: str, data: Any, entry_id: UUID | None = None,

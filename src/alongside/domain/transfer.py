@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from .access import Action, authorise
+from .result_sharing import shown_to_reader
 from .errors import AlreadyExists, InvalidInput
 from .people import Actor
 from .records import RECORD_KINDS, CancerProfile, LifeDates, PatientDetails, validate
@@ -19,9 +20,9 @@ FORMAT_VERSION = 1
 
 
 def export_record(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
-    authorise(uow, actor, patient_id, Action.READ, what="export")
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="export")
     patient = uow.patients.get(patient_id)
-    entries = uow.records.everything(patient_id)
+    entries = shown_to_reader(uow, relationship, patient_id, uow.records.everything(patient_id))
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

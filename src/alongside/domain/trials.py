@@ -29,6 +29,7 @@ import yaml
 from ..clinical.trial_eligibility import PriorTreatment, Profile
 from . import services
 from .access import Action, authorise
+from .result_sharing import shown_to_reader
 from .entries import Entry, Patient
 from .errors import AccessDenied, InvalidInput, NotFound
 from .people import Actor
@@ -73,8 +74,10 @@ _EXPRESSION = {GenomicFinding.POSITIVE: "positive", GenomicFinding.NEGATIVE: "ne
 
 def trial_profile(uow, actor: Actor, patient_id: UUID, today: date) -> Profile:
     """What her record tells the matcher, unknowns left unknown; the read is audited."""
-    authorise(uow, actor, patient_id, Action.READ, what="trial-profile")
-    entries = {slug: uow.records.list(patient_id, services.kind(slug)) for slug in PROFILE_KINDS}
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="trial-profile")
+    # Her own trial page reads only the scans she may see: "measurable disease" tells of a scan.
+    entries = shown_to_reader(uow, relationship, patient_id,
+                              {slug: uow.records.list(patient_id, services.kind(slug)) for slug in PROFILE_KINDS})
     return profile_from_record(uow.patients.get(patient_id), entries, today)
 
 

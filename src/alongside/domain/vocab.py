@@ -329,3 +329,21 @@ class ChangeRequestState(Vocab):
     ASKED = "asked", "Waiting for the team"
     CONFIRMED = "confirmed", "Confirmed by the team"
     DECLINED = "declined", "Declined by the team"
+
+
+class ResultRelease(Vocab):
+    """When a patient sees a new result of one kind (domain/result_sharing.py)."""
+
+    AT_ONCE = "at_once", "As soon as it is in my record"
+    AFTER_DISCUSSION = "after_discussion", "Only after my team has talked it through with me"
+    AFTER_DAYS = "after_days", "After a number of days"
+    DISCUSSION_OR_DAYS = "discussion_or_days", ("After my team has talked it through with me, or after a number "
+                                                "of days, whichever comes first")
+
+    @property
+    def waits_for_discussion(self) -> bool:
+        return self in (ResultRelease.AFTER_DISCUSSION, ResultRelease.DISCUSSION_OR_DAYS)
+
+    @property
+    def waits_days(self) -> bool:
+        return self in (ResultRelease.AFTER_DAYS, ResultRelease.DISCUSSION_OR_DAYS)

@@ -14,7 +14,8 @@ from uuid import UUID, uuid4
 from ..domain.access import Action, authorise
 from ..domain.entries import Entry, Patient
 from ..domain.instrument import instrument
-from ..domain.people import Actor
+from ..domain.people import Actor, Relationship
+from ..domain.result_sharing import shown_to_reader
 from ..domain.records import CancerProfile
 from ..domain.vocab import Her2Status, Modality, ReceptorStatus, StopReason
 from ..clinical.body_measures import BODY_MEASURES
@@ -29,15 +30,16 @@ EXPORTED_KINDS = ["metastases", "performance-status", "genomic-results", "treatm
 
 def export_bundle(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
     """The record as a collection Bundle (alongside fhir export, Patient/{id}/$everything)."""
-    authorise(uow, actor, patient_id, Action.READ, what="fhir-export")
-    return collection(record_resources(uow, patient_id))
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="fhir-export")
+    return collection(record_resources(uow, patient_id, relationship))
 
 
-def record_resources(uow, patient_id: UUID, style: str = "bundle") -> list[dict[str, Any]]:
-    """Every resource of the record, validated. `style` "bundle" links by urn:uuid, "rest" by Type/id.
-    The caller has authorised the read."""
+def record_resources(uow, patient_id: UUID, reader: Relationship, style: str = "bundle") -> list[dict[str, Any]]:
+    """Every resource of the record that `reader` may see (results she waits for are left out of
+    hers), validated. `style` "bundle" links by urn:uuid, "rest" by Type/id. The caller has
+    authorised the read."""
     patient = uow.patients.get(patient_id)
-    entries = uow.records.everything(patient_id, EXPORTED_KINDS)
+    entries = shown_to_reader(uow, reader, patient_id, uow.records.everything(patient_id, EXPORTED_KINDS))
     return _Builder(patient, style).build(entries)
 
 

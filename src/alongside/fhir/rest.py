@@ -46,14 +46,14 @@ class DateFilter:
 
 
 def read_patient_resource(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
-    authorise(uow, actor, patient_id, Action.READ, what="fhir:Patient")
-    return record_resources(uow, patient_id, style="rest")[0]
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="fhir:Patient")
+    return record_resources(uow, patient_id, relationship, style="rest")[0]
 
 
 def everything(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
     """Patient/{id}/$everything: the whole record as a searchset, linked by urn:uuid so it can be imported."""
-    authorise(uow, actor, patient_id, Action.READ, what="fhir:$everything")
-    return collection(record_resources(uow, patient_id), "searchset")
+    relationship = authorise(uow, actor, patient_id, Action.READ, what="fhir:$everything")
+    return collection(record_resources(uow, patient_id, relationship), "searchset")
 
 
 def search(uow, actor: Actor, resource_type: str, patient: str | None, dates: list[str],
@@ -62,9 +62,9 @@ def search(uow, actor: Actor, resource_type: str, patient: str | None, dates: li
         raise InvalidInput(f"{resource_type} is not searchable here", field="resourceType")
     patient_id = _patient_of(actor, patient)
     filters = [DateFilter.parse(d) for d in dates]
-    authorise(uow, actor, patient_id, Action.READ, what=f"fhir:{resource_type}")
+    relationship = authorise(uow, actor, patient_id, Action.READ, what=f"fhir:{resource_type}")
     found = []
-    for resource in record_resources(uow, patient_id, style="rest"):
+    for resource in record_resources(uow, patient_id, relationship, style="rest"):
         if resource["resourceType"] != resource_type:
             continue
         day = next((str(resource[k])[:10] for k in SEARCHABLE[resource_type] if resource.get(k)), None)

@@ -22,6 +22,7 @@ from ..domain.entries import AuditEvent, Entry, Patient
 from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
 from ..domain.response_times import AlertTimes
+from ..domain.result_sharing import Discussion, ResultSharing, SharingChoice
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
 from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, Role
 from . import outbox
@@ -801,3 +802,42 @@ class NotificationRepository(_Repository):
 
     def all(self) -> list[t.NotificationRow]:
         return list(self.db.scalars(select(t.NotificationRow).order_by(t.NotificationRow.created_at)))
+
+
+class ResultSharingRepository(_Repository):
+    """Her choice of when she sees results, and the results her team has discussed with her."""
+
+    def choice(self, patient_id: UUID) -> SharingChoice | None:
+        row = self.db.get(t.ResultSharingRow, patient_id)
+        if row is None:
+            return None
+        since = {slug: datetime.fromisoformat(at) for slug, at in row.since.items()}
+        return SharingChoice(ResultSharing.model_validate(row.settings), since, row.version,
+                             _aware(row.changed_at), row.changed_by_name)
+
+    def put(self, patient_id: UUID, settings: ResultSharing, since: dict[str, datetime], now: datetime,
+            actor: Actor, version: int) -> None:
+        row = self.db.get(t.ResultSharingRow, patient_id)
+        if row is None:
+            row = t.ResultSharingRow(patient_id=patient_id)
+            self.db.add(row)
+        else:
+            _check_version(row, version, "choice of when to see results")
+        _assign(row, {"settings": settings.model_dump(mode="json"),
+                      "since": {slug: at.astimezone(UTC).isoformat() for slug, at in since.items()},
+                      "changed_at": now, "changed_by_id": actor.user_id, "changed_by_name": actor.display_name[:100]})
+        _flush(self.db, "choice of when to see results")
+
+    def discussions(self, patient_id: UUID) -> dict[UUID, Discussion]:
+        rows = self.db.scalars(select(t.ResultDiscussionRow).where(t.ResultDiscussionRow.patient_id == patient_id))
+        return {r.entry_id: Discussion(r.entry_id, r.kind, _aware(r.discussed_at), r.discussed_by_name) for r in rows}
+
+    def discussed_ids(self, patient_id: UUID) -> set[UUID]:
+        row = t.ResultDiscussionRow
+        return set(self.db.scalars(select(row.entry_id).where(row.patient_id == patient_id)))
+
+    def mark_discussed(self, patient_id: UUID, kind: str, entry_id: UUID, now: datetime, actor: Actor) -> Discussion:
+        once = _insert_unless_present(t.ResultDiscussionRow.__table__, self._dialect(), "entry_id")
+        self._run(once, {"entry_id": entry_id, "patient_id": patient_id, "kind": kind, "discussed_at": now,
+                         "discussed_by_id": actor.user_id, "discussed_by_name": actor.display_name[:100]})
+        return self.discussions(patient_id)[entry_id]

@@ -599,3 +599,31 @@ class SavedTrialRow(Base):
     saved_by_name: Mapped[str] = mapped_column(String(100))
     shared_with_team: Mapped[bool]
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class ResultSharingRow(Base):
+    """A patient's choice of when she sees new results of each kind (domain/result_sharing.py):
+    one row per patient, none until she first chooses (everything shown at once)."""
+
+    __tablename__ = "result_sharing"
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    settings: Mapped[dict] = mapped_column(JSON)  # ResultSharing, as its fields
+    since: Mapped[dict] = mapped_column(JSON)  # kind -> when she began holding it (ISO 8601, UTC)
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[uuid.UUID]  # no foreign key, as in the audit trail
+    changed_by_name: Mapped[str] = mapped_column(String(100))
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ResultDiscussionRow(Base):
+    """A result her team has marked as talked through with her, by whom and when. No foreign key
+    to the result (each kind has its own table); a deleted result leaves a mark that matches nothing."""
+
+    __tablename__ = "result_discussion"
+    entry_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = code()
+    discussed_at: Mapped[datetime]
+    discussed_by_id: Mapped[uuid.UUID]
+    discussed_by_name: Mapped[str] = mapped_column(String(100))

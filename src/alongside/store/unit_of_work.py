@@ -51,6 +51,7 @@ class UnitOfWork:
         self.sign_ins = r.SignInRepository(self.db)
         self.alerts = r.AlertRepository(self.db)
         self.check_in_drafts = r.CheckInDraftRepository(self.db)
+        self.result_sharing = r.ResultSharingRepository(self.db)
         self.notifications = r.NotificationRepository(self.db)
         self.documents = DocumentRepository(self.db)
         self.trials = TrialRepository(self.db)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import accounts, appointments, messages, monitoring, planning, reading, results, services
+from ..domain import accounts, appointments, messages, monitoring, planning, reading, result_sharing, results, services
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -169,9 +169,10 @@ def patient_home(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
     if current.user.role is Role.CLINICIAN:
         alerts = monitoring.patient_alerts(uow, current.actor, patient_id)[:5]
         supportive = planning.supportive_care_prompt_for(uow, current.actor, patient_id, settings.supportive_care)
+        held = result_sharing.results_held(uow, current.actor, patient_id)
         uow.commit()
         return render(request, "record.html", home=home, patient=home.patient, kinds=RECORD_KINDS, alerts=alerts,
-                      supportive=supportive)
+                      supportive=supportive, held=held)
     urgent = monitoring.whom_to_call(uow, current.actor, patient_id, Level.RED, settings.monitoring, now)
     today = monitoring.whom_to_call(uow, current.actor, patient_id, Level.AMBER, settings.monitoring, now)
     uow.commit()
@@ -259,11 +260,13 @@ def entries(request: Request, patient_id: UUID, slug: str, current: Visit, uow: 
         return _blood_tests(request, patient_id, current, uow)
     items = services.list_entries(uow, current.actor, patient_id, slug)
     record = reading.open_record(uow, current.actor, patient_id)
+    held = (result_sharing.results_held(uow, current.actor, patient_id, {slug: items})
+            if slug in result_sharing.HELD_KINDS and record.relationship in result_sharing.SEES_EVERYTHING else None)
     uow.commit()
     record_kind = kind(slug)
     flags = services.date_flags(record.patient, items, request.app.state.settings.early_date_margin)
-    return render(request, "entries.html", patient=record.patient, kind=record_kind, entries=items,
-                  may_write=record.may_write(record_kind),
+    return render(request, "entries.html", patient=record.patient, kind=record_kind, entries=items, held=held,
+                  holdable=slug in result_sharing.HELD_KINDS, may_write=record.may_write(record_kind),
                   fields=build_form(record_kind.model, {}, {}, _zone(request)), zone=_zone(request), flags=flags)
 
 

@@ -9,18 +9,20 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ..domain import reading, results, services
+from ..domain import reading, result_sharing, results, services
 from ..domain.records import measured_lesions
 from ..domain.results import lesion_key
 from ..domain.errors import InvalidInput, NeedsConfirming
+from ..domain.people import Relationship
+from ..domain.records import validate
 from ..fhir.importer import import_results
 from ..reports import timeline as timeline_charts
 from starlette.datastructures import UploadFile
 
 from ..store.unit_of_work import UnitOfWork
 from .context import Visit, with_unit_of_work
-from .forms import joined_lesions, lesion_field
-from .pages import render, see_other
+from .forms import build_form, joined_lesions, lesion_field, parse_form, submitted_values
+from .pages import _by_field, _version, _zone, render, see_other
 
 router = APIRouter(include_in_schema=False)
 MAX_CSV_BYTES = 1_000_000  # the request body cap; larger files go through `alongside labs import`
@@ -86,6 +88,48 @@ def _import_fhir(request: Request, uow, current: Visit, patient_id: UUID, body: 
                       errors=errors, summary="Nothing was imported: the file has problems")
     uow.commit()
     return see_other(f"/patients/{patient_id}/timeline?imported={report.created}&skipped={report.unchanged + report.updated}")
+
+
+# --- When she sees her results ----------------------------------------------------------------------
+
+@router.get("/patients/{patient_id}/result-sharing", response_class=HTMLResponse)
+@with_unit_of_work
+def sharing_page(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
+    page = _sharing_page(request, uow, current, patient_id, None, {})
+    uow.commit()
+    return page
+
+
+@router.post("/patients/{patient_id}/result-sharing", response_class=HTMLResponse)
+@with_unit_of_work
+def change_sharing(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
+    try:
+        settings = validate(result_sharing.ResultSharing, parse_form(result_sharing.ResultSharing, form, _zone(request)))
+        result_sharing.change_sharing(uow, current.actor, patient_id, settings, _version(form))
+    except InvalidInput as exc:
+        uow.rollback()
+        page = _sharing_page(request, uow, current, patient_id, submitted_values(form), _by_field(exc), 422)
+        uow.commit()
+        return page
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/result-sharing?saved=1")
+
+
+def _sharing_page(request, uow, current, patient_id, values, errors, status=200):
+    record = reading.open_record(uow, current.actor, patient_id)
+    choice = result_sharing.sharing_choice(uow, current.actor, patient_id)
+    values = values if values is not None else choice.settings.model_dump()
+    return render(request, "result_sharing.html", status, patient=record.patient, choice=choice, errors=errors,
+                  may_change=record.relationship is Relationship.SELF, saved="saved" in request.query_params,
+                  fields=build_form(result_sharing.ResultSharing, values, errors, _zone(request)))
+
+
+@router.post("/patients/{patient_id}/record/{slug}/{entry_id}/discussed")
+@with_unit_of_work
+def mark_discussed(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit, uow: UnitOfWork):
+    result_sharing.mark_discussed(uow, current.actor, patient_id, slug, entry_id, request.app.state.settings.clock())
+    uow.commit()
+    return see_other(f"/patients/{patient_id}/record/{slug}#entry-{entry_id}")
 
 
 def _decoded(text: io.TextIOWrapper):
