@@ -13,7 +13,9 @@ from alongside.domain.entries import Entry
 from alongside.domain.errors import InvalidInput
 from alongside.domain.people import Relationship
 from alongside.domain.records import RECORD_KINDS, validate
-from alongside.domain.result_sharing import HELD_KINDS, ResultSharing, SharingChoice, holds, shown_to_reader
+from alongside.domain.result_sharing import (
+    HELD_KINDS, ResultSharing, SharingChoice, holds, released_at, shown_to_reader,
+)
 from alongside.domain.vocab import ResultRelease
 
 CHOSEN = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -42,19 +44,19 @@ def choice(**settings) -> SharingChoice:
 def test_when_a_scan_added_after_her_choice_is_held(settings, days_later, discussed, held):
     added = CHOSEN + timedelta(hours=1)
     scan = entry("scans", added)
-    found = holds(choice(**settings), [scan.id] if discussed else [], {"scans": [scan]},
+    found = holds(choice(**settings), {scan.id: added} if discussed else {}, {"scans": [scan]},
                   added + timedelta(days=days_later))
     assert (scan.id in found) is held
 
 
 def test_a_result_added_before_she_chose_stays_in_view():
     older = entry("scans", CHOSEN - timedelta(minutes=1))
-    assert holds(choice(scans="after_discussion"), [], {"scans": [older]}, CHOSEN) == {}
+    assert holds(choice(scans="after_discussion"), {}, {"scans": [older]}, CHOSEN) == {}
 
 
 def test_a_hold_says_until_when():
     scan = entry("lab-results", CHOSEN + timedelta(days=1))
-    hold = holds(choice(blood_tests="discussion_or_days", blood_tests_days=10), [], {"lab-results": [scan]},
+    hold = holds(choice(blood_tests="discussion_or_days", blood_tests_days=10), {}, {"lab-results": [scan]},
                  CHOSEN + timedelta(days=2))[scan.id]
     assert hold.until == scan.created_at + timedelta(days=10) and hold.until_discussed
 
@@ -78,8 +80,8 @@ class _Sharing:
     def choice(self, patient_id):
         return self.chosen
 
-    def discussed_ids(self, patient_id):
-        return set()
+    def discussed_at(self, patient_id):
+        return {}
 
 
 class _Uow:
@@ -111,3 +113,13 @@ def test_her_team_sees_everything_and_nothing_but_results_is_ever_held(scans, ma
             else:
                 kept = {e.id for e in shown[slug]}
                 assert all(e.id in kept for e in items if e.created_at < CHOSEN)  # never taken away
+
+
+def test_a_result_comes_into_view_when_discussed_or_when_its_days_run_out():
+    scan = entry("scans", CHOSEN + timedelta(days=1))
+    talked = scan.created_at + timedelta(days=2)
+    either = choice(scans="discussion_or_days", scans_days=5)
+    assert released_at(either, {scan.id: talked}, scan) == talked
+    assert released_at(either, {}, scan) == scan.created_at + timedelta(days=5)
+    assert released_at(choice(scans="after_discussion"), {}, scan) is None
+    assert released_at(choice(), {}, scan) == scan.created_at

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Iterable
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -96,26 +95,42 @@ class Hold:
 
 # --- The rule ---------------------------------------------------------------------------------
 
-def holds(choice: SharingChoice, discussed: Iterable[UUID], entries: dict[str, list[Entry]],
+def released_at(choice: SharingChoice, discussed: dict[UUID, datetime], entry: Entry) -> datetime | None:
+    """When a result comes (or came) into her view: when it was added, unless she was waiting for
+    its kind then; then when it was discussed or its days ran out, whichever is first. None while
+    it waits for a discussion with no days to run out."""
+    release, days = choice.settings.release(entry.kind)
+    since = choice.since.get(entry.kind)
+    if release is ResultRelease.AT_ONCE or since is None or entry.created_at < since:
+        return entry.created_at  # in her record before she chose to wait: she could already read it
+    moments = [entry.created_at + timedelta(days=days)] if days else []
+    if release.waits_for_discussion and entry.id in discussed:
+        moments.append(max(discussed[entry.id], entry.created_at))
+    return min(moments, default=None)
+
+
+def holds(choice: SharingChoice, discussed: dict[UUID, datetime], entries: dict[str, list[Entry]],
           now: datetime) -> dict[UUID, Hold]:
-    """The results among `entries` held from her at `now`, by entry id."""
-    discussed = set(discussed)
+    """The results among `entries` held from her at `now`, by entry id; `discussed` gives when
+    each discussed result was marked."""
     held = {}
     for slug in HELD_KINDS.keys() & entries.keys():
         release, days = choice.settings.release(slug)
-        since = choice.since.get(slug)
-        if release is ResultRelease.AT_ONCE or since is None:
-            continue
         for entry in entries[slug]:
-            if entry.created_at < since:
-                continue  # in her record before she chose to wait: she could already read it
-            if release.waits_for_discussion and entry.id in discussed:
-                continue
-            until = entry.created_at + timedelta(days=days) if days else None
-            if until is not None and now >= until:
-                continue
-            held[entry.id] = Hold(entry, until, release.waits_for_discussion)
+            shown = released_at(choice, discussed, entry)
+            if shown is None or shown > now:
+                until = entry.created_at + timedelta(days=days) if days else None
+                held[entry.id] = Hold(entry, until, release.waits_for_discussion)
     return held
+
+
+def shown_from(uow, patient_id: UUID, entries: dict[str, list[Entry]]) -> dict[UUID, datetime]:
+    """When each result among `entries` came into her view (those still held are left out)."""
+    choice = uow.result_sharing.choice(patient_id) or NO_CHOICE
+    discussed = uow.result_sharing.discussed_at(patient_id)
+    moments = {e.id: released_at(choice, discussed, e) for slug in HELD_KINDS.keys() & entries.keys()
+               for e in entries[slug]}
+    return {entry_id: at for entry_id, at in moments.items() if at is not None}
 
 
 def shown_to_reader(uow, relationship: Relationship, patient_id: UUID, entries: dict[str, list[Entry]],
@@ -134,7 +149,7 @@ def _holds_now(uow, patient_id: UUID, entries: dict[str, list[Entry]], now: date
     choice = uow.result_sharing.choice(patient_id) or NO_CHOICE
     if all(choice.settings.release(slug)[0] is ResultRelease.AT_ONCE for slug in HELD_KINDS):
         return {}
-    return holds(choice, uow.result_sharing.discussed_ids(patient_id), entries, now or datetime.now(UTC))
+    return holds(choice, uow.result_sharing.discussed_at(patient_id), entries, now or datetime.now(UTC))
 
 
 def refuse_if_held(uow, relationship: Relationship, patient_id: UUID, entry: Entry, now: datetime | None = None) -> None:
@@ -205,4 +220,5 @@ def results_held(uow, actor: Actor, patient_id: UUID, entries: dict[str, list[En
         entries = uow.records.everything(patient_id, list(HELD_KINDS))
     choice = uow.result_sharing.choice(patient_id) or NO_CHOICE
     discussed = uow.result_sharing.discussions(patient_id)
-    return ResultsHeld(choice, holds(choice, discussed, entries, now or datetime.now(UTC)), discussed)
+    at = {entry_id: d.discussed_at for entry_id, d in discussed.items()}
+    return ResultsHeld(choice, holds(choice, at, entries, now or datetime.now(UTC)), discussed)

@@ -332,6 +332,12 @@ class AuditRepository(_Repository):
     def discard(self) -> None:
         self._pending = []
 
+    def last_look(self, actor_id: UUID, patient_id: UUID, before: datetime) -> datetime | None:
+        """The last time this person used this record before a moment (her last visit)."""
+        row = t.AuditEventRow
+        return _aware(self.db.scalar(select(func.max(row.at)).where(
+            row.actor_id == actor_id, row.patient_id == patient_id, row.at < before)))
+
     def for_patient(self, patient_id: UUID, limit: int = 200) -> list[AuditEvent]:
         self.flush()  # this request's own look is part of the log it reads
         rows = self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.patient_id == patient_id)
@@ -832,9 +838,10 @@ class ResultSharingRepository(_Repository):
         rows = self.db.scalars(select(t.ResultDiscussionRow).where(t.ResultDiscussionRow.patient_id == patient_id))
         return {r.entry_id: Discussion(r.entry_id, r.kind, _aware(r.discussed_at), r.discussed_by_name) for r in rows}
 
-    def discussed_ids(self, patient_id: UUID) -> set[UUID]:
+    def discussed_at(self, patient_id: UUID) -> dict[UUID, datetime]:
         row = t.ResultDiscussionRow
-        return set(self.db.scalars(select(row.entry_id).where(row.patient_id == patient_id)))
+        found = self.db.execute(select(row.entry_id, row.discussed_at).where(row.patient_id == patient_id))
+        return {entry_id: _aware(at) for entry_id, at in found}
 
     def mark_discussed(self, patient_id: UUID, kind: str, entry_id: UUID, now: datetime, actor: Actor) -> Discussion:
         once = _insert_unless_present(t.ResultDiscussionRow.__table__, self._dialect(), "entry_id")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import accounts, appointments, messages, monitoring, planning, reading, result_sharing, results, services
+from ..domain import accounts, appointments, messages, monitoring, planning, reading, result_sharing, results, services, week
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -175,8 +175,10 @@ def patient_home(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
                       supportive=supportive, held=held)
     urgent = monitoring.whom_to_call(uow, current.actor, patient_id, Level.RED, settings.monitoring, now)
     today = monitoring.whom_to_call(uow, current.actor, patient_id, Level.AMBER, settings.monitoring, now)
+    this_week = week.her_week(uow, current.actor, patient_id, settings.monitoring, current.session.created_at, now)
     uow.commit()
-    return render(request, "home.html", home=home, patient=home.patient, kinds=RECORD_KINDS, urgent=urgent, today=today)
+    return render(request, "home.html", home=home, patient=home.patient, kinds=RECORD_KINDS, urgent=urgent, today=today,
+                  week=this_week)
 
 
 @router.get("/patients/{patient_id}/treatments", response_class=HTMLResponse)
