@@ -39,6 +39,14 @@ class SessionPolicy:
     max_failures_per_client: int = 20
     failure_window: timedelta = timedelta(minutes=15)
     invitation_lifetime: timedelta = timedelta(days=7)
+    # A password reset link works once, for this long. Long enough for a slow hospital mail relay
+    # and a person who reads it a little later; short enough that a link left in a shared or
+    # forwarded mailbox soon opens nothing (OWASP Forgot Password Cheat Sheet: short-lived,
+    # single-use tokens; docs/clinical-rules.md).
+    reset_link_lifetime: timedelta = timedelta(minutes=30)
+    # Reset emails sent for one account within an hour; more asks are answered alike and send none,
+    # so whoever knows an email cannot fill its inbox.
+    max_reset_emails_per_hour: int = 3
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class SignedIn:
 
 
 DEVICE_COOKIE_DAYS = 180
+PASSWORD_RESET = "password-reset"  # the purpose of an account token that resets a password
 
 
 def device_token(user_id: UUID, stored_hash: str) -> str:
@@ -119,7 +128,7 @@ def open_patient_account(uow, actor: Actor, patient_id: UUID, new: PatientSignIn
     if uow.users.by_email(new.email):
         raise AlreadyExists("An account with this email already exists", field="email")
     patient = uow.patients.get(patient_id)
-    _refuse_guessable(new.password, "password", email=new.email, name=patient.details.full_name)
+    refuse_guessable(new.password, "password", email=new.email, name=patient.details.full_name)
     user = User(id=uuid4(), email=new.email, display_name=patient.details.full_name, role=Role.PATIENT,
                 patient_id=patient_id, active=True, created_at=datetime.now(UTC))
     uow.users.add(user, hash_password(new.password))
@@ -129,18 +138,6 @@ def open_patient_account(uow, actor: Actor, patient_id: UUID, new: PatientSignIn
 def patient_accounts(uow, actor: Actor, patient_id: UUID) -> list[User]:
     authorise(uow, actor, patient_id, Action.READ, what="patient-account")
     return uow.users.of_patient(patient_id)
-
-
-def set_user_active(uow, actor: Actor, user_id: UUID, active: bool) -> User:
-    if actor.role is not Role.ADMIN:
-        raise AccessDenied("Only an administrator can change accounts")
-    if user_id == actor.user_id and not active:
-        raise InvalidInput("You cannot switch off your own account", field="active")
-    uow.users.set_active(user_id, active)
-    if not active:
-        uow.sessions.end_all_for(user_id)
-    uow.audit.record(actor, "activate" if active else "deactivate", None, "user", user_id)
-    return uow.users.get(user_id)
 
 
 def list_users(uow, actor: Actor) -> list[User]:
@@ -210,6 +207,7 @@ def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, 
                                   "reset your password.", field="password", retry_after=wait)
         raise NotSignedIn("That email and password do not match an active account", field="password")
     uow.sign_ins.record(email=email, client=client, at=now, succeeded=True)
+    uow.account_tokens.end_all_for(user.id, PASSWORD_RESET, now)  # she knows her password: a pending link is no longer needed
     if _hasher.check_needs_rehash(stored_hash):
         stored_hash = hash_password(password)
         uow.users.set_password_hash(user.id, stored_hash)
@@ -267,13 +265,14 @@ def change_password(uow, actor: Actor, current: str, new_password: str) -> None:
         raise InvalidInput("Your current password is not right", field="current_password")
     if len(new_password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Use at least {MIN_PASSWORD_LENGTH} characters", field="new_password")
-    _refuse_guessable(new_password, "new_password", email=found[0].email, name=found[0].display_name)
+    refuse_guessable(new_password, "new_password", email=found[0].email, name=found[0].display_name)
     uow.users.set_password_hash(actor.user_id, hash_password(new_password))
     uow.sessions.end_all_for(actor.user_id)
+    uow.account_tokens.end_all_for(actor.user_id, PASSWORD_RESET, datetime.now(UTC))
     uow.audit.record(actor, "change-password", None, "user", actor.user_id)
 
 
-def _refuse_guessable(password: str, field: str, *, email: str, name: str) -> None:
+def refuse_guessable(password: str, field: str, *, email: str, name: str) -> None:
     if problem := password_problem(password, email=email, name=name):
         raise InvalidInput(problem, field=field)
 
@@ -305,7 +304,7 @@ def accept_invitation(uow, token: str, answers: AcceptInvitation, now: datetime 
     patient_id, email, access = invitation
     user = uow.users.by_email(email)
     if user is None:
-        _refuse_guessable(answers.password, "password", email=email, name=answers.display_name)
+        refuse_guessable(answers.password, "password", email=email, name=answers.display_name)
         user = User(id=uuid4(), email=email, display_name=answers.display_name, role=Role.CARER,
                     patient_id=None, active=True, created_at=now)
         uow.users.add(user, hash_password(answers.password))

@@ -127,6 +127,24 @@ def _refuse_guessable(password: str, *, email: str | None = None, name: str | No
         raise _FieldError("password", problem)
 
 
+class ForgottenPassword(RecordModel):
+    email: Email = Field(title="Email", description="The email you sign in with")
+
+
+class NewPassword(RecordModel):
+    password: Password = Field(title="New password", description=f"At least {MIN_PASSWORD_LENGTH} characters, "
+                                                                 "not easy to guess")
+    # Checked against the account's own name and email when it is set (password_reset.reset_password).
+
+
+class AccountChange(RecordModel):
+    """What an administrator changes on a staff account; a field left out is left as it is."""
+
+    role: Role | None = Field(None, title="Role")
+    team_ids: list[UUID] | None = Field(None, title="Teams", max_length=50)
+    active: bool | None = Field(None, title="Switched on")
+
+
 class NewTeam(RecordModel):
     name: Name = Field(title="Team name")
 

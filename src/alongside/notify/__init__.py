@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
 import smtplib
 import socket
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ MAX_ATTEMPTS = 5
 # or HTTP step times out after timeout_seconds), so a live sender never loses its claim; a sender
 # that died holding one has its message sent by another once this has passed.
 CLAIM_LEASE = timedelta(minutes=5)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,28 @@ def reminder_email(settings: NotifySettings) -> EmailMessage:
         f"Sign in to do it: {settings.base_url}/\n\n"
         "If something is worrying you now, don't wait for the check-in: call your team, or your 24-hour line.\n")
     return message
+
+
+def password_reset_email(link: str, minutes: int, settings: NotifySettings) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = "Setting a new Alongside password"
+    message["From"] = settings.smtp_from
+    message.set_content(
+        "Someone, probably you, asked to set a new password for your Alongside sign-in.\n\n"
+        f"Choose one here: {link}\n\n"
+        f"The link works once, for the next {minutes} minutes. Signing in with your old password ends it.\n\n"
+        "If you did not ask for this, you can ignore this email: your password stays as it is.\n")
+    return message
+
+
+def send_quietly(to: str, message: EmailMessage, settings: NotifySettings) -> bool:
+    """Send one email after a request has been answered; a failure is logged, not raised."""
+    try:
+        send_email(to, message, settings)
+    except (OSError, RuntimeError, smtplib.SMTPException) as exc:
+        logger.warning("email to a person could not be sent: %s: %s", type(exc).__name__, exc)
+        return False
+    return True
 
 
 def send_reminders(uow, settings: NotifySettings, now: datetime | None = None,

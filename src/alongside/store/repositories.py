@@ -319,10 +319,12 @@ class AuditRepository(_Repository):
         super().__init__(db)
         self._pending: list[dict[str, Any]] = []
 
-    def record(self, actor: Actor, action: str, patient_id: UUID | None, what: str, record_id: UUID | None = None) -> None:
+    def record(self, actor: Actor, action: str, patient_id: UUID | None, what: str, record_id: UUID | None = None,
+               detail: str | None = None) -> None:
         self._pending.append({
             "at": _now(), "actor_id": actor.user_id, "actor_role": actor.role.value, "actor_name": actor.display_name[:100],
-            "action": action, "patient_id": patient_id, "what": what, "record_id": record_id})
+            "action": action, "patient_id": patient_id, "what": what, "record_id": record_id,
+            "detail": detail[:200] if detail else None})
 
     def flush(self) -> None:
         if self._pending:
@@ -385,6 +387,18 @@ class UserRepository(_Repository):
         if self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(active=active)).rowcount == 0:
             raise NotFound("No such account")
 
+    def set_role(self, user_id: UUID, role: Role) -> None:
+        if self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(role=role.value)).rowcount == 0:
+            raise NotFound("No such account")
+
+    def count_active(self, role: Role) -> int:
+        """Counted under a lock on those rows on PostgreSQL, so two administrators switching each
+        other off at once cannot both see the other as the one left."""
+        query = select(t.UserRow.id).where(t.UserRow.role == role.value, t.UserRow.active.is_(True))
+        if self.db.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        return len(self.db.scalars(query).all())
+
     def list(self) -> list[User]:
         return [_user(r) for r in self.db.scalars(select(t.UserRow).order_by(t.UserRow.role, t.UserRow.display_name))]
 
@@ -419,6 +433,12 @@ class TeamRepository(_Repository):
     def remove_member(self, team_id: UUID, user_id: UUID) -> None:
         self.db.execute(delete(t.TeamMemberRow).where(t.TeamMemberRow.team_id == team_id,
                                                       t.TeamMemberRow.user_id == user_id))
+
+    def set_memberships(self, user_id: UUID, team_ids: list[UUID]) -> None:
+        self.db.execute(delete(t.TeamMemberRow).where(t.TeamMemberRow.user_id == user_id))
+        for team_id in team_ids:
+            self.db.add(t.TeamMemberRow(team_id=team_id, user_id=user_id))
+        self.db.flush()
 
     def ids_of(self, user_id: UUID) -> list[UUID]:
         return list(self.db.scalars(select(t.TeamMemberRow.team_id).where(t.TeamMemberRow.user_id == user_id)))
@@ -548,7 +568,45 @@ class SessionRepository(_Repository):
         self.db.execute(delete(t.SessionRow).where(t.SessionRow.user_id == user_id))
 
 
+class AccountTokenRepository(_Repository):
+    """One-time tokens of an account (password reset links, second sign-in steps), by purpose."""
+
+    def add(self, token_digest: str, purpose: str, user_id: UUID, now: datetime, expires_at: datetime) -> None:
+        self.db.add(t.AccountTokenRow(token_digest=token_digest, purpose=purpose, user_id=user_id,
+                                      created_at=now, expires_at=expires_at))
+        self.db.flush()
+
+    def take(self, token_digest: str, purpose: str, now: datetime) -> UUID | None:
+        """Use a token once: the conditional update makes a second use (or a late one) find nothing."""
+        row = t.AccountTokenRow
+        taken = self.db.execute(update(row).where(
+            row.token_digest == token_digest, row.purpose == purpose, row.used_at.is_(None),
+            row.expires_at > now).values(used_at=now))
+        return self.db.scalar(select(row.user_id).where(row.token_digest == token_digest)) if taken.rowcount == 1 else None
+
+    def holder(self, token_digest: str, purpose: str, now: datetime) -> UUID | None:
+        """Whose unused, unexpired token this is, without using it."""
+        row = t.AccountTokenRow
+        return self.db.scalar(select(row.user_id).where(row.token_digest == token_digest, row.purpose == purpose,
+                                                        row.used_at.is_(None), row.expires_at > now))
+
+    def end_all_for(self, user_id: UUID, purpose: str, now: datetime) -> None:
+        row = t.AccountTokenRow
+        self.db.execute(update(row).where(row.user_id == user_id, row.purpose == purpose, row.used_at.is_(None))
+                        .values(used_at=now))
+
+    def issued_since(self, user_id: UUID, purpose: str, since: datetime) -> int:
+        row = t.AccountTokenRow
+        return self.db.scalar(select(func.count()).where(row.user_id == user_id, row.purpose == purpose,
+                                                         row.created_at >= since)) or 0
+
+
 class SignInRepository(_Repository):
+    def clear_failures(self, email: str) -> int:
+        """Forget an email's failed sign-ins (an administrator's unlock); returns how many."""
+        a = t.SignInAttemptRow
+        return self.db.execute(delete(a).where(a.email == email.lower(), a.succeeded.is_(False))).rowcount
+
     def record(self, *, email: str, client: str, at: datetime, succeeded: bool) -> None:
         self.db.add(t.SignInAttemptRow(email=email[:254], client=client[:100], at=at, succeeded=succeeded))
 

@@ -420,6 +420,19 @@ class SessionRow(Base):
     last_seen_at: Mapped[datetime]
 
 
+class AccountTokenRow(Base):
+    """A one-time link or step for an account: a password reset, or the second step of a sign-in.
+    Only the token's SHA-256 digest is kept, so a copy of the database opens nothing."""
+
+    __tablename__ = "account_token"
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = code()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class SignInAttemptRow(Base):
     __tablename__ = "sign_in_attempt"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
@@ -443,6 +456,8 @@ class AuditEventRow(Base):
     patient_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     what: Mapped[str] = mapped_column(String(60))
     record_id: Mapped[uuid.UUID | None]
+    # What changed, for an account change: "role: clinician -> admin", "teams: Team One".
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 class AlertRow(Base):

@@ -12,18 +12,18 @@ from pydantic import BaseModel, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ..clinical.contacts import Level
-from ..domain import accounts, monitoring, results, services, transfer
+from ..domain import account_admin, accounts, monitoring, password_reset, results, services, transfer
 from ..domain import caseload as caseload_use_case
 from ..domain.caseload import CaseloadQuery
 from ..domain.errors import InvalidInput
 from ..domain.entries import Entry, Patient
-from ..domain.people import CarerInvitation, NewTeam, NewUser, PatientSignIn, User
+from ..domain.people import AccountChange, CarerInvitation, NewTeam, NewUser, PatientSignIn, User
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind
 from ..domain.vocab import AlertOutcome
 from ..fhir.importer import import_results
 from ..notify.webhook_targets import check_webhook_url
 from ..store.unit_of_work import UnitOfWork
-from .context import SESSION_COOKIE, Visit, client_address, invitation_link, with_unit_of_work
+from .context import SESSION_COOKIE, Visit, client_address, email_after_answer, invitation_link, with_unit_of_work
 from .problems import from_domain_error
 
 
@@ -58,10 +58,6 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_strangers)])
 class Credentials(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
-
-
-class UserActive(BaseModel):
-    active: bool
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -290,6 +286,16 @@ def open_patient_account(patient_id: UUID, body: PatientSignIn, current: Visit, 
     user = accounts.open_patient_account(uow, current.actor, patient_id, body)
     uow.commit()
     return user_json(user)
+
+
+@router.post("/patients/{patient_id}/account/password-reset", status_code=202, tags=["patients"])
+@with_unit_of_work
+def send_password_reset(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
+    """Email the patient a link to choose a new password; the team never sees or sets it."""
+    settings = request.app.state.settings
+    link = password_reset.send_patient_password_reset(uow, current.actor, patient_id, settings.policy, settings.clock())
+    uow.commit()
+    return email_after_answer(request, JSONResponse({"expires_in_minutes": link.minutes}, status_code=202), link)
 
 
 @router.get("/patients/{patient_id}/carers", tags=["carers"])
@@ -530,10 +536,21 @@ def create_user(body: NewUser, current: Visit, uow: UnitOfWork):
 
 @router.patch("/users/{user_id}", tags=["administration"])
 @with_unit_of_work
-def set_user_active(user_id: UUID, body: UserActive, current: Visit, uow: UnitOfWork):
-    user = accounts.set_user_active(uow, current.actor, user_id, body.active)
+def change_account(user_id: UUID, body: AccountChange, current: Visit, uow: UnitOfWork):
+    """Switch an account off or on, or change a staff account's role or teams (each audited).
+    Switching off ends the account's sessions at once."""
+    user = account_admin.change_account(uow, current.actor, user_id, body)
     uow.commit()
     return user_json(user)
+
+
+@router.post("/users/{user_id}/unlock", tags=["administration"])
+@with_unit_of_work
+def unlock_account(user_id: UUID, current: Visit, uow: UnitOfWork):
+    """Forget the account's failed sign-ins, so that no browser is made to wait."""
+    forgotten = account_admin.unlock_account(uow, current.actor, user_id)
+    uow.commit()
+    return {"failed_sign_ins_forgotten": forgotten}
 
 
 class TeamSettingsBody(BaseModel):

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ..domain import accounts
 from ..domain.accounts import Session
 from ..domain.errors import AccessDenied
+from ..domain.password_reset import ResetLink
 from ..domain.people import Actor, User
+from ..notify import password_reset_email, send_quietly
 from ..store.unit_of_work import UnitOfWork
 
 SESSION_COOKIE = "alongside_session"
@@ -121,6 +124,21 @@ def check_csrf(current: Visit, given: str | None) -> None:
                            field="csrf_token")
 
 
+PRE_SESSION_COOKIE = "alongside_signin_csrf"
+
+
+def set_pre_session_cookie(request: Request, response, token: str) -> None:
+    """The CSRF token of a form posted before anyone is signed in (sign-in, forgotten password),
+    kept in a strict same-site cookie as well as in the form: the two must match."""
+    response.set_cookie(PRE_SESSION_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.cookie_secure, max_age=3600)
+
+
+def pre_session_token_ok(request: Request, form: dict[str, str]) -> bool:
+    expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
+    return bool(expected) and secrets.compare_digest(str(form.get("csrf_token") or ""), expected)
+
+
 def client_address(request: Request) -> str:
     """The connection's address; a trusted proxy's X-Forwarded-For has already replaced it
     (Settings.forwarded_allow_ips), anyone else's is ignored."""
@@ -131,3 +149,19 @@ def invitation_link(request: Request, token: str) -> str:
     """The link a carer is given: from the configured public URL, never from the Host header,
     which whoever sends the request chooses."""
     return request.app.state.settings.public_url.rstrip("/") + request.app.url_path_for("invitation_page", token=token)
+
+
+def reset_link(request: Request, token: str) -> str:
+    """A password reset link, from the public URL like an invitation's."""
+    return request.app.state.settings.public_url.rstrip("/") + request.app.url_path_for("reset_password_page", token=token)
+
+
+def email_after_answer(request: Request, response, link: ResetLink | None):
+    """Send the reset email once the answer has gone, so that neither the answer nor its time
+    depends on there having been an account to email."""
+    if link is not None:
+        settings = request.app.state.settings.notify
+        response.background = BackgroundTask(send_quietly, link.email,
+                                             password_reset_email(reset_link(request, link.token), link.minutes, settings),
+                                             settings)
+    return response

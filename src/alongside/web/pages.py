@@ -23,14 +23,16 @@ from ..clinical.contacts import Level
 from ..domain.vocab import AlertOutcome, Role
 from ..store.unit_of_work import UnitOfWork
 from .api import DEVICE_COOKIE, set_session_cookie
-from .context import SESSION_COOKIE, Visit, client_address, invitation_link, with_unit_of_work
+from .context import (
+    PRE_SESSION_COOKIE, SESSION_COOKIE, Visit, client_address, invitation_link, pre_session_token_ok, set_pre_session_cookie,
+    with_unit_of_work,
+)
 from . import check_in_form as check_in_form_view
 from ..reports import charts
 from .forms import build_form, parse_form, submitted_values
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
-PRE_SESSION_COOKIE = "alongside_signin_csrf"
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -68,8 +70,7 @@ def sign_in_form(request: Request, status: int, error: str | None, next: str = "
     response = render(request, "sign_in.html", status, csrf_token=token, next=next, error=error, email="",
                       provider_name=provider.settings.provider_name if provider else None,
                       provider_sign_out=provider.end_session_url() if provider and signed_out else None)
-    response.set_cookie(PRE_SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.app.state.settings.cookie_secure, max_age=3600)
+    set_pre_session_cookie(request, response, token)
     return response
 
 
@@ -651,16 +652,14 @@ def _invitation_form(request, token, values, errors, status=200):
     csrf = secrets.token_urlsafe(24)
     response = render(request, "invitation.html", status, token=token, errors=errors, csrf_token=csrf,
                       fields=build_form(AcceptInvitation, values, errors, _zone(request)))
-    response.set_cookie(PRE_SESSION_COOKIE, csrf, httponly=True, samesite="strict",
-                        secure=request.app.state.settings.cookie_secure, max_age=3600)
+    set_pre_session_cookie(request, response, csrf)
     return response
 
 
 @router.post("/invitations/{token}", response_class=HTMLResponse)
 @with_unit_of_work
 def accept_invitation(request: Request, token: str, uow: UnitOfWork, form: dict[str, str]):
-    expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
-    if not expected or not secrets.compare_digest(form.get("csrf_token", ""), expected):
+    if not pre_session_token_ok(request, form):
         return _invitation_form(request, token, submitted_values(form), {"form": "This page had expired. Please try again."}, 400)
     try:
         answers = validate(AcceptInvitation, parse_form(AcceptInvitation, form, _zone(request)))
@@ -702,14 +701,6 @@ def admin_create_user(request: Request, current: Visit, uow: UnitOfWork, form: d
     except DomainError as exc:
         uow.rollback()
         return _admin_page(request, uow, current, submitted_values(form), {exc.field or "form": exc.detail}, exc.status)
-    uow.commit()
-    return see_other("/admin/users")
-
-
-@router.post("/admin/users/{user_id}/active")
-@with_unit_of_work
-def admin_set_active(request: Request, user_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
-    accounts.set_user_active(uow, current.actor, user_id, form.get("active") == "true")
     uow.commit()
     return see_other("/admin/users")
 
