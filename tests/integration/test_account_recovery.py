@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import socket
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -22,12 +24,15 @@ from alongside.web.app import create_app
 from alongside.web.settings import Settings
 
 from ..factories import PASSWORD
-from .conftest import NOW, sign_in
+from .conftest import sign_in
 from .test_pages import csrf_of, page_sign_in
 
 NEW_PASSWORD = "lantern orchard pebble violin"
 LINK = re.compile(r"https://alongside\.example/reset-password/([\w-]+)")
 POLICY = SessionPolicy()
+# The app's clock starts now (sessions are checked against the real time), at the start of a
+# 30-second step so that a test's codes do not straddle two.
+NOW = datetime.fromtimestamp(int(time.time()) // 30 * 30 + 1, UTC)
 
 
 class Inbox:
@@ -66,24 +71,33 @@ class Service:
         return client
 
 
-@pytest.fixture
-def service(database_url, engine):
+@contextmanager
+def running_service(database_url: str, policy: SessionPolicy = POLICY):
+    """The app on a clock the test moves, sending email to a real local SMTP server."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inbox, clock = Inbox(), Clock()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    app = create_app(Settings(database_url=database_url, cookie_secure=False, clock=clock,
+    app = create_app(Settings(database_url=database_url, cookie_secure=False, clock=clock, policy=policy,
                               public_url="https://alongside.example",
                               notify=NotifySettings(smtp_host="127.0.0.1", smtp_port=port,
                                                     base_url="https://alongside.example")))
     running = Service(app, inbox, clock)
-    yield running
-    for client in running.clients:
-        client.close()
-    app.state.engine.dispose()
-    controller.stop()
+    try:
+        yield running
+    finally:
+        for client in running.clients:
+            client.close()
+        app.state.engine.dispose()
+        controller.stop()
+
+
+@pytest.fixture
+def service(database_url, engine):
+    with running_service(database_url) as running:
+        yield running
 
 
 def ask_for_reset(client: TestClient, email: str):

@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .access import Action, authorise
 from .errors import AccessDenied, AlreadyExists, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
+from . import second_factor
 from .passwords import password_problem
 from .people import (
     MIN_PASSWORD_LENGTH, SYSTEM, AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, TeamSettings, User,
@@ -39,6 +40,12 @@ class SessionPolicy:
     max_failures_per_client: int = 20
     failure_window: timedelta = timedelta(minutes=15)
     invitation_lifetime: timedelta = timedelta(days=7)
+    # Clinicians and administrators must use a second factor (TOTP); they are sent to set one up
+    # at their next sign-in. Off by default so a new service can make its first accounts; a
+    # hospital turns it on with ALONGSIDE_REQUIRE_SECOND_FACTOR (docs/admin-guide.md).
+    require_second_factor_for_staff: bool = False
+    # Between a right password and its code: long enough to open the app and type, no longer.
+    second_step_lifetime: timedelta = timedelta(minutes=5)
     # A password reset link works once, for this long. Long enough for a slow hospital mail relay
     # and a person who reads it a little later; short enough that a link left in a shared or
     # forwarded mailbox soon opens nothing (OWASP Forgot Password Cheat Sheet: short-lived,
@@ -176,7 +183,7 @@ def update_team_settings(uow, actor: Actor, team_id: UUID, values: dict,
 
 
 def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, now: datetime | None = None,
-            device: str | None = None) -> SignedIn:
+            device: str | None = None, code: str | None = None) -> SignedIn | SecondStep:
     """Check the password, throttling guesses without letting a guesser lock the owner out.
 
     Failures are counted per email and per client address. Beyond either limit a wrong password
@@ -184,36 +191,121 @@ def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, 
     signed in to this account* (no device cookie): otherwise the limit would stop no guesser. A
     browser that has signed in before always gets in with the right password, so whoever knows an
     email cannot shut its owner out, nor one address everyone behind a hospital's proxy (OWASP
-    Authentication Cheat Sheet: account lockout, device cookies; docs/clinical-rules.md)."""
+    Authentication Cheat Sheet: account lockout, device cookies; docs/clinical-rules.md).
+
+    An account with a second factor (or one the service requires it of) is not signed in by the
+    password alone: without `code` the answer is a `SecondStep` to complete (`finish_second_step`);
+    with it (the API's way) the code is checked at once, wrong codes counting as failures too."""
     now = now or datetime.now(UTC)
     email = email.strip().lower()
     found = uow.users.credentials(email)
     user, stored_hash = found if found else (None, None)
     ok = _password_matches(stored_hash, password) and user is not None and user.active
-    if ok and not _known_device(device, user, stored_hash):
-        wait = _throttled_for(uow, email, client, now, policy)
-        if wait:
-            raise TooManyAttempts(f"Too many failed sign-ins. Try again in {wait} seconds, or sign in from a device "
-                                  "you have used before.", field="password", retry_after=wait)
+    known_device = _known_device(device, user, stored_hash)
+    if ok and not known_device:
+        _refuse_while_throttled(uow, email, client, now, policy, "password")
     if not ok:
-        by_email, by_client = uow.sign_ins.record_failure(email=email, client=client, at=now,
-                                                         since=now - policy.failure_window)
-        uow.commit()  # the failure must count even though this request fails
-        over = [f for f, limit in ((by_email, policy.max_failures_per_email), (by_client, policy.max_failures_per_client))
-                if f.count > limit]
-        if over:
-            wait = max(1, max(int((f.earliest + policy.failure_window - now).total_seconds()) + 1 for f in over))
-            raise TooManyAttempts(f"Too many failed sign-ins. Try again in {wait} seconds, or ask your team to "
-                                  "reset your password.", field="password", retry_after=wait)
-        raise NotSignedIn("That email and password do not match an active account", field="password")
-    uow.sign_ins.record(email=email, client=client, at=now, succeeded=True)
+        _count_failure(uow, email, client, now, policy, "That email and password do not match an active account", "password")
+    if second_factor.second_factor_required(user, policy):
+        if code is None:
+            return _second_step(uow, user, now, policy)
+        if not user.second_factor_on:
+            raise AccessDenied("Set up your second factor first: sign in on the sign-in page", field="code")
+        _check_code(uow, user, code, client, now, policy, known_device)
+    return _signed_in(uow, user, stored_hash, password, client, now)
+
+
+def _signed_in(uow, user: User, stored_hash: str, password: str | None, client: str, now: datetime) -> SignedIn:
+    uow.sign_ins.record(email=user.email, client=client, at=now, succeeded=True)
     uow.account_tokens.end_all_for(user.id, PASSWORD_RESET, now)  # she knows her password: a pending link is no longer needed
-    if _hasher.check_needs_rehash(stored_hash):
+    if password is not None and _hasher.check_needs_rehash(stored_hash):
         stored_hash = hash_password(password)
         uow.users.set_password_hash(user.id, stored_hash)
     token, session = open_session(uow, user, now)
     uow.audit.record(actor_for(user), "sign-in", user.patient_id, "session", None)
     return SignedIn(token, session, user, device_token(user.id, stored_hash))
+
+
+def _refuse_while_throttled(uow, email: str, client: str, now: datetime, policy: SessionPolicy, field: str) -> None:
+    wait = _throttled_for(uow, email, client, now, policy)
+    if wait:
+        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {wait} seconds, or sign in from a device "
+                              "you have used before.", field=field, retry_after=wait)
+
+
+def _count_failure(uow, email: str, client: str, now: datetime, policy: SessionPolicy, message: str, field: str) -> None:
+    """Count a failed password or code, then refuse: "try again in N seconds" beyond a limit."""
+    by_email, by_client = uow.sign_ins.record_failure(email=email, client=client, at=now,
+                                                     since=now - policy.failure_window)
+    uow.commit()  # the failure must count even though this request fails
+    over = [f for f, limit in ((by_email, policy.max_failures_per_email), (by_client, policy.max_failures_per_client))
+            if f.count > limit]
+    if over:
+        wait = max(1, max(int((f.earliest + policy.failure_window - now).total_seconds()) + 1 for f in over))
+        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {wait} seconds, or ask your team to "
+                              "reset your password.", field=field, retry_after=wait)
+    raise NotSignedIn(message, field=field)
+
+
+# --- The second step of a sign-in --------------------------------------------------------------
+
+SECOND_STEP = "sign-in-second-step"  # the purpose of an account token between password and code
+
+
+@dataclass(frozen=True)
+class SecondStep:
+    """The password was right; the code comes next, or, if the account has none yet but must,
+    setting one up (`enrol`). The token, for a cookie, stands for the checked password meanwhile."""
+
+    token: str
+    enrol: bool
+
+
+def _second_step(uow, user: User, now: datetime, policy: SessionPolicy) -> SecondStep:
+    token = secrets.token_urlsafe(32)
+    uow.account_tokens.end_all_for(user.id, SECOND_STEP, now)
+    uow.account_tokens.add(digest(token), SECOND_STEP, user.id, now, now + policy.second_step_lifetime)
+    return SecondStep(token, enrol=not user.second_factor_on)
+
+
+def second_step_user(uow, token: str | None, now: datetime | None = None) -> User:
+    """Whose password was checked for this second step, while it lasts."""
+    user_id = uow.account_tokens.holder(digest(token), SECOND_STEP, now or datetime.now(UTC)) if token else None
+    user = uow.users.get(user_id) if user_id else None
+    if user is None or not user.active:
+        raise NotSignedIn("This sign-in took too long. Please sign in again")
+    return user
+
+
+def finish_second_step(uow, token: str | None, code: str, client: str, policy: SessionPolicy,
+                       now: datetime | None = None, device: str | None = None) -> SignedIn:
+    """Complete a sign-in with a code from the app or a recovery code."""
+    now = now or datetime.now(UTC)
+    user = second_step_user(uow, token, now)
+    stored_hash = uow.users.credentials_by_id(user.id)[1]
+    _check_code(uow, user, code, client, now, policy, _known_device(device, user, stored_hash))
+    uow.account_tokens.take(digest(token), SECOND_STEP, now)
+    return _signed_in(uow, user, stored_hash, None, client, now)
+
+
+def enrol_at_sign_in(uow, token: str | None, code: str, client: str, now: datetime | None = None
+                     ) -> tuple[SignedIn, list[str]]:
+    """Someone required to have a second factor sets it up between password and session; returns
+    the session and the recovery codes to show once."""
+    now = now or datetime.now(UTC)
+    user = second_step_user(uow, token, now)
+    codes = second_factor.confirm_enrolment(uow, user, code, now)
+    uow.account_tokens.take(digest(token), SECOND_STEP, now)
+    stored_hash = uow.users.credentials_by_id(user.id)[1]
+    return _signed_in(uow, uow.users.get(user.id), stored_hash, None, client, now), codes
+
+
+def _check_code(uow, user: User, code: str, client: str, now: datetime, policy: SessionPolicy, known_device: bool) -> None:
+    if not second_factor.check_code(uow, user, code, now):
+        _count_failure(uow, user.email, client, now, policy,
+                       "That code is not right, or has been used already. Type the newest code from your app", "code")
+    if not known_device:
+        _refuse_while_throttled(uow, user.email, client, now, policy, "code")
 
 
 def open_session(uow, user: User, now: datetime) -> tuple[str, Session]:

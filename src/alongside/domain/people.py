@@ -28,6 +28,7 @@ class User:
     patient_id: UUID | None
     active: bool
     created_at: datetime
+    second_factor_on: bool = False  # a confirmed authenticator app is asked for at sign-in
 
 
 @dataclass(frozen=True)

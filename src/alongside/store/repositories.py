@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -349,7 +350,8 @@ class AuditRepository(_Repository):
 
 def _user(row: t.UserRow) -> User:
     return User(id=row.id, email=row.email, display_name=row.display_name, role=Role(row.role),
-                patient_id=row.patient_id, active=row.active, created_at=row.created_at)
+                patient_id=row.patient_id, active=row.active, created_at=row.created_at,
+                second_factor_on=row.totp_confirmed_at is not None)
 
 
 _USER_BY_ID = select(t.UserRow.__table__).where(t.UserRow.__table__.c.id == bindparam("id"))
@@ -390,6 +392,36 @@ class UserRepository(_Repository):
     def set_role(self, user_id: UUID, role: Role) -> None:
         if self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(role=role.value)).rowcount == 0:
             raise NotFound("No such account")
+
+    def pending_totp_secret(self, user_id: UUID) -> str | None:
+        """The secret being enrolled (not yet confirmed by a code), if any."""
+        return self.db.scalar(select(t.UserRow.totp_secret).where(t.UserRow.id == user_id,
+                                                                 t.UserRow.totp_confirmed_at.is_(None)))
+
+    def totp_secret(self, user_id: UUID) -> str | None:
+        """The confirmed secret, the only one asked for at sign-in."""
+        return self.db.scalar(select(t.UserRow.totp_secret).where(t.UserRow.id == user_id,
+                                                                 t.UserRow.totp_confirmed_at.is_not(None)))
+
+    def set_totp_secret(self, user_id: UUID, secret: str) -> None:
+        self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id)
+                        .values(totp_secret=secret, totp_confirmed_at=None, totp_last_step=None))
+
+    def confirm_totp(self, user_id: UUID, now: datetime, step: int) -> None:
+        self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id)
+                        .values(totp_confirmed_at=now, totp_last_step=step))
+
+    def use_totp_step(self, user_id: UUID, step: int) -> bool:
+        """Accept a code's time step once: only one later than the last accepted (a conditional
+        update, so two requests with the same code cannot both win)."""
+        row = t.UserRow
+        return self.db.execute(update(row).where(
+            row.id == user_id, or_(row.totp_last_step.is_(None), row.totp_last_step < step))
+            .values(totp_last_step=step)).rowcount == 1
+
+    def clear_totp(self, user_id: UUID) -> None:
+        self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id)
+                        .values(totp_secret=None, totp_confirmed_at=None, totp_last_step=None))
 
     def count_active(self, role: Role) -> int:
         """Counted under a lock on those rows on PostgreSQL, so two administrators switching each
@@ -599,6 +631,30 @@ class AccountTokenRepository(_Repository):
         row = t.AccountTokenRow
         return self.db.scalar(select(func.count()).where(row.user_id == user_id, row.purpose == purpose,
                                                          row.created_at >= since)) or 0
+
+
+class RecoveryCodeRepository(_Repository):
+    def replace(self, user_id: UUID, code_hashes: list[str]) -> None:
+        self.remove_all(user_id)
+        self.db.add_all([t.RecoveryCodeRow(user_id=user_id, code_hash=h) for h in code_hashes])
+        self.db.flush()
+
+    def remove_all(self, user_id: UUID) -> None:
+        self.db.execute(delete(t.RecoveryCodeRow).where(t.RecoveryCodeRow.user_id == user_id))
+
+    def unused(self, user_id: UUID) -> int:
+        r = t.RecoveryCodeRow
+        return self.db.scalar(select(func.count()).where(r.user_id == user_id, r.used_at.is_(None))) or 0
+
+    def use(self, user_id: UUID, code: str, matches: Callable[[str, str], bool], now: datetime) -> bool:
+        """Use the unused code that `matches` (hash, code) finds, once (a conditional update)."""
+        r = t.RecoveryCodeRow
+        for code_id, code_hash in self.db.execute(select(r.id, r.code_hash).where(r.user_id == user_id,
+                                                                                   r.used_at.is_(None))).all():
+            if matches(code_hash, code):
+                return self.db.execute(update(r).where(r.id == code_id, r.used_at.is_(None))
+                                       .values(used_at=now)).rowcount == 1
+        return False
 
 
 class SignInRepository(_Repository):

@@ -357,6 +357,12 @@ class UserRow(Base):
     active: Mapped[bool]
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # The second factor (RFC 6238 TOTP): the shared secret (base32), when its first code was
+    # confirmed (until then it is not asked for), and the time step of the last code accepted,
+    # so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class TeamRow(Base):
@@ -430,6 +436,16 @@ class AccountTokenRow(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryCodeRow(Base):
+    """Single-use codes for signing in without the authenticator app; argon2 hashes only."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
     used_at: Mapped[datetime | None]
 
 

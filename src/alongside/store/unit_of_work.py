@@ -50,6 +50,7 @@ class UnitOfWork:
         self.sessions = r.SessionRepository(self.db)
         self.sign_ins = r.SignInRepository(self.db)
         self.account_tokens = r.AccountTokenRepository(self.db)
+        self.recovery_codes = r.RecoveryCodeRepository(self.db)
         self.alerts = r.AlertRepository(self.db)
         self.check_in_drafts = r.CheckInDraftRepository(self.db)
         self.result_sharing = r.ResultSharingRepository(self.db)

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ..domain import account_admin, password_reset, reading
+from ..domain import account_admin, password_reset, reading, second_factor
 from ..domain.errors import DomainError, InvalidInput
 from ..domain.people import AccountChange, ForgottenPassword, NewPassword
 from ..domain.records import validate
@@ -146,3 +146,13 @@ def admin_set_active(request: Request, user_id: UUID, current: Visit, uow: UnitO
         return _account_page(request, uow, current, user_id, {"active": exc.detail}, 422)
     uow.commit()
     return see_other(f"/admin/users/{user_id}")
+
+
+@router.post("/admin/users/{user_id}/second-factor/reset", response_class=HTMLResponse)
+@with_unit_of_work
+def admin_reset_second_factor(request: Request, user_id: UUID, current: Visit, uow: UnitOfWork):
+    second_factor.reset_second_factor(uow, current.actor, user_id)
+    uow.commit()
+    return _account_page(request, uow, current, user_id, {},
+                         notice="Second factor reset: they set up a new one from their account page, or at their "
+                                "next sign-in if the service requires one.")

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ..clinical.contacts import Level
-from ..domain import account_admin, accounts, monitoring, password_reset, results, services, transfer
+from ..domain import account_admin, accounts, monitoring, password_reset, second_factor, results, services, transfer
 from ..domain import caseload as caseload_use_case
 from ..domain.caseload import CaseloadQuery
-from ..domain.errors import InvalidInput
+from ..domain.errors import AccessDenied, InvalidInput, NotSignedIn
 from ..domain.entries import Entry, Patient
 from ..domain.people import AccountChange, CarerInvitation, NewTeam, NewUser, PatientSignIn, User
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind
@@ -58,6 +58,8 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_strangers)])
 class Credentials(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
+    code: str | None = Field(None, max_length=20, description="The second factor's code (or a recovery code), "
+                                                              "for an account that has one")
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -85,7 +87,8 @@ def patient_json(patient: Patient) -> dict[str, Any]:
 
 def user_json(user: User) -> dict[str, Any]:
     return {"id": str(user.id), "email": user.email, "display_name": user.display_name, "role": user.role.value,
-            "patient_id": str(user.patient_id) if user.patient_id else None, "active": user.active}
+            "patient_id": str(user.patient_id) if user.patient_id else None, "active": user.active,
+            "second_factor": user.second_factor_on}
 
 
 # --- Session -----------------------------------------------------------------------------------
@@ -94,7 +97,12 @@ def user_json(user: User) -> dict[str, Any]:
 @with_unit_of_work
 def sign_in(request: Request, response: Response, credentials: Credentials, uow: UnitOfWork):
     signed_in = accounts.sign_in(uow, credentials.email, credentials.password, client_address(request),
-                                 request.app.state.settings.policy, device=request.cookies.get(DEVICE_COOKIE))
+                                 request.app.state.settings.policy, device=request.cookies.get(DEVICE_COOKIE),
+                                 code=credentials.code)
+    if isinstance(signed_in, accounts.SecondStep):
+        uow.rollback()  # a program sends the code with the password; the browser's second step is not needed
+        raise (AccessDenied("Set up your second factor first: sign in on the sign-in page", field="code")
+               if signed_in.enrol else NotSignedIn("This account needs the code from its authenticator app", field="code"))
     uow.commit()
     set_session_cookie(request, response, signed_in.token, signed_in.device)
     return {"user": user_json(signed_in.user), "csrf_token": signed_in.session.csrf_token}
@@ -560,6 +568,15 @@ class TeamSettingsBody(BaseModel):
     webhook_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
     webhook_secret: str | None = Field(None, min_length=16, max_length=200)
     escalate_red_after_minutes: int = Field(30, ge=1, le=1440)
+
+
+@router.post("/users/{user_id}/second-factor/reset", tags=["administration"])
+@with_unit_of_work
+def reset_second_factor(user_id: UUID, current: Visit, uow: UnitOfWork):
+    """For a lost phone: the account's authenticator and recovery codes stop working."""
+    user = second_factor.reset_second_factor(uow, current.actor, user_id)
+    uow.commit()
+    return user_json(user)
 
 
 @router.put("/teams/{team_id}/settings", tags=["administration"])

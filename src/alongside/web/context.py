@@ -125,6 +125,10 @@ def check_csrf(current: Visit, given: str | None) -> None:
 
 
 PRE_SESSION_COOKIE = "alongside_signin_csrf"
+# Holds the second step's token between the password and the code. Strict same-site, so another
+# site's form cannot post with it: it also stands for the CSRF token of the second step's form.
+SECOND_STEP_COOKIE = "alongside_second_step"
+STEP_PATH = "/sign-in/second-factor"
 
 
 def set_pre_session_cookie(request: Request, response, token: str) -> None:

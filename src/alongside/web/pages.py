@@ -24,7 +24,7 @@ from ..domain.vocab import AlertOutcome, Role
 from ..store.unit_of_work import UnitOfWork
 from .api import DEVICE_COOKIE, set_session_cookie
 from .context import (
-    PRE_SESSION_COOKIE, SESSION_COOKIE, Visit, client_address, invitation_link, pre_session_token_ok, set_pre_session_cookie,
+    PRE_SESSION_COOKIE, SECOND_STEP_COOKIE, SESSION_COOKIE, STEP_PATH, Visit, client_address, invitation_link, pre_session_token_ok, set_pre_session_cookie,
     with_unit_of_work,
 )
 from . import check_in_form as check_in_form_view
@@ -90,9 +90,19 @@ def sign_in(request: Request, uow: UnitOfWork, form: dict[str, str]):
         return render(request, "sign_in.html", exc.status if exc.status == 429 else 401, csrf_token=expected,
                       next=target, email=email, error=exc.detail)
     uow.commit()
+    if isinstance(signed_in, accounts.SecondStep):
+        return second_step_started(request, signed_in, target)
     response = see_other(target)
     set_session_cookie(request, response, signed_in.token, signed_in.device)
     response.delete_cookie(PRE_SESSION_COOKIE)
+    return response
+
+
+def second_step_started(request: Request, step: accounts.SecondStep, target: str) -> Response:
+    response = see_other(f"{STEP_PATH}?next={quote(target)}")
+    settings = request.app.state.settings
+    response.set_cookie(SECOND_STEP_COOKIE, step.token, httponly=True, samesite="strict", path=STEP_PATH,
+                        secure=settings.cookie_secure, max_age=int(settings.policy.second_step_lifetime.total_seconds()))
     return response
 
 

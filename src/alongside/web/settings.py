@@ -153,8 +153,11 @@ class Settings:
                                       os.environ.get("ALONGSIDE_WEBHOOK_ALLOWED_HOSTS"))),
             monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
             send_at_commit=os.environ.get("ALONGSIDE_SEND_AT_COMMIT", "true").lower() not in {"0", "false", "no"},
-            policy=SessionPolicy(reset_link_lifetime=timedelta(minutes=float(
-                os.environ.get("ALONGSIDE_RESET_LINK_MINUTES", SessionPolicy.reset_link_lifetime.total_seconds() / 60)))),
+            policy=SessionPolicy(
+                reset_link_lifetime=timedelta(minutes=float(os.environ.get(
+                    "ALONGSIDE_RESET_LINK_MINUTES", SessionPolicy.reset_link_lifetime.total_seconds() / 60))),
+                require_second_factor_for_staff=os.environ.get("ALONGSIDE_REQUIRE_SECOND_FACTOR", "false").lower()
+                in {"1", "true", "yes"}),
             clock=_clock_from_environment(),
             public_url=public_url,
             allowed_hosts=_listed("ALONGSIDE_ALLOWED_HOSTS"),
