@@ -576,7 +576,7 @@ def reset_second_factor(user_id: UUID, current: Visit, uow: UnitOfWork):
     """For a lost phone: the account's authenticator and recovery codes stop working."""
     user = second_factor.reset_second_factor(uow, current.actor, user_id)
     uow.commit()
-    return user_json(user)
+    return {"id": str(user.id), "second_factor": user.second_factor_on}
 
 
 @router.put("/teams/{team_id}/settings", tags=["administration"])
