@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from .support import LOGIN, PHONE, axe_violations, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
+SLOW_MS = 60_000  # argon2 twice and the enrolment: generous, so a busy machine does not fail it
 
 
 def _code(secret: str, ahead: int = 0) -> str:
@@ -26,6 +27,7 @@ def _code(secret: str, ahead: int = 0) -> str:
 def test_a_nurse_signs_in_with_her_second_factor_and_reaches_the_triage_inbox(open_page, shots):
     nurse = LOGIN["clinician"]
     page = open_page(PHONE, "clinician")
+    page.set_default_timeout(SLOW_MS)
     page.goto("/account/second-factor")
     try:
         expect(page.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
@@ -42,6 +44,7 @@ def test_a_nurse_signs_in_with_her_second_factor_and_reaches_the_triage_inbox(op
 
         # Another browser (this one's session is shared with the other journeys, so it stays).
         other = open_page(PHONE)
+        other.set_default_timeout(SLOW_MS)
         other.goto("/sign-in?next=/triage")
         other.fill("#email", nurse.email)
         other.fill("#password", nurse.password)
