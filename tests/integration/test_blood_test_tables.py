@@ -67,3 +67,18 @@ def test_another_patients_blood_tests_are_refused(make_client, world):
     page_sign_in(client, world.alice)
     response = client.get(f"/patients/{world.patient_b}/record/lab-results")
     assert response.status_code in (403, 404) and "Blood tests" not in response.text
+
+
+def test_blood_tests_she_waits_to_hear_about_are_not_in_her_table_until_discussed(make_client, as_user, world):
+    from .test_result_sharing import choose
+
+    patient = make_client()
+    page_sign_in(patient, world.alice)
+    assert choose(patient, world.patient_a, blood_tests="after_discussion").status_code == 303
+    _add(as_user(world.nurse), world.patient_a, taken_on="2026-10-01", test="Haemoglobin", value=78, unit="g/L",
+         reference_low=115, reference_high=165)
+    assert "Haemoglobin</h2>" not in patient.get(f"/patients/{world.patient_a}/record/lab-results").text
+    nurse = make_client()
+    page_sign_in(nurse, world.nurse)
+    assert _rows(nurse.get(f"/patients/{world.patient_a}/record/lab-results").text, "Haemoglobin")[0].startswith(
+        "1 October 2026 78")  # her team sees it all along

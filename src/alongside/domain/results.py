@@ -27,6 +27,7 @@ from .entries import Entry
 from .errors import InvalidInput, NeedsConfirming
 from .monitoring import Alert, grade_symptoms, raise_alerts
 from .people import Actor
+from .result_sharing import shown_to_reader
 from .records import (
     EARLY_DATE_MARGIN, RECORD_KINDS, Decision, LabResult, LifeDates, Scan, TreatmentBreak, TreatmentCourse,
     identify_lab_test, in_canonical_unit, measured_lesions, validate,
@@ -97,8 +98,9 @@ def reading_mark(reading: LabReading) -> ReadingMark:
 
 def blood_tests(uow, actor: Actor, patient_id: UUID) -> list[LabSeries]:
     """Every blood test of hers, graded, by test name; each test's readings newest first."""
-    authorise(uow, actor, patient_id, Action.READ, RECORD_KINDS["lab-results"])
-    labs = uow.records.list(patient_id, RECORD_KINDS["lab-results"])
+    relationship = authorise(uow, actor, patient_id, Action.READ, RECORD_KINDS["lab-results"])
+    labs = shown_to_reader(uow, relationship, patient_id,
+                           {"lab-results": uow.records.list(patient_id, RECORD_KINDS["lab-results"])})["lab-results"]
     courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
     series = lab_series(labs, courses).values()
     return sorted((LabSeries(s.key, s.label, s.unit, s.readings[::-1], s.not_graded) for s in series),
