@@ -62,6 +62,9 @@ class Alert:
     escalated_at: datetime | None = None
     patient_name: str | None = None
     outcome: AlertOutcome | None = None  # what the team did, chosen when resolving
+    claimed_by_id: UUID | None = None  # the clinician working on it (triage.claim_alert)
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
 
     @property
     def state_text(self) -> str:

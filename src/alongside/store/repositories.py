@@ -706,7 +706,8 @@ def _alert(row: t.AlertRow, patient_name: str | None = None) -> Alert:
                  created_at=row.created_at, acknowledged_at=row.acknowledged_at, acknowledged_by=row.acknowledged_by,
                  resolved_at=row.resolved_at, resolved_by=row.resolved_by, notes=row.notes,
                  escalated_at=row.escalated_at, patient_name=patient_name,
-                 outcome=AlertOutcome(row.outcome) if row.outcome else None)
+                 outcome=AlertOutcome(row.outcome) if row.outcome else None,
+                 claimed_by_id=row.claimed_by_id, claimed_by=row.claimed_by, claimed_at=row.claimed_at)
 
 
 _ADD_ALERT = insert(t.AlertRow.__table__)

@@ -497,6 +497,10 @@ class AlertRow(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = code()  # vocab.AlertOutcome: what was done, set when resolved
+    # Who is working on it (triage: "claimed by Nurse X"), so two nurses do not ring her twice.
+    claimed_by_id: Mapped[uuid.UUID | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None]
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_alert_state_level_created", "state", "level", "created_at"),)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ..clinical.contacts import Level
-from ..domain import account_admin, accounts, monitoring, password_reset, second_factor, results, services, transfer
+from ..domain import account_admin, accounts, monitoring, password_reset, second_factor, results, services, transfer, triage
 from ..domain import caseload as caseload_use_case
 from ..domain.caseload import CaseloadQuery
 from ..domain.errors import AccessDenied, InvalidInput, NotSignedIn
@@ -420,7 +420,8 @@ def alert_json(alert) -> dict[str, Any]:
             "resolved_by": alert.resolved_by, "notes": alert.notes,
             "outcome": alert.outcome.value if alert.outcome else None,
             "outcome_label": alert.outcome.label if alert.outcome else None,
-            "escalated_at": alert.escalated_at.isoformat() if alert.escalated_at else None}
+            "escalated_at": alert.escalated_at.isoformat() if alert.escalated_at else None,
+            "claimed_by": alert.claimed_by, "claimed_at": alert.claimed_at.isoformat() if alert.claimed_at else None}
 
 
 def urgent_json(notice) -> dict[str, Any]:
@@ -498,6 +499,61 @@ def triage_inbox(current: Visit, uow: UnitOfWork, include_resolved: bool = False
     alerts = monitoring.triage_inbox(uow, current.actor, include_resolved)
     uow.commit()
     return [alert_json(a) for a in alerts]
+
+
+@router.get("/triage", tags=["Alerts"])
+@with_unit_of_work
+def triage_groups(request: Request, current: Visit, uow: UnitOfWork,
+                  level: str | None = Query(None, max_length=20, description="red, amber or green: the row's worst level"),
+                  waiting: str | None = Query(None, max_length=20, description="waiting longer than: " + ", ".join(triage.AGES)),
+                  rule: str | None = Query(None, max_length=40, description="the kind: " + ", ".join(triage.RULES)),
+                  claimed: str | None = Query(None, max_length=20, description="mine or unclaimed"),
+                  escalated: bool = False):
+    """The inbox as the triage page shows it: one row per check-in with its open alerts, worst first."""
+    filters = triage.TriageFilters.from_query({"level": level, "waiting": waiting, "rule": rule, "claimed": claimed,
+                                               "escalated": "1" if escalated else ""})
+    groups = triage.triage_groups(uow, current.actor, filters, request.app.state.settings.clock())
+    uow.commit()
+    return [{"check_in_id": str(g.check_in_id) if g.check_in_id else None, "patient_id": str(g.patient_id),
+             "patient_name": g.patient_name, "worst_level": g.worst.value, "escalated": g.escalated,
+             "raised_at": g.raised_at.isoformat(), "claimed_by": g.claimed_by,
+             "alerts": [alert_json(a) for a in g.alerts]} for g in groups]
+
+
+class AlertVersion(BaseModel):
+    id: UUID
+    version: int
+
+
+class AlertsToAcknowledge(BaseModel):
+    alerts: list[AlertVersion] = Field(min_length=1, max_length=200, description="Green and amber alerts only")
+
+
+@router.post("/alerts/acknowledge", tags=["Alerts"])
+@with_unit_of_work
+def acknowledge_together(request: Request, body: AlertsToAcknowledge, current: Visit, uow: UnitOfWork):
+    """Acknowledge green and amber alerts together, all or none; a red one is refused (422, `alerts`)."""
+    done = triage.acknowledge_together(uow, current.actor, {a.id: a.version for a in body.alerts},
+                                       request.app.state.settings.clock())
+    uow.commit()
+    return [alert_json(a) for a in done]
+
+
+@router.post("/alerts/{alert_id}/claim", tags=["Alerts"])
+@with_unit_of_work
+def claim_alert(request: Request, alert_id: UUID, current: Visit, uow: UnitOfWork):
+    """Claim the alert and the other open alerts of its check-in; 409 if a colleague holds them."""
+    claimed = triage.claim_alert(uow, current.actor, alert_id, request.app.state.settings.clock())
+    uow.commit()
+    return [alert_json(a) for a in claimed]
+
+
+@router.post("/alerts/{alert_id}/release", tags=["Alerts"])
+@with_unit_of_work
+def release_alert(alert_id: UUID, current: Visit, uow: UnitOfWork):
+    released = triage.release_alert(uow, current.actor, alert_id)
+    uow.commit()
+    return [alert_json(a) for a in released]
 
 
 @router.post("/alerts/{alert_id}/acknowledge", tags=["Alerts"])

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import accounts, appointments, messages, monitoring, planning, reading, result_sharing, results, services, week
+from ..domain import accounts, appointments, monitoring, planning, reading, result_sharing, results, services, week
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
 from ..clinical.contacts import Level
-from ..domain.vocab import AlertOutcome, Role
+from ..domain.vocab import Role
 from ..store.unit_of_work import UnitOfWork
 from .api import DEVICE_COOKIE, set_session_cookie
 from .context import (
@@ -561,54 +561,6 @@ def symptom_history(request: Request, patient_id: UUID, current: Visit, uow: Uni
     series = [(s, charts.symptom_chart(f"{s.label}, {months} months", [p for p in s.points if p[0].date() >= start],
                                        s.scale_max, bands, start, end)) for s in history.grades + history.burden]
     return render(request, "symptoms.html", patient=patient, series=series, months=months)
-
-
-@router.get("/triage", response_class=HTMLResponse)
-@with_unit_of_work
-def triage(request: Request, current: Visit, uow: UnitOfWork):
-    alerts = monitoring.triage_inbox(uow, current.actor)
-    report = monitoring.acknowledgement_times(uow, current.actor, now=request.app.state.settings.clock())
-    inbox_messages = messages.message_inbox(uow, current.actor, request.app.state.settings.clock())
-    uow.commit()
-    return render(request, "triage.html", alerts=alerts, report=report, now=request.app.state.settings.clock(),
-                  inbox_messages=inbox_messages)
-
-
-@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-@with_unit_of_work
-def alert_page(request: Request, alert_id: UUID, current: Visit, uow: UnitOfWork):
-    alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
-    patient = services.read_patient(uow, current.actor, alert.patient_id)
-    uow.commit()
-    return _alert_page(request, alert, check_in, patient)
-
-
-def _alert_page(request, alert, check_in, patient, values=None, errors=None, status=200) -> HTMLResponse:
-    return render(request, "alert.html", status, alert=alert, check_in=check_in, patient=patient,
-                  outcomes=list(AlertOutcome), outcome_required=alert.level in monitoring.OUTCOME_REQUIRED,
-                  notes_max=monitoring.NOTES_MAX_CHARS, values=values or {}, errors=errors or {})
-
-
-@router.post("/alerts/{alert_id}/{action}")
-@with_unit_of_work
-def act_on_alert(request: Request, alert_id: UUID, action: str, current: Visit, uow: UnitOfWork, form: dict[str, str]):
-    now = request.app.state.settings.clock()
-    if action == "acknowledge":
-        monitoring.acknowledge_alert(uow, current.actor, alert_id, _version(form), now)
-    elif action == "resolve":
-        try:
-            monitoring.resolve_alert(uow, current.actor, alert_id, _version(form), form.get("notes"), now,
-                                     form.get("outcome"))
-        except InvalidInput as exc:  # shown again with the message, keeping what was typed
-            uow.rollback()
-            alert, check_in = monitoring.alert_view(uow, current.actor, alert_id)
-            patient = services.read_patient(uow, current.actor, alert.patient_id)
-            uow.commit()
-            return _alert_page(request, alert, check_in, patient, submitted_values(form), _by_field(exc), 422)
-    else:
-        raise NotFound("No such action")
-    uow.commit()
-    return see_other(safe_next(form.get("next")) if form.get("next") else f"/alerts/{alert_id}")
 
 
 # --- Carers -----------------------------------------------------------------------------------
