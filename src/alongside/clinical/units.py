@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-__all__ = ["UnitError", "parse_unit", "convert"]
+__all__ = ["UnitError", "parse_unit", "parse_dose_unit", "convert"]
 
 
 class UnitError(ValueError):
@@ -159,3 +159,41 @@ def _mass_amount_pair(a, b) -> bool:
             if rest_one == rest_other:
                 return True
     return False
+
+
+# --- Doses of medicines ----------------------------------------------------------------------
+
+# Everyday spellings on a prescription. A counted form (a tablet, a capsule) is a UCUM
+# annotation: a count with a name. "mcg" is the NHS's own spelling of micrograms (it avoids
+# "ug" being misread as "mg"); "units" are international units of a biological standard.
+_DOSE_SPELLINGS: dict[str, str] = {
+    "mcg": "ug", "microgram": "ug", "micrograms": "ug", "milligram": "mg", "milligrams": "mg",
+    "gram": "g", "grams": "g", "ml": "mL", "millilitre": "mL", "millilitres": "mL",
+    "mg/m2": "mg/m2", "mg/m^2": "mg/m2", "units": "[iU]", "unit": "[iU]", "iu": "[iU]",
+    **{word: "{tablet}" for word in ("tablet", "tablets", "tab", "tabs")},
+    **{word: "{capsule}" for word in ("capsule", "capsules", "cap", "caps")},
+    **{word: "{puff}" for word in ("puff", "puffs")}, **{word: "{patch}" for word in ("patch", "patches")},
+    **{word: "{drop}" for word in ("drop", "drops")}, **{word: "{sachet}" for word in ("sachet", "sachets")},
+}
+# What a single dose can be measured in: a mass, a volume, an amount of substance, a mass per
+# body surface area (mg/m2, chemotherapy) or per body weight (mg/kg, dimensionless), or
+# international units.
+_DOSE_DIMENSIONS = ({"[mass]": 1}, {"[length]": 3}, {"[substance]": 1}, {"[mass]": 1, "[length]": -2}, {})
+
+
+@lru_cache(maxsize=256)
+def parse_dose_unit(text: str) -> str:
+    """The UCUM code for the unit of one dose of a medicine ("mg", "mcg" -> "ug", "tablets" ->
+    "{tablet}"). Raises UnitError when it is not a unit or not one a dose is measured in."""
+    if not isinstance(text, str) or not text.strip():
+        raise UnitError("A unit is needed (it was empty)")
+    key = re.sub(r"\s+", "", text.strip()).lower().replace("\u00b5", "u").replace("\u03bc", "u")
+    if key in _DOSE_SPELLINGS:
+        return _DOSE_SPELLINGS[key]
+    if re.fullmatch(r"\{[a-z]{1,30}\}", key):  # a count of a named form, e.g. {vial}
+        return key
+    code = _parse(text)
+    if dict(_quantity(code).dimensionality) not in _DOSE_DIMENSIONS:
+        raise UnitError(f"{text.strip()} is not a unit for a dose: use one such as mg, micrograms, mL, mg/m2 "
+                        "or tablets")
+    return code

@@ -28,10 +28,13 @@ from ..clinical.lab_tests import LAB_TESTS, LabTest, accepted_unit, identify
 from ..clinical.markers import MARKER_PLAUSIBLE_HIGH, MARKER_UNITS, marker_in_canonical_unit, plausible_marker_value
 from ..clinical.opening_hours import OpeningHours
 from ..clinical.recist import PLAUSIBLE_LESION_MAX_MM
-from ..clinical.units import UnitError, convert, parse_unit
+from ..clinical.units import UnitError, convert, parse_dose_unit, parse_unit
+from .coding import CodeFormatError, checked_code
 from .vocab import (
     BodyMeasure,
-    AccessRoute, AccessStatus, AppointmentKind, BreakReason, CheckInBy, ContactPurpose, GenomicFinding,
+    AccessRoute, AccessStatus, AllergyCategory, AllergyCriticality, AllergyKind, AllergyStatus, AppointmentKind,
+    BreakReason, CheckInBy, CodeSystem, ContactPurpose, DoseSchedule, GenomicFinding, MedicinePurpose, MedicineRoute,
+    ReactionSeverity,
     GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality, MenopausalStatus,
     MetastasisSite, Modality, ReceptorStatus, ReferralService, ReferralStatus, Role, ScanImpression,
     ScanModality, Sex, StopReason, NewLesions, NonTargetResponse, TeamRole, TumourMarker, QuestionKind,
@@ -239,6 +242,139 @@ class TreatmentBreak(RecordModel):
     @model_validator(mode="after")
     def _in_order(self) -> TreatmentBreak:
         _check_order(self.start_date, self.end_date, "end_date", "The end of the break cannot be before its start")
+        return self
+
+
+# --- Medicines and allergies --------------------------------------------------------------------
+
+def _check_coding(system: CodeSystem | None, code: str | None, allowed: Collection[CodeSystem]) -> str | None:
+    """A code needs its system and a system its code; the code must have that system's form."""
+    if system is None and code is None:
+        return None
+    if code is None:
+        raise _FieldError("code", "Give the code, or leave 'coded in' empty")
+    if system is None:
+        raise _FieldError("code_system", "Choose which system this code is from")
+    if system not in allowed:
+        raise _FieldError("code_system", "Choose one of: " + ", ".join(s.label for s in allowed))
+    try:
+        return checked_code(system, code)
+    except CodeFormatError as exc:
+        raise _FieldError("code", str(exc)) from None
+
+
+CodeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+MEDICINE_CODE_SYSTEMS = (CodeSystem.DMD, CodeSystem.RXNORM)
+
+
+class Medication(RecordModel):
+    """A medicine she takes (or took): what, how much, how often, from when to when.
+
+    A cycle schedule is typed, so the days on and off can be counted: day 1 of the first cycle
+    is `cycle_start_date`, then `cycle_days_on` days taking it and `cycle_days_off` days not,
+    over and over (palbociclib 21 on, 7 off; capecitabine 14 on, 7 off)."""
+
+    name: ShortText = Field(title="Medicine", description="Its generic name, for example 'Capecitabine'")
+    code_system: CodeSystem | None = Field(None, title="Coded in", description="dm+d or RxNorm, if the code is known")
+    code: CodeText | None = Field(None, title="Code", description="For example the dm+d VMP or RxNorm code")
+    code_display: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Code's name")
+    purpose: MedicinePurpose = Field(title="Anticancer or supportive")
+    dose_value: float | None = Field(None, gt=0, le=1_000_000, title="Dose", description="How much in one dose")
+    dose_unit: Annotated[str, StringConstraints(max_length=30)] | None = Field(
+        None, title="Dose unit", description="For example mg, micrograms, mL, mg/m2 or tablets")
+    route: MedicineRoute = Field(MedicineRoute.ORAL, title="How it is taken")
+    schedule: DoseSchedule = Field(DoseSchedule.DAILY, title="How often")
+    every_n_days: int | None = Field(None, ge=2, le=366, title="Every how many days",
+                                     description="Only for 'every so many days', for example 28")
+    cycle_days_on: int | None = Field(None, ge=1, le=365, title="Days on in each cycle",
+                                      description="Only for cycles, for example 21")
+    cycle_days_off: int | None = Field(None, ge=1, le=365, title="Days off in each cycle",
+                                       description="Only for cycles, for example 7")
+    cycle_start_date: date | None = Field(None, title="Day 1 of the first cycle",
+                                          description="Only for cycles; the start date if left empty")
+    start_date: date | None = Field(None, title="Started")
+    stop_date: date | None = Field(None, title="Stopped")
+    prescribed_by: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Prescribed by")
+    course_id: UUID | None = Field(None, title="Part of treatment")
+    notes: LongText | None = Field(None, title="Notes")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Medication:
+        self.code = _check_coding(self.code_system, self.code, MEDICINE_CODE_SYSTEMS)
+        self._check_dose()
+        _check_order(self.start_date, self.stop_date, "stop_date", "The stop date cannot be before the start date")
+        self._check_schedule()
+        return self
+
+    def _check_dose(self) -> None:
+        if self.dose_unit is not None and self.dose_value is None:
+            raise _FieldError("dose_value", "Give the dose, or leave its unit empty")
+        if self.dose_value is not None and self.dose_unit is None:
+            raise _FieldError("dose_unit", "Give the unit of the dose, for example mg")
+        if self.dose_unit is not None:
+            try:
+                self.dose_unit = parse_dose_unit(self.dose_unit)
+            except UnitError as exc:
+                raise _FieldError("dose_unit", str(exc)) from None
+
+    def _check_schedule(self) -> None:
+        cycle = self.schedule is DoseSchedule.CYCLE
+        if (self.every_n_days is not None) != (self.schedule is DoseSchedule.EVERY_N_DAYS):
+            raise _FieldError("every_n_days", "Give every how many days only for 'every so many days'"
+                              if self.every_n_days is not None else "Give every how many days it is taken")
+        for name in ("cycle_days_on", "cycle_days_off"):
+            if cycle and getattr(self, name) is None:
+                raise _FieldError(name, "A cycle needs its days on and its days off, for example 21 and 7")
+            if not cycle and getattr(self, name) is not None:
+                raise _FieldError(name, "Days on and off are only for a schedule in cycles")
+        if not cycle and self.cycle_start_date is not None:
+            raise _FieldError("cycle_start_date", "Day 1 of a cycle is only for a schedule in cycles")
+        if cycle:
+            self.cycle_start_date = self.cycle_start_date or self.start_date
+            if self.cycle_start_date is None:
+                raise _FieldError("cycle_start_date", "Give day 1 of the first cycle, or the start date")
+            _check_order(self.start_date, self.cycle_start_date, "cycle_start_date",
+                         "Day 1 of the first cycle cannot be before the start date")
+            _check_order(self.cycle_start_date, self.stop_date, "stop_date",
+                         "The stop date cannot be before day 1 of the first cycle")
+
+    def is_current_on(self, day: date) -> bool:
+        """Started (or start not known) and not yet stopped on `day`."""
+        return (self.start_date is None or self.start_date <= day) and (self.stop_date is None or day <= self.stop_date)
+
+    def cycle_day(self, day: date) -> int | None:
+        """For a cycle schedule, which day of its cycle `day` is (1 = the first day on), else None."""
+        if self.schedule is not DoseSchedule.CYCLE or self.cycle_start_date is None or day < self.cycle_start_date:
+            return None
+        length = self.cycle_days_on + self.cycle_days_off
+        return (day - self.cycle_start_date).days % length + 1
+
+    def is_dose_day(self, day: date) -> bool | None:
+        """For a cycle schedule, whether `day` is one of its days on (None for other schedules)."""
+        position = self.cycle_day(day)
+        return None if position is None else position <= self.cycle_days_on
+
+
+class Allergy(RecordModel):
+    """An allergy or intolerance: to what, what happened, how bad, and whether it still stands."""
+
+    substance: ShortText = Field(title="To", description="A medicine, food or other substance, for example 'Penicillin'")
+    code_system: CodeSystem | None = Field(None, title="Coded in", description="dm+d, RxNorm or SNOMED CT, if known")
+    code: CodeText | None = Field(None, title="Code")
+    code_display: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Code's name")
+    kind: AllergyKind = Field(AllergyKind.ALLERGY, title="Allergy or intolerance")
+    category: AllergyCategory = Field(AllergyCategory.MEDICATION, title="Kind of substance")
+    reaction: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, title="Reaction", description="What happened, for example 'rash and swollen lips'")
+    severity: ReactionSeverity | None = Field(None, title="How severe the reaction was")
+    criticality: AllergyCriticality = Field(AllergyCriticality.UNABLE_TO_ASSESS, title="Risk of a dangerous reaction")
+    status: AllergyStatus = Field(AllergyStatus.ACTIVE, title="Status")
+    recorded_on: PastDate | None = Field(None, title="Recorded on")
+    notes: LongText | None = Field(None, title="Notes")
+
+    @model_validator(mode="after")
+    def _coded(self) -> Allergy:
+        self.code = _check_coding(self.code_system, self.code, tuple(CodeSystem))
         return self
 
 
@@ -684,6 +820,10 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
                parent_field="course_id"),
     RecordKind("treatment-breaks", TreatmentBreak, "Treatment break", "Treatment breaks", "start_date",
                lambda r: f"Break: {_label(r.reason)}", parent_field="course_id"),
+    RecordKind("medicines", Medication, "Medicine", "Medicines", "start_date", lambda r: _medicine_line(r),
+               parent_field="course_id"),
+    RecordKind("allergies", Allergy, "Allergy or intolerance", "Allergies and intolerances", "recorded_on",
+               lambda r: f"{_label(r.kind)}: {r.substance}" + (f" ({r.reaction})" if r.reaction else "")),
     RecordKind("care-team", CareTeamMember, "Care team member", "Care team", "name",
                lambda r: f"{r.name}, {_label(r.role)}", patient_writes=True),
     RecordKind("contact-points", ContactPoint, "Contact point", "Whom to call", "name",
@@ -711,6 +851,17 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
     RecordKind("body-measurements", BodyMeasurement, "Weight or height", "Weight and height", "measured_on",
                lambda r: f"{_label(r.measure)} {r.value:g} {r.unit}", patient_writes=True),
 ]}
+
+
+def _medicine_line(r: Medication) -> str:
+    dose = f" {r.dose_value:g} {r.dose_unit.strip('{}')}" if r.dose_value is not None else ""
+    if r.schedule is DoseSchedule.CYCLE:
+        how_often = f"{r.cycle_days_on} days on, {r.cycle_days_off} off"
+    elif r.schedule is DoseSchedule.EVERY_N_DAYS:
+        how_often = f"every {r.every_n_days} days"
+    else:
+        how_often = _label(r.schedule).lower()
+    return f"{r.name}{dose}, {how_often}"
 
 
 def _check_in_line(r: CheckIn) -> str:

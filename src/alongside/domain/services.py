@@ -153,7 +153,7 @@ def delete_entry(uow, actor: Actor, patient_id: UUID, slug: str, entry_id: UUID,
     authorise(uow, actor, patient_id, Action.WRITE, record_kind, entry_id)
     _refuse_submitted_only(record_kind)
     if record_kind.slug == "treatment-courses" and uow.records.children_of(patient_id, entry_id):
-        raise InvalidInput("Remove this treatment's dose changes and breaks first", field="id")
+        raise InvalidInput("Remove this treatment's dose changes, breaks and medicines first", field="id")
     uow.records.delete(patient_id, record_kind, entry_id, version)
 
 
@@ -163,10 +163,13 @@ def _refuse_submitted_only(record_kind: RecordKind) -> None:
 
 
 def _check_parent(uow, patient_id: UUID, record_kind: RecordKind, model: Any) -> None:
-    """A dose change or break must belong to a treatment of the same patient."""
+    """A dose change, break or medicine must belong to a treatment of the same patient (a
+    medicine may also belong to none)."""
     if not record_kind.parent_field:
         return
     parent_id = getattr(model, record_kind.parent_field)
+    if parent_id is None:
+        return
     if not uow.records.find(patient_id, RECORD_KINDS["treatment-courses"], parent_id):
         raise InvalidInput("No such treatment in this record", field=record_kind.parent_field)
 

@@ -347,3 +347,73 @@ class ResultRelease(Vocab):
     @property
     def waits_days(self) -> bool:
         return self in (ResultRelease.AFTER_DAYS, ResultRelease.DISCUSSION_OR_DAYS)
+
+
+# --- Medicines and allergies -------------------------------------------------------------------
+
+class CodeSystem(Vocab):
+    """Where a medicine's or substance's code comes from (the FHIR system URIs)."""
+
+    DMD = "https://dmd.nhs.uk", "dm+d (NHS Dictionary of Medicines and Devices)"
+    RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm", "RxNorm"
+    SNOMED = "http://snomed.info/sct", "SNOMED CT"
+
+
+class MedicinePurpose(Vocab):
+    ANTICANCER = "anticancer", "Anticancer treatment"
+    SUPPORTIVE = "supportive", "Supportive (for symptoms, side effects or bones)"
+
+
+class MedicineRoute(Vocab):
+    ORAL = "oral", "By mouth"
+    SUBCUTANEOUS = "subcutaneous", "Injection under the skin"
+    INTRAMUSCULAR = "intramuscular", "Injection into a muscle"
+    INTRAVENOUS = "intravenous", "Into a vein (drip)"
+    TRANSDERMAL = "transdermal", "Skin patch"
+    TOPICAL = "topical", "On the skin (cream or gel)"
+    INHALED = "inhaled", "Breathed in (inhaler)"
+    OTHER = "other", "Other"
+
+
+class DoseSchedule(Vocab):
+    DAILY = "daily", "Every day"
+    WEEKLY = "weekly", "Once a week"
+    EVERY_N_DAYS = "every_n_days", "Every so many days"
+    CYCLE = "cycle", "In cycles: days on, then days off"
+    AS_NEEDED = "as_needed", "When needed"
+
+
+class AllergyKind(Vocab):
+    ALLERGY = "allergy", "Allergy"
+    INTOLERANCE = "intolerance", "Intolerance (not an allergy)"
+
+
+class AllergyCategory(Vocab):
+    MEDICATION = "medication", "Medicine"
+    FOOD = "food", "Food"
+    ENVIRONMENT = "environment", "Something else (latex, plasters, pollen...)"
+    BIOLOGIC = "biologic", "Blood product or vaccine"
+
+
+class ReactionSeverity(Vocab):
+    """FHIR AllergyIntolerance.reaction.severity."""
+
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class AllergyCriticality(Vocab):
+    """FHIR AllergyIntolerance.criticality: the risk of a future reaction being life-threatening."""
+
+    LOW = "low", "Low risk"
+    HIGH = "high", "High risk (could be life-threatening)"
+    UNABLE_TO_ASSESS = "unable-to-assess", "Not yet assessed"
+
+
+class AllergyStatus(Vocab):
+    """FHIR AllergyIntolerance.clinicalStatus."""
+
+    ACTIVE = "active", "Current"
+    INACTIVE = "inactive", "No longer a concern"
+    RESOLVED = "resolved", "Resolved"

@@ -278,7 +278,7 @@ class RecordRepository(_Repository):
 
     def children_of(self, patient_id: UUID, course_id: UUID) -> bool:
         return any(self.db.scalar(select(exists().where(row.patient_id == patient_id, row.course_id == course_id)))
-                   for row in (t.DoseChangeRow, t.TreatmentBreakRow))
+                   for row in (t.DoseChangeRow, t.TreatmentBreakRow, t.MedicationRow))
 
 
 _CARER_ACCESS = select(t.CarerLinkRow.__table__.c.access).where(

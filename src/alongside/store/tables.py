@@ -171,6 +171,49 @@ class TreatmentBreakRow(_CourseChild, EntryRow):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
+class MedicationRow(EntryRow):
+    __tablename__ = "medication"
+    # Coded values are String(40) as code() makes them; code() cannot be called here, where the
+    # column named "code" hides it.
+    name: Mapped[str]
+    code_system: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[str | None] = mapped_column(String(20))
+    code_display: Mapped[str | None]
+    purpose: Mapped[str] = mapped_column(String(40))
+    dose_value: Mapped[float | None] = mapped_column(Float)
+    dose_unit: Mapped[str | None] = mapped_column(String(30))
+    route: Mapped[str] = mapped_column(String(40))
+    schedule: Mapped[str] = mapped_column(String(40))
+    every_n_days: Mapped[int | None]
+    cycle_days_on: Mapped[int | None]
+    cycle_days_off: Mapped[int | None]
+    cycle_start_date: Mapped[date | None]
+    start_date: Mapped[date | None]
+    stop_date: Mapped[date | None]
+    prescribed_by: Mapped[str | None]
+    # A medicine may belong to a course; the course cannot be deleted while it does.
+    course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("treatment_course.id", ondelete="RESTRICT"),
+                                                        index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class AllergyRow(EntryRow):
+    __tablename__ = "allergy"
+    # String(40) as in MedicationRow.
+    substance: Mapped[str]
+    code_system: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[str | None] = mapped_column(String(20))
+    code_display: Mapped[str | None]
+    kind: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    reaction: Mapped[str | None] = mapped_column(String(500))
+    severity: Mapped[str | None] = mapped_column(String(40))
+    criticality: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(40))
+    recorded_on: Mapped[date | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
 class CareTeamMemberRow(EntryRow):
     __tablename__ = "care_team_member"
     name: Mapped[str] = mapped_column(String(100))
@@ -338,6 +381,7 @@ ROW_FOR_KIND: dict[str, type[EntryRow]] = {
     "messages": MessageThreadRow, "message-replies": MessageReplyRow,
     "metastases": MetastasisRow, "performance-status": PerformanceStatusRow, "genomic-results": GenomicResultRow,
     "treatment-courses": TreatmentCourseRow, "dose-changes": DoseChangeRow, "treatment-breaks": TreatmentBreakRow,
+    "medicines": MedicationRow, "allergies": AllergyRow,
     "care-team": CareTeamMemberRow, "contact-points": ContactPointRow, "appointments": AppointmentRow,
     "goals": GoalRow, "decisions": DecisionRow, "referrals": ReferralRow, "access-requests": AccessRequestRow,
     "questions": PatientQuestionRow, "check-ins": CheckInRow, "lab-results": LabResultRow, "tumour-markers": TumourMarkerResultRow, "scans": ScanRow,
