@@ -82,7 +82,8 @@ def _different(slug: str) -> dict:
                "metastases": {"site_detail": "T10 vertebra"}, "care-team": {"name": "Dr Other"},
                "contact-points": {"name": "Day unit"}, "goals": {"in_own_words": "Walking the dog."},
                "decisions": {"chosen": "B"}, "referrals": {"service": "dietitian"},
-               "access-requests": {"drug": "Other-mab"}, "questions": {"text": "Can I travel?"}}
+               "access-requests": {"drug": "Other-mab"}, "questions": {"text": "Can I travel?"},
+               "medicines": {"dose_value": 5}, "allergies": {"reaction": "Swollen lips"}}
     return changes[slug]
 
 
