@@ -133,3 +133,8 @@ def test_an_allergy_is_kept_with_fhir_severity_and_status():
 def test_bad_allergies_name_the_field(change, field, message):
     errors = errors_of(Allergy, {"substance": "Penicillin", **change})
     assert field in errors and message in errors[field]
+
+
+def test_a_stopped_cycle_has_no_cycle_day_after_its_stop_date():
+    medicine = validate(Medication, {**CAPECITABINE, "stop_date": "2026-10-20"})
+    assert medicine.cycle_day(date(2026, 10, 20)) == 20 and medicine.cycle_day(date(2026, 10, 21)) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -121,3 +122,30 @@ def message_targets(path: str | None = None) -> dict[str, int]:
         raise ValueError(f"messages.yaml: every kind of message needs a target of 0 or more working days "
                          f"(missing: {sorted(missing)})")
     return targets
+
+class FeverRuleMedicine(_Strict):
+    agent: str = Field(min_length=2, pattern=r"^[a-z][a-z -]+$")
+    aliases: tuple[str, ...] = ()
+    source: str = Field(min_length=5)
+
+
+class FeverRuleMedicines(_Strict):
+    """The medicines that count as treatment lowering white cells for the fever rule."""
+
+    medicines: tuple[FeverRuleMedicine, ...] = Field(min_length=1)
+
+    def named_in(self, *texts: str | None) -> str | None:
+        """The agent one of `texts` names (a medicine's name, its code's name, a course's name),
+        matched as a whole word ignoring case; None when none is named."""
+        words = " ".join(t for t in texts if t).lower()
+        for medicine in self.medicines:
+            for name in (medicine.agent, *medicine.aliases):
+                if re.search(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])", words):
+                    return medicine.agent
+        return None
+
+
+@cache
+def fever_rule_medicines() -> FeverRuleMedicines:
+    """content/fever_rule_medicines.yaml, sources in docs/clinical-rules.md."""
+    return FeverRuleMedicines.model_validate(_read("fever_rule_medicines.yaml"))

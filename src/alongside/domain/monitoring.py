@@ -21,6 +21,7 @@ from ..clinical.red_flags import (
     highest_level, questions_for, raised_flags,
 )
 from .access import Action, authorise, permits
+from .content import fever_rule_medicines
 from .entries import Entry
 from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .instrument import instrument
@@ -406,8 +407,10 @@ def record_earlier_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str,
 
 @dataclass(frozen=True)
 class _TreatmentNow:
-    # Chemotherapy or an antibody-drug conjugate given within the fever window: white cells
-    # can stay low for weeks after the last dose, so a break or a stop does not end the risk.
+    # Treatment lowering white cells given within the fever window: white cells can stay low for
+    # weeks after the last dose, so a break or a stop does not end the risk. It is a course of
+    # chemotherapy or an antibody-drug conjugate, a course naming a medicine that lowers white
+    # cells, or such a medicine on her medicine list (content/fever_rule_medicines.yaml).
     myelosuppressive: bool
     started: date | None  # when the most recent current course began
 
@@ -415,14 +418,40 @@ class _TreatmentNow:
     def of(cls, uow, patient_id: UUID, on: date, window_days: int = FEVER_RULE_DAYS_AFTER_TREATMENT) -> _TreatmentNow:
         courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
         started = max((c.data.start_date for c in courses if c.data.is_current), default=None)
-        myelosuppressive = [c for c in courses if c.data.modality in MYELOSUPPRESSIVE and c.data.start_date <= on]
-        if not myelosuppressive:  # breaks and decisions can only shorten a course; none to shorten
-            return cls(myelosuppressive=False, started=started)
-        breaks = uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
-        stopped = supportive_care_only_since(uow.records.list(patient_id, RECORD_KINDS["decisions"]), courses, on)
-        given = [last_given(c, breaks, stopped, on) for c in myelosuppressive]
-        return cls(myelosuppressive=any(day is not None and (on - day).days <= window_days for day in given),
-                   started=started)
+        return cls(myelosuppressive=_course_within_window(uow, patient_id, courses, on, window_days)
+                   or _medicine_within_window(uow, patient_id, on, window_days), started=started)
+
+
+def _course_within_window(uow, patient_id: UUID, courses: list[Entry], on: date, window_days: int) -> bool:
+    lowering = fever_rule_medicines()
+    myelosuppressive = [c for c in courses if c.data.start_date <= on and (
+        c.data.modality in MYELOSUPPRESSIVE or lowering.named_in(c.data.name))]
+    if not myelosuppressive:  # breaks and decisions can only shorten a course; none to shorten
+        return False
+    breaks = uow.records.list(patient_id, RECORD_KINDS["treatment-breaks"])
+    stopped = supportive_care_only_since(uow.records.list(patient_id, RECORD_KINDS["decisions"]), courses, on)
+    given = [last_given(c, breaks, stopped, on) for c in myelosuppressive]
+    return any(day is not None and (on - day).days <= window_days for day in given)
+
+
+def _medicine_within_window(uow, patient_id: UUID, on: date, window_days: int) -> bool:
+    """A medicine lowering white cells on her list, taken on `on` or within the window before.
+
+    Every day from its start to its stop counts, the days off in a cycle too: white cells are
+    lowest at the end of and after the days on. Only its own stop date ends it, not a break or a
+    decision elsewhere on the record: the list says what she is taking, and a list not yet
+    brought up to date must not silence the fever rule."""
+    lowering = fever_rule_medicines()
+    for entry in uow.records.list(patient_id, RECORD_KINDS["medicines"]):
+        medicine = entry.data
+        if not lowering.named_in(medicine.name, medicine.code_display):
+            continue
+        if medicine.start_date is not None and medicine.start_date > on:
+            continue
+        last_taken = on if medicine.stop_date is None else min(on, medicine.stop_date)
+        if (on - last_taken).days <= window_days:
+            return True
+    return False
 
 
 def _submitted_by(relationship: Relationship) -> CheckInBy:

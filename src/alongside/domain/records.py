@@ -343,8 +343,11 @@ class Medication(RecordModel):
         return (self.start_date is None or self.start_date <= day) and (self.stop_date is None or day <= self.stop_date)
 
     def cycle_day(self, day: date) -> int | None:
-        """For a cycle schedule, which day of its cycle `day` is (1 = the first day on), else None."""
+        """For a cycle schedule, which day of its cycle `day` is (1 = the first day on); None for
+        other schedules, and before the first cycle or after the stop date."""
         if self.schedule is not DoseSchedule.CYCLE or self.cycle_start_date is None or day < self.cycle_start_date:
+            return None
+        if self.stop_date is not None and day > self.stop_date:
             return None
         length = self.cycle_days_on + self.cycle_days_off
         return (day - self.cycle_start_date).days % length + 1
