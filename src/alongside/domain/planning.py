@@ -361,6 +361,8 @@ class ClinicSummary:
     open_referrals: list[Entry]
     questions: list[Entry]  # not yet answered: hers, in her words
     breaks: list[tuple[str, Entry]] = ()  # (treatment, break), the latest first
+    medicines: list[Entry] = ()  # taken now or to start, anticancer first
+    allergies: list[Entry] = ()  # still standing, the dangerous first
 
 
 def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: int = 3, alerts: int = 5,
@@ -371,7 +373,7 @@ def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: 
     decision = _decision_summary(uow, relationship, patient_id, today)
     records = shown_to_reader(uow, relationship, patient_id, uow.records.everything(
         patient_id, ["treatment-courses", "check-ins", "tumour-markers", "lab-results", "scans", "referrals",
-                     "questions", "treatment-breaks"]))
+                     "questions", "treatment-breaks", "medicines", "allergies"]))
     names = {c.id: c.data.name for c in records["treatment-courses"]}
     recent = sorted(records["check-ins"], key=lambda e: e.data.submitted_at, reverse=True)[:check_ins]
     return ClinicSummary(
@@ -385,6 +387,8 @@ def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: 
         open_referrals=[r for r in records["referrals"] if r.data.status in OPEN_REFERRALS],
         questions=sorted((q for q in records["questions"] if not q.data.answered), key=lambda q: q.created_at),
         breaks=[(names.get(b.data.course_id, ""), b) for b in records["treatment-breaks"][:3]],
+        medicines=services.current_medicines(records["medicines"], today),
+        allergies=services.standing_allergies(records["allergies"]),
     )
 
 

@@ -338,6 +338,22 @@ class Medication(RecordModel):
             _check_order(self.cycle_start_date, self.stop_date, "stop_date",
                          "The stop date cannot be before day 1 of the first cycle")
 
+    @property
+    def dose_text(self) -> str | None:
+        """'1500 mg', '2 tablet': the UCUM code without the braces of a counted form."""
+        if self.dose_value is None:
+            return None
+        return f"{self.dose_value:g} {self.dose_unit.strip('{}')}"
+
+    @property
+    def schedule_text(self) -> str:
+        """'14 days on, 7 days off', 'every 28 days', 'every day'."""
+        if self.schedule is DoseSchedule.CYCLE:
+            return f"{self.cycle_days_on} days on, {self.cycle_days_off} days off"
+        if self.schedule is DoseSchedule.EVERY_N_DAYS:
+            return f"every {self.every_n_days} days"
+        return self.schedule.label.lower()
+
     def is_current_on(self, day: date) -> bool:
         """Started (or start not known) and not yet stopped on `day`."""
         return (self.start_date is None or self.start_date <= day) and (self.stop_date is None or day <= self.stop_date)
@@ -857,14 +873,7 @@ RECORD_KINDS: dict[str, RecordKind] = {k.slug: k for k in [
 
 
 def _medicine_line(r: Medication) -> str:
-    dose = f" {r.dose_value:g} {r.dose_unit.strip('{}')}" if r.dose_value is not None else ""
-    if r.schedule is DoseSchedule.CYCLE:
-        how_often = f"{r.cycle_days_on} days on, {r.cycle_days_off} off"
-    elif r.schedule is DoseSchedule.EVERY_N_DAYS:
-        how_often = f"every {r.every_n_days} days"
-    else:
-        how_often = _label(r.schedule).lower()
-    return f"{r.name}{dose}, {how_often}"
+    return f"{r.name}" + (f" {r.dose_text}" if r.dose_text else "") + f", {r.schedule_text}"
 
 
 def _check_in_line(r: CheckIn) -> str:

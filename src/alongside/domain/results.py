@@ -29,7 +29,7 @@ from .monitoring import Alert, grade_symptoms, raise_alerts
 from .people import Actor
 from .result_sharing import shown_to_reader
 from .records import (
-    EARLY_DATE_MARGIN, RECORD_KINDS, Decision, LabResult, LifeDates, Scan, TreatmentBreak, TreatmentCourse,
+    EARLY_DATE_MARGIN, RECORD_KINDS, Decision, LabResult, LifeDates, Medication, Scan, TreatmentBreak, TreatmentCourse,
     identify_lab_test, in_canonical_unit, measured_lesions, validate,
 )
 from .vocab import TumourMarker
@@ -597,7 +597,7 @@ class Span:
 @dataclass(frozen=True)
 class Moment:
     day: date
-    kind: str  # scan, decision
+    kind: str  # scan, decision, medicine
     label: str
 
 
@@ -624,7 +624,8 @@ def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
     relationship = authorise(uow, actor, patient_id, Action.READ, what="timeline")
     everything = shown_to_reader(uow, relationship, patient_id,
                                  uow.records.everything(patient_id, ["treatment-courses", "treatment-breaks", "decisions",
-                                                                     "tumour-markers", "lab-results", "scans"]))
+                                                                     "tumour-markers", "lab-results", "scans",
+                                                                     "medicines"]))
     courses = everything["treatment-courses"]
     by_test, labels = _by_test(everything["lab-results"])
     chosen = [k for k in (labs or DEFAULT_LABS) if k in labels]
@@ -639,7 +640,7 @@ def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
         start=_start(today, days, courses, everything, check_ins),
         end=today,
         spans=_spans(courses, everything["treatment-breaks"]),
-        moments=_moments(scans, everything["decisions"]),
+        moments=_moments(scans, everything["decisions"], everything["medicines"]),
         worst_grade=[(e.data.submitted_at, max(grade_symptoms(e.data).values(), default=0)) for e in check_ins],
         markers=marker_series(everything["tumour-markers"], courses),
         labs=[series[k] for k in chosen],
@@ -673,9 +674,12 @@ def _spans(courses: list[Entry[TreatmentCourse]], breaks: list[Entry[TreatmentBr
     return spans
 
 
-def _moments(scans: list[ScanReading], decisions: list[Entry[Decision]]) -> list[Moment]:
+def _moments(scans: list[ScanReading], decisions: list[Entry[Decision]], medicines: list[Entry[Medication]]) -> list[Moment]:
     moments = [Moment(s.entry.data.performed_on, "scan", _scan_words(s)) for s in scans]
     moments += [Moment(d.data.decided_on, "decision", f"Decision: {d.data.chosen}") for d in decisions]
+    moments += [Moment(m.data.start_date, "medicine", f"Started {m.data.name}" + (f" {m.data.dose_text}" if m.data.dose_text else ""))
+                for m in medicines if m.data.start_date]
+    moments += [Moment(m.data.stop_date, "medicine", f"Stopped {m.data.name}") for m in medicines if m.data.stop_date]
     return sorted(moments, key=lambda m: m.day)
 
 

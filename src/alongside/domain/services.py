@@ -21,7 +21,7 @@ from .records import (
     EARLY_DATE_MARGIN, RECORD_KINDS, CancerProfile, IdInUse, LabResult, LifeDates, PatientDetails, RecordKind, kind, validate,
 )
 from .treatment_plan import DoseInForce, check_break_fits, check_course_fits, dose_in_force
-from .vocab import ContactPurpose, Role
+from .vocab import AllergyCriticality, AllergyStatus, ContactPurpose, MedicinePurpose, ReactionSeverity, Role
 
 def register_patient(uow, actor: Actor, details: PatientDetails, team_id: UUID | None = None,
                      patient_id: UUID | None = None) -> Patient:
@@ -251,6 +251,8 @@ class HomeView:
     upcoming_appointments: list[Entry]
     goals: list[Entry]
     doses: dict[UUID, DoseInForce] = field(default_factory=dict)  # each current treatment's dose in force today
+    medicines: list[Entry] = field(default_factory=list)  # taken today, or to start
+    allergies: list[Entry] = field(default_factory=list)  # still standing (status active)
 
 
 _URGENT_FIRST = [ContactPurpose.URGENT, ContactPurpose.BOTH, ContactPurpose.ROUTINE]
@@ -260,7 +262,8 @@ def patient_home(uow, actor: Actor, patient_id: UUID, now: datetime | None = Non
     relationship = authorise(uow, actor, patient_id, Action.READ, what="home")
     now = now or datetime.now(UTC)
     records = uow.records.everything(patient_id, ["metastases", "performance-status", "treatment-courses", "care-team",
-                                                  "contact-points", "appointments", "goals", "dose-changes"])
+                                                  "contact-points", "appointments", "goals", "dose-changes",
+                                                  "medicines", "allergies"])
     patient = uow.patients.get(patient_id)
     current = [c for c in records["treatment-courses"] if c.data.is_current]
     today = local_day(patient, now)
@@ -276,7 +279,22 @@ def patient_home(uow, actor: Actor, patient_id: UUID, now: datetime | None = Non
                                      key=lambda a: a.data.starts_at)[:5],
         goals=records["goals"],
         doses={c.id: dose_in_force(c, records["dose-changes"], today) for c in current},
+        medicines=current_medicines(records["medicines"], today),
+        allergies=standing_allergies(records["allergies"]),
     )
+
+
+def current_medicines(medicines: list[Entry], today: date) -> list[Entry]:
+    """Medicines not stopped before today (those to start included), anticancer first, by name."""
+    current = [m for m in medicines if m.data.stop_date is None or m.data.stop_date >= today]
+    return sorted(current, key=lambda m: (m.data.purpose is not MedicinePurpose.ANTICANCER, m.data.name.lower()))
+
+
+def standing_allergies(allergies: list[Entry]) -> list[Entry]:
+    """Allergies and intolerances still a concern, those that could be dangerous first."""
+    active = [a for a in allergies if a.data.status is AllergyStatus.ACTIVE]
+    return sorted(active, key=lambda a: (a.data.criticality is not AllergyCriticality.HIGH,
+                                         a.data.severity is not ReactionSeverity.SEVERE, a.data.substance.lower()))
 
 
 def local_day(patient: Patient, now: datetime) -> date:

@@ -126,6 +126,8 @@ def _marker(x: float, y: float, mark: Mark) -> str:
     if mark.kind == "decision":
         return (f'<polygon points="{x:.1f},{y - 7} {x + 6:.1f},{y + 5} {x - 6:.1f},{y + 5}" fill="#0b6e4f">'
                 f'{title}</polygon>')
+    if mark.kind == "medicine":
+        return f'<circle cx="{x:.1f}" cy="{y}" r="5" fill="#5a3e8a">{title}</circle>'
     colour = ALARM if "progress" in mark.label.lower() or "RECIST PD" in mark.label else LINE
     return (f'<rect x="{x - 5:.1f}" y="{y - 5}" width="10" height="10" transform="rotate(45 {x:.1f} {y})" '
             f'fill="{colour}">{title}</rect>')

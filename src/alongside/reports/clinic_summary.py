@@ -43,6 +43,7 @@ H1 = ParagraphStyle("h1", parent=BODY, fontName="Helvetica-Bold", fontSize=14, l
 H2 = ParagraphStyle("h2", parent=BODY, fontName="Helvetica-Bold", fontSize=10, leading=12, spaceBefore=5,
                     spaceAfter=2)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8, leading=9.5, spaceAfter=0)
+NOTICE = ParagraphStyle("notice", parent=BODY, fontName="Helvetica-Bold")
 
 
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
@@ -146,6 +147,19 @@ def _charts(all_series: list[Series]) -> list:
     return [table]
 
 
+def _allergy_words(allergy) -> str:
+    words = f"{allergy.substance} ({allergy.kind.label.lower()}"
+    words += f", {allergy.reaction}" if allergy.reaction else ""
+    words += f", {allergy.severity.label.lower()} reaction" if allergy.severity else ""
+    return words + (", high risk" if allergy.criticality.value == "high" else "") + ")"
+
+
+def _medicine_words(medicine) -> str:
+    dose = f" {medicine.dose_text}" if medicine.dose_text else ""
+    since = f", since {_day(medicine.start_date)}" if medicine.start_date else ""
+    return f"{medicine.name}{dose}, {medicine.schedule_text}{since}"
+
+
 def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: str = "Europe/London") -> bytes:
     s, d = summary, summary.decision
     details = d.patient.details
@@ -156,9 +170,11 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
            f"Hospital number {details.hospital_number or 'not recorded'}. Made {local:%-d %b %Y %H:%M} from the "
            "Alongside record; it gathers facts and recommends no treatment.", SMALL),
     ]
+    story.append(_p("Allergies and intolerances: " + ("; ".join(_allergy_words(a.data) for a in s.allergies)
+                                                     or "none recorded") + ".", NOTICE))
     if d.supportive_care_only_since:
         story.append(_p(f"Anticancer treatment stopped on {_day(d.supportive_care_only_since)}: supportive care only.",
-                        ParagraphStyle("notice", parent=BODY, fontName="Helvetica-Bold")))
+                        NOTICE))
     if d.missing:
         story.append(_p("Not recorded: " + "; ".join(d.missing) + ".", SMALL))
 
@@ -177,6 +193,8 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
                                          f"{f', line {c.data.line_of_treatment}' if c.data.line_of_treatment else ''}"
                                          f", since {_day(c.data.start_date)})" for c in s.current_treatments)
                                 or "no current treatment recorded")))
+    story.append(_p("Medicines: " + ("; ".join(_medicine_words(m.data) for m in s.medicines)
+                                       or "none recorded") + "."))
     if d.lines:
         story.append(_table(["Line", "Treatment", "Dates", "How long", "Best scan response", "Why it stopped"],
                             [[str(line.line), ", ".join(line.treatments), f"{_day(line.start)} to {_day(line.end)}",
