@@ -5,11 +5,15 @@ The clock of `client_for` reads Wednesday 25 November 2026."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from alongside.domain.records import Medication
 
+from ..unit.test_medicines import a_uk_extension_code
 from .conftest import NOW
+from .test_transfer_and_cli import empty_database_url, run_cli  # noqa: F401 (a fixture)
 
 ACUTE = {"name": "24-hour line", "purpose": "urgent", "phone": "01632 960999", "hours": "24/7"}
 TODAY = NOW.date()
@@ -121,9 +125,9 @@ def test_the_team_writes_medicines_and_allergies_and_she_and_her_carer_only_read
 
 
 def test_a_medicine_belongs_to_a_course_of_her_own_and_keeps_the_course_from_being_deleted(world, team):
-    other = team.post(api(world.patient_a, "medicines"), json=palbociclib(course_id=str(world.course_b)))
+    other = team.post(api(world.patient_a, "medicines"), json=palbociclib(start_date="2026-10-07", course_id=str(world.course_b)))
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "course_id"
-    linked = team.post(api(world.patient_a, "medicines"), json=palbociclib(course_id=str(world.course_a)))
+    linked = team.post(api(world.patient_a, "medicines"), json=palbociclib(start_date="2026-10-07", course_id=str(world.course_a)))
     assert linked.status_code == 201, linked.text
     course = team.get(f"{api(world.patient_a, 'treatment-courses')}/{world.course_a}").json()
     refused = team.delete(f"{api(world.patient_a, 'treatment-courses')}/{world.course_a}",
@@ -138,3 +142,40 @@ def test_a_bad_medicine_is_a_problem_naming_its_field_and_nothing_is_saved(world
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [{"field": "stop_date", "message": "The stop date cannot be before the start date"}]
     assert team.get(api(world.patient_a, "medicines")).json() == []
+
+
+# --- FHIR: MedicationStatement and AllergyIntolerance, there and back ----------------------------------
+
+def test_medicines_and_allergies_go_out_as_fhir_and_come_back_exactly(database_url, empty_database_url, world,
+                                                                      client_for, tmp_path):
+    nurse = client_for(world.nurse)
+    dmd = a_uk_extension_code()
+    for body in (palbociclib(start_date="2026-10-07", code_system="https://dmd.nhs.uk", code=dmd,
+                             code_display="Palbociclib 125mg capsules", course_id=str(world.course_a),
+                             prescribed_by="Dr Ada Example", notes="With food"),
+                 daily("Denosumab", "supportive", schedule="every_n_days", every_n_days=28, route="subcutaneous",
+                       dose_value=120, dose_unit="mg", start_date="2025-02-01"),
+                 daily("Ondansetron", "supportive", schedule="as_needed", dose_value=8, dose_unit="mg",
+                       start_date="2026-10-07", stop_date="2026-11-01"),
+                 daily("Letrozole", schedule="weekly", dose_value=1, dose_unit="tablets")):
+        assert nurse.post(api(world.patient_a, "medicines"), json=body).status_code == 201
+    for body in ({"substance": "Penicillin", "code_system": "http://snomed.info/sct", "code": "764146007",
+                  "reaction": "Rash and swollen lips", "severity": "severe", "criticality": "high"},
+                 {"substance": "Plasters", "category": "environment", "kind": "intolerance", "severity": "mild",
+                  "status": "inactive", "recorded_on": "2025-03-01"}):
+        assert nurse.post(api(world.patient_a, "allergies"), json=body).status_code == 201
+    exported = tmp_path / "bundle.json"
+    assert run_cli(database_url, "fhir", "export", str(world.patient_a), "--out", str(exported)).returncode == 0
+    first = json.loads(exported.read_text())
+    resources = [e["resource"] for e in first["entry"]]
+    statements = [r for r in resources if r["resourceType"] == "MedicationStatement"]
+    allergies = [r for r in resources if r["resourceType"] == "AllergyIntolerance"]
+    assert len(statements) == 4 and len(allergies) == 2
+    coded = next(s for s in statements if s["medicationCodeableConcept"]["text"] == "Palbociclib")
+    assert coded["medicationCodeableConcept"]["coding"] == [
+        {"system": "https://dmd.nhs.uk", "code": dmd, "display": "Palbociclib 125mg capsules"}]
+    assert coded["basedOn"] == [{"reference": f"urn:uuid:{world.course_a}"}]
+    assert run_cli(empty_database_url, "fhir", "import", str(exported), "--team", "Imported").returncode == 0
+    again = run_cli(empty_database_url, "fhir", "export", str(world.patient_a))
+    assert again.returncode == 0, again.stderr
+    assert [e["resource"] for e in json.loads(again.stdout)["entry"]] == resources

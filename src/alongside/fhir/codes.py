@@ -34,6 +34,15 @@ LINE_OF_TREATMENT = f"{OURS}/StructureDefinition/line-of-treatment"
 REVISIT_WHEN = f"{OURS}/StructureDefinition/revisit-when"
 SUBMITTED_BY = f"{OURS}/StructureDefinition/check-in-submitted-by"
 CHECK_IN_QUESTIONNAIRE = f"{OURS}/Questionnaire/weekly-check-in"
+# A cycle of days on and days off, which FHIR Timing cannot say: on the dosage, day 1 of the first
+# cycle and the days on and off (a MedicationStatement of ours, issue 18).
+CYCLE_START = f"{OURS}/StructureDefinition/cycle-start-date"
+CYCLE_DAYS_ON = f"{OURS}/StructureDefinition/cycle-days-on"
+CYCLE_DAYS_OFF = f"{OURS}/StructureDefinition/cycle-days-off"
+# FHIR needs a manifestation in every reaction; this stands for "severity known, reaction not
+# described", and is read back as no reaction text.
+NO_REACTION_TEXT = "Reaction not described"
+ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 
 
 # Read only: countries given by name in Address.country, to their ISO 3166-1 alpha-2 code; a name

@@ -16,8 +16,8 @@ from ..domain.entries import Entry, Patient
 from ..domain.instrument import instrument
 from ..domain.people import Actor, Relationship
 from ..domain.result_sharing import shown_to_reader
-from ..domain.records import CancerProfile
-from ..domain.vocab import Her2Status, Modality, ReceptorStatus, StopReason
+from ..domain.records import CancerProfile, Medication
+from ..domain.vocab import DoseSchedule, Her2Status, Modality, ReceptorStatus, StopReason
 from ..clinical.body_measures import BODY_MEASURES
 from ..clinical.red_flags import RED_FLAGS
 from . import codes
@@ -25,7 +25,8 @@ from .resources import coding, concept, derived_id, ours, standard, validated
 
 # The record kinds this adapter maps; the rest are listed in docs/fhir.md with the reason.
 EXPORTED_KINDS = ["metastases", "performance-status", "genomic-results", "treatment-courses", "care-team", "goals",
-                  "decisions", "check-ins", "lab-results", "tumour-markers", "scans", "body-measurements"]
+                  "decisions", "check-ins", "lab-results", "tumour-markers", "scans", "body-measurements",
+                  "medicines", "allergies"]
 
 
 def export_bundle(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
@@ -117,6 +118,10 @@ class _Builder:
             self.add(questionnaire())
             for entry in _sorted(entries["check-ins"]):
                 self.add(self.questionnaire_response(entry))
+        for entry in _sorted(entries["medicines"]):
+            self.add(self.medication_statement(entry))
+        for entry in _sorted(entries["allergies"]):
+            self.add(self.allergy_intolerance(entry))
         if entries["care-team"]:
             self.add(self.care_team(entries["care-team"]))
         for entry in _sorted(entries["goals"]):
@@ -300,6 +305,35 @@ class _Builder:
                 "authoredOn": _day(c.start_date),
                 "dosageInstruction": [{"text": c.schedule, "timing": {"repeat": {"boundsPeriod": period}}}]}
 
+    # --- Medicines and allergies -----------------------------------------------------------
+
+    def medication_statement(self, entry: Entry) -> dict[str, Any]:
+        """A medicine on her list. Its category (our medicine-purpose code) tells it from an mCODE
+        MedicationStatement, which is read as a course of treatment."""
+        m = entry.data
+        return {"resourceType": "MedicationStatement", "id": str(entry.id), "identifier": _identifier(entry.id),
+                "status": "active" if m.stop_date is None else "completed",
+                "category": concept(ours(m.purpose, "medicine-purpose"), text=m.purpose.label),
+                "medicationCodeableConcept": concept(coding(m.code_system.value, m.code, m.code_display)
+                                                     if m.code else None, text=m.name),
+                **self.subject,
+                "basedOn": [self.ref("MedicationRequest", m.course_id)] if m.course_id else None,
+                "effectivePeriod": {k: v for k, v in (("start", _day(m.start_date)), ("end", _day(m.stop_date))) if v},
+                "informationSource": {"display": m.prescribed_by} if m.prescribed_by else None,
+                "dosage": [_dosage(m)], **_note(m.notes)}
+
+    def allergy_intolerance(self, entry: Entry) -> dict[str, Any]:
+        a = entry.data
+        reaction = {"manifestation": [concept(text=a.reaction or codes.NO_REACTION_TEXT)], "description": a.reaction,
+                    "severity": a.severity.value if a.severity else None}
+        return {"resourceType": "AllergyIntolerance", "id": str(entry.id), "identifier": _identifier(entry.id),
+                "clinicalStatus": concept(coding(codes.ALLERGY_CLINICAL, a.status.value)),
+                "type": a.kind.value, "category": [a.category.value], "criticality": a.criticality.value,
+                "code": concept(coding(a.code_system.value, a.code, a.code_display) if a.code else None, text=a.substance),
+                "patient": self.ref("Patient", self.patient.id), "recordedDate": _day(a.recorded_on),
+                "reaction": [{k: v for k, v in reaction.items() if v}] if a.reaction or a.severity else None,
+                **_note(a.notes)}
+
     # --- Check-ins -----------------------------------------------------------------------
 
     def questionnaire_response(self, entry: Entry) -> dict[str, Any]:
@@ -388,6 +422,30 @@ def _medication_status(course) -> str:
     if course.end_date is None:
         return "active"
     return "completed" if course.stop_reason in (None, StopReason.COMPLETED) else "stopped"
+
+
+_PERIODS = {DoseSchedule.DAILY: (1, "d"), DoseSchedule.WEEKLY: (1, "wk")}
+
+
+def _dosage(m: Medication) -> dict[str, Any]:
+    """Dose, route and schedule. Daily, weekly and every N days are FHIR Timing; a cycle is our
+    extensions (FHIR Timing has no 'days on, days off'), its days as text as well."""
+    repeat: dict[str, Any] = {}
+    if m.schedule in _PERIODS:
+        repeat = {"frequency": 1, "period": _PERIODS[m.schedule][0], "periodUnit": _PERIODS[m.schedule][1]}
+    elif m.schedule is DoseSchedule.EVERY_N_DAYS:
+        repeat = {"frequency": 1, "period": m.every_n_days, "periodUnit": "d"}
+    cycle = [{"url": codes.CYCLE_START, "valueDate": _day(m.cycle_start_date)},
+             {"url": codes.CYCLE_DAYS_ON, "valueInteger": m.cycle_days_on},
+             {"url": codes.CYCLE_DAYS_OFF, "valueInteger": m.cycle_days_off}] if m.schedule is DoseSchedule.CYCLE else []
+    timing = {"code": concept(ours(m.schedule, "dose-schedule"), text=m.schedule.label),
+              **({"repeat": repeat} if repeat else {})}
+    dose = [{"doseQuantity": {"value": m.dose_value, "unit": m.dose_unit, "system": codes.UCUM, "code": m.dose_unit}}] \
+        if m.dose_value is not None else None
+    dosage = {"extension": cycle or None, "text": m.schedule_text, "timing": timing,
+              "asNeededBoolean": True if m.schedule is DoseSchedule.AS_NEEDED else None,
+              "route": concept(ours(m.route, "medicine-route"), text=m.route.label), "doseAndRate": dose}
+    return {k: v for k, v in dosage.items() if v is not None}
 
 
 def _sorted(entries: list[Entry]) -> list[Entry]:

@@ -21,8 +21,9 @@ from ..clinical.units import UnitError, parse_unit
 from ..domain.errors import InvalidInput
 from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, validate
 from ..domain.vocab import (
-    CheckInBy, GenomicFinding, GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality,
-    MetastasisSite, Modality, ReceptorStatus, ScanImpression, ScanModality, StopReason, TeamRole, TumourMarker,
+    AllergyCategory, AllergyCriticality, AllergyKind, AllergyStatus, CheckInBy, DoseSchedule, GenomicFinding,
+    GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality, MedicineRoute, MetastasisSite, Modality,
+    ReceptorStatus, ScanImpression, ScanModality, StopReason, TeamRole, TumourMarker,
 )
 from . import codes
 from .outcome import ImportReport, Issue
@@ -184,7 +185,7 @@ class BundleReader:
             "Condition": self.condition, "Observation": self.observation, "MedicationRequest": self.medication,
             "MedicationStatement": self.medication, "MedicationAdministration": self.administration,
             "Procedure": self.procedure, "QuestionnaireResponse": self.check_in, "Goal": self.goal,
-            "CarePlan": self.decision,
+            "CarePlan": self.decision, "AllergyIntolerance": self.allergy,
         }
         for resource in resources:
             if resource is patient:
@@ -476,6 +477,8 @@ class BundleReader:
         data = r.data
         if data.get("status") in ("entered-in-error", "cancelled", "draft", "not-taken", "intended"):
             raise _Skip(f"its status is {data['status']}")
+        if r.type == "MedicationStatement" and our_code(data.get("category"), "medicine-purpose"):
+            return self.medicine(r)
         drug = data.get("medicationCodeableConcept")
         if drug is None:
             medication = self._must_resolve(r, "medicationReference", data.get("medicationReference"))
@@ -494,6 +497,55 @@ class BundleReader:
         start = bounds.get("start") or data.get("authoredOn") or data.get("effectiveDateTime")
         course = self._course(r, name, start, bounds.get("end"), modality)
         return [("treatment-courses", {**course, "schedule": dosage.get("text")}, COURSE_FIELDS)]
+
+    def medicine(self, r: Resource) -> list:
+        """A MedicationStatement of ours (its category our medicine-purpose code): a medicine on
+        her list, its code kept as it was (system, code, display), checked as any typed code is."""
+        data = r.data
+        drug = data.get("medicationCodeableConcept") or {}
+        code = next(iter(drug.get("coding") or []), {})
+        dosage = (data.get("dosage") or [{}])[0]
+        repeat = (dosage.get("timing") or {}).get("repeat") or {}
+        schedule = _vocab(DoseSchedule, our_code((dosage.get("timing") or {}).get("code"), "dose-schedule"))
+        cycle = {e.get("url"): e for e in dosage.get("extension") or []}
+        dose = ((dosage.get("doseAndRate") or [{}])[0]).get("doseQuantity") or {}
+        based_on = next(iter(data.get("basedOn") or []), None)
+        course = self._must_resolve(r, "basedOn[0]", based_on) if based_on else None
+        period = data.get("effectivePeriod") or {}
+        return [("medicines", {
+            "name": drug.get("text") or code.get("display"), "code_system": code.get("system"),
+            "code": code.get("code"), "code_display": code.get("display"),
+            "purpose": our_code(data.get("category"), "medicine-purpose"),
+            "dose_value": dose.get("value"), "dose_unit": dose.get("code") or dose.get("unit"),
+            "route": _vocab(MedicineRoute, our_code(dosage.get("route"), "medicine-route")) or MedicineRoute.OTHER,
+            "schedule": schedule or DoseSchedule.DAILY,
+            "every_n_days": repeat.get("period") if schedule is DoseSchedule.EVERY_N_DAYS else None,
+            "cycle_start_date": _date((cycle.get(codes.CYCLE_START) or {}).get("valueDate")),
+            "cycle_days_on": (cycle.get(codes.CYCLE_DAYS_ON) or {}).get("valueInteger"),
+            "cycle_days_off": (cycle.get(codes.CYCLE_DAYS_OFF) or {}).get("valueInteger"),
+            "start_date": _date(period.get("start")), "stop_date": _date(period.get("end")),
+            "prescribed_by": (data.get("informationSource") or {}).get("display"),
+            "course_id": self.entry_id(course) if course else None, "notes": _notes(data)}, MEDICINE_FIELDS)]
+
+    def allergy(self, r: Resource) -> list:
+        data = r.data
+        if has_code(data.get("verificationStatus"), ALLERGY_VERIFICATION, "entered-in-error"):
+            raise _Skip("it was entered in error")
+        substance = data.get("code") or {}
+        code = next(iter(substance.get("coding") or []), {})
+        reaction = next(iter(data.get("reaction") or []), {})
+        described = reaction.get("description") or "; ".join(
+            m.get("text") for m in reaction.get("manifestation") or [] if m.get("text") and m.get("text") != codes.NO_REACTION_TEXT)
+        status = next((c for s, c in codes_of(data.get("clinicalStatus")) if s == codes.ALLERGY_CLINICAL), None)
+        return [("allergies", {
+            "substance": substance.get("text") or code.get("display"), "code_system": code.get("system"),
+            "code": code.get("code"), "code_display": code.get("display"),
+            "kind": data.get("type") or AllergyKind.ALLERGY,
+            "category": next(iter(data.get("category") or []), AllergyCategory.MEDICATION),
+            "reaction": described or None, "severity": reaction.get("severity"),
+            "criticality": data.get("criticality") or AllergyCriticality.UNABLE_TO_ASSESS,
+            "status": status or AllergyStatus.ACTIVE, "recorded_on": _date(data.get("recordedDate")),
+            "notes": _notes(data)}, ALLERGY_FIELDS)]
 
     def administration(self, r: Resource) -> list:
         raise _Skip("one dose given: Alongside keeps the course of treatment, read from its MedicationRequest")
@@ -612,6 +664,19 @@ _BODY_MEASURE_BY_LOINC = {spec.loinc: measure for measure, spec in BODY_MEASURES
 LAB_FIELDS = {"taken_on": "effectiveDateTime", "test": "code", "value": "valueQuantity.value",
               "unit": "valueQuantity.code", "loinc": "code.coding", "reference_low": "referenceRange.low",
               "reference_high": "referenceRange.high", "laboratory": "performer", "marker": "code"}
+MEDICINE_FIELDS = {"name": "medicationCodeableConcept.text", "code_system": "medicationCodeableConcept.coding.system",
+                   "code": "medicationCodeableConcept.coding.code", "purpose": "category",
+                   "dose_value": "dosage.doseAndRate.doseQuantity.value", "dose_unit": "dosage.doseAndRate.doseQuantity.code",
+                   "route": "dosage.route", "schedule": "dosage.timing.code", "every_n_days": "dosage.timing.repeat.period",
+                   "cycle_start_date": "dosage.extension", "cycle_days_on": "dosage.extension",
+                   "cycle_days_off": "dosage.extension", "start_date": "effectivePeriod.start",
+                   "stop_date": "effectivePeriod.end", "prescribed_by": "informationSource.display",
+                   "course_id": "basedOn", "notes": "note"}
+ALLERGY_FIELDS = {"substance": "code.text", "code_system": "code.coding.system", "code": "code.coding.code",
+                  "kind": "type", "category": "category", "reaction": "reaction.description",
+                  "severity": "reaction.severity", "criticality": "criticality", "status": "clinicalStatus",
+                  "recorded_on": "recordedDate", "notes": "note"}
+ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 COURSE_FIELDS = {"name": "medicationCodeableConcept", "start_date": "dosageInstruction.timing.repeat.boundsPeriod.start",
                  "end_date": "dosageInstruction.timing.repeat.boundsPeriod.end", "schedule": "dosageInstruction.text",
                  "line_of_treatment": "extension", "notes": "note", "stop_reason": "statusReason"}
