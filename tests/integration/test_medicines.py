@@ -6,6 +6,8 @@ The clock of `client_for` reads Wednesday 25 November 2026."""
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 
 import pytest
 
@@ -179,3 +181,34 @@ def test_medicines_and_allergies_go_out_as_fhir_and_come_back_exactly(database_u
     again = run_cli(empty_database_url, "fhir", "export", str(world.patient_a))
     assert again.returncode == 0, again.stderr
     assert [e["resource"] for e in json.loads(again.stdout)["entry"]] == resources
+
+
+# --- Shown to the team, and to her ----------------------------------------------------------------------
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_the_record_her_home_the_timeline_and_the_clinic_summary_show_medicines_and_allergies(client_for, world, team):
+    from .test_planning import pdf_text
+
+    assert team.post(api(world.patient_a, "medicines"), json=palbociclib(start_date="2026-10-07")).status_code == 201
+    assert team.post(api(world.patient_a, "medicines"), json=daily("Ondansetron", "supportive", start_date="2026-10-07",
+                                                                   stop_date="2026-10-20")).status_code == 201
+    assert team.post(api(world.patient_a, "allergies"), json={
+        "substance": "Penicillin", "reaction": "Swollen lips", "severity": "severe", "criticality": "high"}).status_code == 201
+    assert team.post(api(world.patient_a, "allergies"), json={"substance": "Latex", "status": "resolved"}).status_code == 201
+    record = text_of(team.get(f"/patients/{world.patient_a}").text)
+    alice = client_for(world.alice)
+    home = text_of(alice.get(f"/patients/{world.patient_a}").text)
+    for page in (record, home):
+        assert "Palbociclib 125 mg, 21 days on, 7 days off" in page
+        assert "Penicillin : allergy (Swollen lips), severe reaction. High risk (could be life-threatening)" in page
+        assert "Ondansetron" not in page and "Latex" not in page  # stopped, and no longer a concern
+    listing = alice.get(f"/patients/{world.patient_a}/record/medicines").text
+    assert "Palbociclib" in listing and f"/patients/{world.patient_a}/record/medicines/new" not in listing  # she only reads
+    timeline = text_of(team.get(f"/patients/{world.patient_a}/timeline", params={"span": "all"}).text)
+    assert "Started Palbociclib 125 mg" in timeline and "Stopped Ondansetron" in timeline
+    summary = pdf_text(team.get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
+    assert "Allergies and intolerances: Penicillin (allergy, Swollen lips, severe reaction, high risk)." in summary
+    assert "Medicines: Palbociclib 125 mg, 21 days on, 7 days off, since 7 Oct 2026." in summary
