@@ -32,7 +32,7 @@ def _patient(**profile) -> Patient:
 
 
 def _entry(slug: str, data: dict, course_id: UUID | None = None) -> Entry:
-    data = {**data, **({"course_id": str(course_id)} if "course_id" in data else {})}
+    data = {**data, **({"course_id": str(course_id) if course_id else None} if "course_id" in data else {})}
     now = datetime.now(UTC)
     return Entry(uuid4(), PATIENT_ID, slug, 1, validate(RECORD_KINDS[slug].model, data), now, now)
 
