@@ -22,7 +22,8 @@ from alongside.domain.transfer import export_record
 from ..factories import PASSWORD, sample
 
 OUTSIDERS = ["alice", "carer", "stranger"]  # patient A, A's carer, a clinician of another team
-KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id", "nct_id", "thread_id"}
+KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id", "nct_id", "thread_id",
+                    "medication_id"}
 NCT_ID = "NCT01234567"  # a trial's registry id: public, and the same whoever asks
 
 
@@ -61,6 +62,7 @@ def expand(path: str, world) -> list[tuple[str, str | None]]:
         url = url.replace("{document_id}", str(world.entries_b.get("care-documents", uuid.uuid4())))
         url = url.replace("{nct_id}", NCT_ID)
         url = url.replace("{thread_id}", str(world.entries_b.get("messages", uuid.uuid4())))
+        url = url.replace("{medication_id}", str(world.entries_b.get("medicines", uuid.uuid4())))  # B's own
         urls.append((url, slug))
     return urls
 

@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from ..domain import dose_diary
 from ..domain.errors import InvalidInput
 from ..domain.monitoring import Alert
 from .webhook_targets import check_webhook_url
@@ -42,6 +43,9 @@ class NotifySettings:
     timeout_seconds: float = 10.0
     time_zone: str = "Europe/London"  # appointment times in reminders are written in this zone
     appointment_reminder_hours: float = 24.0  # how long before an appointment its reminder goes
+    # Dose day reminders go from this hour of her day (ALONGSIDE_DOSE_REMINDER_HOUR): our choice,
+    # a morning reminder for medicines most people take with breakfast.
+    dose_reminder_hour: int = 8
     # Hosts a webhook may reach over plain http or at a non-public address (ALONGSIDE_WEBHOOK_ALLOWED_HOSTS).
     webhook_allowed_hosts: frozenset[str] = field(default_factory=frozenset)
 
@@ -177,6 +181,28 @@ def send_appointment_reminders(uow, settings: NotifySettings, now: datetime | No
     return sum(_remind(uow, email, appointment_reminder_email(patient_id, starts_at, settings), settings,
                        lambda: uow.alerts.record_appointment_reminder(appointment_id, starts_at, now, email))
                for appointment_id, patient_id, starts_at, email in uow.alerts.due_appointment_reminders(now, now + lead))
+
+
+def dose_reminder_email(patient_id: UUID, settings: NotifySettings) -> EmailMessage:
+    """No medicine, no dose, nothing of her health: whoever sees her inbox learns only that she
+    uses Alongside. What is due is behind the sign-in."""
+    message = EmailMessage()
+    message["Subject"] = "A reminder from Alongside"
+    message["From"] = settings.smtp_from
+    message.set_content(
+        "This is the reminder you asked for.\n\n"
+        f"Sign in to see it: {settings.base_url}/patients/{patient_id}\n\n"
+        "You can turn these reminders off in Alongside at any time.\n")
+    return message
+
+
+def send_dose_reminders(uow, settings: NotifySettings, now: datetime | None = None) -> int:
+    """One email on each of her dose days, from `dose_reminder_hour` in her time zone, to those
+    who chose it. A failed send is not recorded, so the next pass tries again that day."""
+    now = now or datetime.now(UTC)
+    return sum(_remind(uow, email, dose_reminder_email(patient_id, settings), settings,
+                       lambda: uow.dose_diary.record_reminder(patient_id, day, now, email))
+               for patient_id, day, email in dose_diary.due_dose_reminders(uow, now, settings.dose_reminder_hour))
 
 
 def send_due(uow, settings: NotifySettings, now: datetime | None = None, never_tried: bool = False) -> tuple[int, int]:

@@ -706,3 +706,54 @@ class ResultDiscussionRow(Base):
     discussed_at: Mapped[datetime]
     discussed_by_id: Mapped[uuid.UUID]
     discussed_by_name: Mapped[str] = mapped_column(String(100))
+
+
+# --- The cycle diary of medicines taken at home (domain/dose_diary.py) ---------------------------
+
+class DoseDiaryMarkRow(Base):
+    """One day's mark for one medicine: the unique key keeps one, a second replaces it."""
+
+    __tablename__ = "dose_diary_mark"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
+    medication_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("medication.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    mark: Mapped[str] = code()  # taken, missed, reduced (clinical.dose_cycles.DoseMark)
+    note: Mapped[str | None] = mapped_column(String(500))
+    marked_by: Mapped[str] = code()  # patient, carer or clinician (vocab.CheckInBy)
+    marked_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("patient_id", "medication_id", "day", name="uq_dose_diary_mark_day"),)
+
+
+class TeamInstructionRow(Base):
+    """What her team told her to do about a medicine (a pause, a restart, a new dose), in her words."""
+
+    __tablename__ = "team_instruction"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    medication_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("medication.id", ondelete="CASCADE"), index=True)
+    told_on: Mapped[date]
+    kind: Mapped[str] = code()
+    starting: Mapped[date]
+    until: Mapped[date | None]
+    in_their_words: Mapped[str | None] = mapped_column(String(500))
+    recorded_by: Mapped[str] = code()
+    recorded_at: Mapped[datetime]
+
+
+class DoseReminderChoiceRow(Base):
+    """A patient who chose an email on each dose day (no row: no reminders, the default)."""
+
+    __tablename__ = "dose_reminder_choice"
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    chosen_at: Mapped[datetime]
+
+
+class DoseReminderRow(Base):
+    """A dose day reminder sent: one per patient per day of hers, whatever her medicines."""
+
+    __tablename__ = "dose_reminder"
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime]
+    target: Mapped[str] = mapped_column(String(254))

@@ -9,6 +9,7 @@ from . import repositories as r
 from .caseload import CaseloadRepository
 from .documents import DocumentRepository
 from .message_repository import MessageRepository
+from .dose_diary import DoseDiaryRepository
 from .trial_repository import TrialRepository
 from .database import TURN, writer_queue
 
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.documents = DocumentRepository(self.db)
         self.trials = TrialRepository(self.db)
         self.messages = MessageRepository(self.db)
+        self.dose_diary = DoseDiaryRepository(self.db)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -20,7 +20,7 @@ from ..clinical import units
 from ..domain import content
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
-from . import (account_pages, api, api_docs, caseload_pages, fhir_api, messages, own_copy, pages, planning, response_times, results_pages,
+from . import (account_pages, api, api_docs, caseload_pages, dose_diary_pages, fhir_api, messages, own_copy, pages, planning, response_times, results_pages,
                second_factor_pages, single_sign_on, triage_pages, trials_api, trials_pages)
 from . import openapi as openapi_document
 from .problems import from_domain_error, from_validation_errors, problem_response
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(own_copy.router)
     app.include_router(fhir_api.router)
     app.include_router(planning.router)
+    app.include_router(dose_diary_pages.router)
     app.include_router(planning.api_router)
     app.include_router(trials_api.router)
     app.include_router(trials_pages.router)

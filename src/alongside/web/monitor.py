@@ -15,7 +15,7 @@ import threading
 from sqlalchemy.orm import sessionmaker
 
 from ..domain import monitoring
-from ..notify import send_appointment_reminders, send_due, send_reminders
+from ..notify import send_appointment_reminders, send_dose_reminders, send_due, send_reminders
 from ..store import outbox
 from ..store.database import held_alone
 from ..store.unit_of_work import UnitOfWork
@@ -44,6 +44,7 @@ def _pass(sessions: sessionmaker, settings: Settings) -> str:
         with UnitOfWork(sessions) as uow:
             reminded = send_reminders(uow, settings.notify, now, settings.monitoring.thresholds.check_in_every)
             reminded += send_appointment_reminders(uow, settings.notify, now)
+            reminded += send_dose_reminders(uow, settings.notify, now)
     return (f"escalated {len(escalated)}, missed check-ins {len(missed)}, sent {sent}, failed {failed}, "
             f"reminders {reminded}")
 

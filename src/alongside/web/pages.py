@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..domain import accounts, appointments, monitoring, planning, reading, result_sharing, results, services, week
+from ..domain import accounts, appointments, dose_diary, monitoring, planning, reading, result_sharing, results, services, week
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -181,15 +181,17 @@ def patient_home(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
         alerts = monitoring.patient_alerts(uow, current.actor, patient_id)[:5]
         supportive = planning.supportive_care_prompt_for(uow, current.actor, patient_id, settings.supportive_care)
         held = result_sharing.results_held(uow, current.actor, patient_id)
+        diaries = dose_diary.cycle_diaries(uow, current.actor, patient_id, now)
         uow.commit()
         return render(request, "record.html", home=home, patient=home.patient, kinds=RECORD_KINDS, alerts=alerts,
-                      supportive=supportive, held=held)
+                      supportive=supportive, held=held, diaries=diaries)
     urgent = monitoring.whom_to_call(uow, current.actor, patient_id, Level.RED, settings.monitoring, now)
     today = monitoring.whom_to_call(uow, current.actor, patient_id, Level.AMBER, settings.monitoring, now)
+    diaries = dose_diary.cycle_diaries(uow, current.actor, patient_id, now)
     this_week = week.her_week(uow, current.actor, patient_id, settings.monitoring, current.session.created_at, now)
     uow.commit()
     return render(request, "home.html", home=home, patient=home.patient, kinds=RECORD_KINDS, urgent=urgent, today=today,
-                  week=this_week)
+                  week=this_week, diaries=diaries)
 
 
 @router.get("/patients/{patient_id}/treatments", response_class=HTMLResponse)

@@ -149,6 +149,7 @@ class Settings:
                                   time_zone=zone,
                                   appointment_reminder_hours=float(
                                       os.environ.get("ALONGSIDE_APPOINTMENT_REMINDER_HOURS", "24")),
+                                  dose_reminder_hour=int(os.environ.get("ALONGSIDE_DOSE_REMINDER_HOUR", "8")),
                                   webhook_allowed_hosts=allowed_hosts_from(
                                       os.environ.get("ALONGSIDE_WEBHOOK_ALLOWED_HOSTS"))),
             monitor_interval=float(os.environ.get("ALONGSIDE_MONITOR_INTERVAL", "60")),
