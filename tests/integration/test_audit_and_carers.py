@@ -26,7 +26,8 @@ def test_reads_and_writes_are_audited_with_who_what_and_which_record(as_user, en
     events = audit(engine, world.patient_a)[before:]
     assert events == [("clinician", "write:granted", "scans"), ("clinician", "read:granted", "scans"),
                       ("clinician", "read:granted", "home"), ("clinician", "read:granted", "alerts"),
-                      ("clinician", "read:granted", "supportive-care-prompt")]
+                      ("clinician", "read:granted", "supportive-care-prompt"),
+                      ("clinician", "read:granted", "dose-diary"), ("clinician", "read:granted", "medicines")]
     with engine.connect() as connection:
         record_ids = connection.scalars(select(t.AuditEventRow.record_id).where(
             t.AuditEventRow.patient_id == world.patient_a, t.AuditEventRow.what == "scans")).all()

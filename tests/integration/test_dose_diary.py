@@ -20,6 +20,7 @@ from .conftest import NOW
 from .test_appointments import smtp  # noqa: F401  (the real SMTP server fixture)
 from .test_audit_and_carers import audit
 from .test_pages import csrf_of
+from .test_planning import pdf_text
 
 # NOW is Wednesday 25 November 2026. Day 1 of cycle 1 on 12 October: cycle 1 ran to 8 November,
 # cycle 2 started on 9 November and today is its day 17, a dose day.
@@ -156,6 +157,11 @@ def test_the_team_sees_adherence_per_cycle(client_for, world, medicine, new_uow)
     assert (first.cycle, first.taken, first.missed, first.not_recorded, first.dose_days_so_far) == (1, 1, 1, 19, 21)
     record = client_for(world.nurse).get(f"/patients/{world.patient_a}")
     assert "Cycle 2: 1 taken, 0 missed, 1 lower dose, 15 not recorded of 17 dose days so far" in text_of(record.text)
+    summary = " ".join(pdf_text(client_for(world.nurse).get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
+                       .split())
+    assert "Cycle diary" in summary
+    assert "Palbociclib 2 (from 9 Nov 2026) 1 0 1 15 17" in summary
+    assert "1 (from 12 Oct 2026) 1 1 0 19 21" in summary
 
 
 # --- Reminders ---------------------------------------------------------------------------------

@@ -241,9 +241,15 @@ def cycle_diaries(uow, actor: Actor, patient_id: UUID, now: datetime) -> list[Me
     """Every medicine of hers with a cycle diary, each cycle's counts so far: for the team's view
     of the record and the links from her home page."""
     authorise(uow, actor, patient_id, Action.READ, DOSE_DIARY)
-    today = today_for(uow.patients.get(patient_id).details, now)
+    medicines = services.list_entries(uow, actor, patient_id, MEDICINES)
+    return diaries_of(uow, patient_id, medicines, today_for(uow.patients.get(patient_id).details, now))
+
+
+def diaries_of(uow, patient_id: UUID, medicines: list[Entry], today: date) -> list[MedicineAdherence]:
+    """The adherence of those of `medicines` that have a diary. For a use case that has already
+    authorised reading her record (the clinic summary)."""
     found = []
-    for medication in services.list_entries(uow, actor, patient_id, MEDICINES):
+    for medication in medicines:
         schedule = schedule_of(medication.data)
         if schedule is None:
             continue

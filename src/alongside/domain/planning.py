@@ -19,6 +19,7 @@ from ..clinical.supportive_care import SupportiveCarePrompt, SupportiveCareThres
 from .access import Action, authorise
 from .result_sharing import shown_to_reader
 from .appointments import CONSULTATIONS, against_range
+from . import dose_diary
 from .check_in_summary import CheckInSummary, summarise_check_in
 from .entries import Entry, Patient
 from .errors import Conflict, InvalidInput
@@ -363,6 +364,7 @@ class ClinicSummary:
     breaks: list[tuple[str, Entry]] = ()  # (treatment, break), the latest first
     medicines: list[Entry] = ()  # taken now or to start, anticancer first
     allergies: list[Entry] = ()  # still standing, the dangerous first
+    diaries: list[Any] = ()  # dose_diary.MedicineAdherence of the medicines she is taking
 
 
 def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: int = 3, alerts: int = 5,
@@ -389,6 +391,7 @@ def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: 
         breaks=[(names.get(b.data.course_id, ""), b) for b in records["treatment-breaks"][:3]],
         medicines=services.current_medicines(records["medicines"], today),
         allergies=services.standing_allergies(records["allergies"]),
+        diaries=[d for d in dose_diary.diaries_of(uow, patient_id, records["medicines"], today) if d.current],
     )
 
 

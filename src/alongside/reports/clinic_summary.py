@@ -206,6 +206,13 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
         b = pause.data
         story.append(_p(f"Break from {name}: {_day(b.start_date)} to {_day(b.end_date)}, {b.reason.label.lower()}"
                         + (" (planned)" if b.planned else "") + "."))
+    if s.diaries:
+        # What she marked in her cycle diary: a dose day with no mark is not recorded, never taken.
+        story.append(_table(["Cycle diary", "Cycle", "Taken", "Missed", "Lower dose", "Not recorded", "Dose days so far"],
+                            [[d.medication.data.name, f"{c.cycle} (from {_day(c.starts_on)})", str(c.taken),
+                              str(c.missed), str(c.reduced), str(c.not_recorded), str(c.dose_days_so_far)]
+                             for d in s.diaries for c in d.cycles[:2]],
+                            [0.2, 0.2, 0.1, 0.1, 0.12, 0.14, 0.14]))
     if s.last_scan:
         scan = s.last_scan.data
         story.append(_p(f"Last scan: {scan.modality.label}{f' of {scan.body_area}' if scan.body_area else ''}, "
