@@ -1,15 +1,15 @@
 """The cycle diary of medicines taken at home (issue 18 item 2): day marks, the team's
 instructions as she recorded them, the choice of dose day reminders and the reminders sent
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
