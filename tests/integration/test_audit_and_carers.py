@@ -27,6 +27,7 @@ def test_reads_and_writes_are_audited_with_who_what_and_which_record(as_user, en
     assert events == [("clinician", "write:granted", "scans"), ("clinician", "read:granted", "scans"),
                       ("clinician", "read:granted", "home"), ("clinician", "read:granted", "alerts"),
                       ("clinician", "read:granted", "supportive-care-prompt"),
+                      ("clinician", "read:granted", "result-holds"),
                       ("clinician", "read:granted", "dose-diary"), ("clinician", "read:granted", "medicines")]
     with engine.connect() as connection:
         record_ids = connection.scalars(select(t.AuditEventRow.record_id).where(
