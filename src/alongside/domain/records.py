@@ -23,6 +23,7 @@ from pydantic import (
 from .errors import Conflict, InvalidInput, NeedsConfirming, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
+from ..clinical import dose_cycles
 from ..clinical.body_measures import BODY_MEASURES, in_canonical_unit as body_in_canonical_unit
 from ..clinical.lab_tests import LAB_TESTS, LabTest, accepted_unit, identify
 from ..clinical.markers import MARKER_PLAUSIBLE_HIGH, MARKER_UNITS, marker_in_canonical_unit, plausible_marker_value
@@ -365,13 +366,16 @@ class Medication(RecordModel):
             return None
         if self.stop_date is not None and day > self.stop_date:
             return None
-        length = self.cycle_days_on + self.cycle_days_off
-        return (day - self.cycle_start_date).days % length + 1
+        return self._where(day).day_of_cycle
 
     def is_dose_day(self, day: date) -> bool | None:
         """For a cycle schedule, whether `day` is one of its days on (None for other schedules)."""
-        position = self.cycle_day(day)
-        return None if position is None else position <= self.cycle_days_on
+        return None if self.cycle_day(day) is None else self._where(day).on_day
+
+    def _where(self, day: date) -> dose_cycles.CycleDay:
+        # The diary's own arithmetic (clinical/dose_cycles.py), so the two never disagree.
+        return dose_cycles.cycle_day(dose_cycles.CycleSchedule(self.cycle_days_on, self.cycle_days_off,
+                                                               self.cycle_start_date), day)
 
 
 class Allergy(RecordModel):
