@@ -8,6 +8,7 @@ imports results from CSV files and assembles the one timeline that tells the who
 from __future__ import annotations
 
 import csv
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -83,9 +84,14 @@ class ReadingMark:
 SEVERE_GRADE = 3
 
 
+def british(term: str) -> str:
+    """CTCAE's terms in British spelling for the page: anaemia, hypokalaemia, haemoglobin."""
+    return re.sub(r"(?<=[bcdfghklmnprstvz])emia\b", "aemia", term).replace("hemoglobin", "haemoglobin")
+
+
 def reading_mark(reading: LabReading) -> ReadingMark:
     if reading.grade:
-        words = f"Grade {reading.grade}" + (f": {reading.term.lower()}" if reading.term else "")
+        words = f"Grade {reading.grade}" + (f": {british(reading.term.lower())}" if reading.term else "")
         return ReadingMark(words, "graded-severe" if reading.grade >= SEVERE_GRADE else "graded")
     if reading.low is not None and reading.value < reading.low:
         return ReadingMark("Below the normal range", "outside")
