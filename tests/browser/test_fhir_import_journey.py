@@ -29,7 +29,7 @@ def jenny_served(tmp_path_factory):
     with demo_database() as url:
         imported = run_cli(url, "fhir", "import", str(MCODE / "Bundle-mcode-patient-bundle-jenny-m.json"),
                            "--team", TEAM)
-        assert imported.returncode == 1, imported.stderr  # the example's impossible neutrophil count alone
+        assert imported.returncode == 0, imported.stderr  # its impossible neutrophil count is set aside
         patient_id = re.search(r"Imported into patient ([0-9a-f-]{36})", imported.stderr).group(1)
         brain = folder / "brain.json"
         brain.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [

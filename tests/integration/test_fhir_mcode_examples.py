@@ -43,18 +43,20 @@ def _record(new_uow, patient_id):
         return uow.patients.get(patient_id), uow.records.everything(patient_id)
 
 
-def _only_error_is_the_examples_impossible_neutrophil_count(report) -> None:
+def _no_errors_and_the_examples_impossible_neutrophil_count_set_aside(report) -> None:
     # The example sends 3000 x10*3/uL (3,000 x10^9/L; normal is 2-7.5), with a normal range of
-    # 2500-5000 in the same unit: it means cells/uL. Taking it as sent would be a wrong count.
-    assert [i.diagnostics for i in report.errors] == [
-        f"{NEUTROPHILS}: valueQuantity.value: 3000 10*3/uL is not a possible neutrophils result; "
-        "check the number and the unit"]
+    # 2500-5000 in the same unit: it means cells/uL. Taking it as sent would be a wrong count, so
+    # it is not imported, and the report says why.
+    assert not report.errors, [i.diagnostics for i in report.errors]
+    reasons = {item["resource"]: item["reason"] for item in report.set_aside}
+    assert reasons[NEUTROPHILS] == ("3000 10*3/uL is not a possible neutrophils result, so it was not imported; "
+                                    "check the number and the unit with the laboratory")
 
 
 def test_the_jenny_m_bundle_gives_her_receptors_treatments_and_the_rest_set_aside_with_reasons(new_uow, world):
     report = _import(new_uow, _jenny(), team_id=world.team_id)
     assert report.written
-    _only_error_is_the_examples_impossible_neutrophil_count(report)
+    _no_errors_and_the_examples_impossible_neutrophil_count_set_aside(report)
     patient, entries = _record(new_uow, report.patient_id)
     assert (patient.details.town, patient.details.country) == ("Anytown", "US")  # "United States", by name
     profile = patient.profile
@@ -89,7 +91,7 @@ def test_her_separate_example_resources_import_like_her_bundle(new_uow, world):
     assert len(files) == 55
     report = _import(new_uow, _collection(*files), team_id=world.team_id)
     assert report.written
-    _only_error_is_the_examples_impossible_neutrophil_count(report)
+    _no_errors_and_the_examples_impossible_neutrophil_count_set_aside(report)
     patient, entries = _record(new_uow, report.patient_id)
     assert patient.profile.er_status is ReceptorStatus.POSITIVE and len(entries["treatment-courses"]) >= 6
     # Her clinical and pathological stage; pM "not applicable" says nothing and is left out.

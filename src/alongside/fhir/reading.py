@@ -19,7 +19,7 @@ from ..clinical.body_measures import BODY_MEASURES
 from ..clinical.lab_tests import identify
 from ..clinical.units import UnitError, parse_unit
 from ..domain.errors import InvalidInput
-from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, validate
+from ..domain.records import RECORD_KINDS, CancerProfile, PatientDetails, in_canonical_unit, validate
 from ..domain.vocab import (
     AllergyCategory, AllergyCriticality, AllergyKind, AllergyStatus, CheckInBy, DoseSchedule, GenomicFinding,
     GenomicOrigin, Gene, GoalKind, Her2Status, Histology, Intent, Laterality, MedicineRoute, MetastasisSite, Modality,
@@ -377,6 +377,8 @@ class BundleReader:
             if self.set_aside_unknown_tests and identify_lab_test(test, loinc) is None:
                 raise _Skip(f"a measurement that is not a blood test Alongside knows ({test})")
             value, unit = self._quantity(quantity)
+            if self.set_aside_unknown_tests and (impossible := _impossible_result(test, loinc, value, unit)):
+                raise _Skip(impossible)
             low, high = _range(data, unit)
             return [("lab-results", {"taken_on": on, "test": test, "loinc": loinc, "value": value, "unit": unit,
                                      "reference_low": low, "reference_high": high, "laboratory": _performer(data)},
@@ -727,6 +729,21 @@ def _words(component: dict[str, Any]) -> str | None:
 
 def _category(data: dict[str, Any], category: str) -> bool:
     return any(has_code(c, codes.OBSERVATION_CATEGORY, category) for c in data.get("category") or [])
+
+
+def _impossible_result(test: str | None, loinc: str | None, value: float, unit: str) -> str | None:
+    """Why a whole record's result cannot be kept: a value no one could have (a unit a thousand
+    out). Set aside, named, rather than stored wrong or stopping her record; a laboratory's own
+    results import refuses it instead, all or nothing."""
+    known = identify_lab_test(test, loinc)
+    try:
+        canonical = in_canonical_unit(known, value, unit) if known else None
+    except ValueError:  # a unit of the wrong kind: the record's own check names it
+        return None
+    if canonical is None or known.plausible_low <= canonical <= known.plausible_high:
+        return None
+    return (f"{value:g} {unit} is not a possible {known.name.lower()} result, so it was not imported; "
+            "check the number and the unit with the laboratory")
 
 
 def identify_lab_test(test: str | None, loinc: str | None):
