@@ -83,7 +83,8 @@ def _different(slug: str) -> dict:
                "contact-points": {"name": "Day unit"}, "goals": {"in_own_words": "Walking the dog."},
                "decisions": {"chosen": "B"}, "referrals": {"service": "dietitian"},
                "access-requests": {"drug": "Other-mab"}, "questions": {"text": "Can I travel?"},
-               "medicines": {"dose_value": 5}, "allergies": {"reaction": "Swollen lips"}}
+               "medicines": {"dose_value": 5}, "allergies": {"reaction": "Swollen lips"},
+               "body-measurements": {"value": 70.5}}
     return changes[slug]
 
 
