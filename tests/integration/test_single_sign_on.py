@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from alongside.domain import accounts
+from alongside.domain import account_admin, accounts
 from alongside.domain.accounts import SessionPolicy
 from alongside.domain.errors import NotSignedIn
 from alongside.domain.people import SYSTEM, NewTeam, NewUser
@@ -317,7 +317,7 @@ def test_a_switched_off_account_is_refused(new_uow, team, engine):
     with new_uow() as uow:
         admin = accounts.create_user(uow, SYSTEM, NewUser(email="admin@hospital.example", display_name="Admin",
                                                           role=Role.ADMIN, password="a long admin passphrase"))
-        accounts.set_user_active(uow, accounts.actor_for(admin), user.id, False)
+        account_admin.set_user_active(uow, accounts.actor_for(admin), user.id, False)
         uow.commit()
     with pytest.raises(SignInRefused) as refused:
         _sign_in(new_uow, _identity())
