@@ -46,6 +46,10 @@ class LabTest:
     def accepted_units(self) -> tuple[str, ...]:
         return (self.unit, *self.accepts)
 
+    def possible(self, canonical_value: float) -> bool:
+        """Whether a value in the test's own unit could be a real result."""
+        return self.plausible_low <= canonical_value <= self.plausible_high
+
 
 class ImplausibleValue(ValueError):
     """A value that cannot be a real result for the test (negative, or outside its plausible range)."""
@@ -165,7 +169,7 @@ def to_canonical(test: LabTest, value: float, unit: str) -> float:
     canonical = convert(value, accepted_unit(test, unit), test.unit, molar_mass=test.molar_mass)
     if value < 0:
         raise ImplausibleValue(f"{test.name} cannot be negative ({value:g} {unit})")
-    if not test.plausible_low <= canonical <= test.plausible_high:
+    if not test.possible(canonical):
         raise ImplausibleValue(
             f"{test.name} of {value:g} {unit} is outside the plausible range "
             f"{test.plausible_low:g}-{test.plausible_high:g} {test.unit}: check the value and its unit")

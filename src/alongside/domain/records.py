@@ -623,7 +623,7 @@ class LabResult(RecordModel):
         except UnitError as exc:
             raise _FieldError("unit", str(exc)) from None
         value = in_canonical_unit(test, self.value, self.unit, field="unit")
-        if not test.plausible_low <= value <= test.plausible_high:
+        if not test.possible(value):
             raise _FieldError("value", f"{self.value:g} {self.unit} is not a possible {test.name.lower()} result; "
                                        "check the number and the unit")
         return self._in_canonical_form(test)

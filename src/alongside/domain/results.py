@@ -200,7 +200,7 @@ def _possible(key: str, value: float) -> bool:
     """False for a value stored before blood tests had plausible ranges (1e308, a negative count):
     it is listed and drawn off the scale, but not graded."""
     test = LAB_TESTS.get(key)
-    return test is None or test.plausible_low <= value <= test.plausible_high
+    return test is None or test.possible(value)
 
 
 def _graded(key: str, unit: str, reading: _Raw, readings: list[_Raw], days: list[date], starts) -> LabReading:

@@ -740,7 +740,7 @@ def _impossible_result(test: str | None, loinc: str | None, value: float, unit: 
         canonical = in_canonical_unit(known, value, unit) if known else None
     except ValueError:  # a unit of the wrong kind: the record's own check names it
         return None
-    if canonical is None or known.plausible_low <= canonical <= known.plausible_high:
+    if canonical is None or known.possible(canonical):
         return None
     return (f"{value:g} {unit} is not a possible {known.name.lower()} result, so it was not imported; "
             "check the number and the unit with the laboratory")
