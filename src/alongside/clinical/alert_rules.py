@@ -18,13 +18,16 @@ worsened, goes to a nurse. Defaults:
   grade 4 one as urgent (red), when taken within the last 14 days (older results entered
   late, or imported history, are shown but do not page anyone). The CTCAE grades are
   defined as severe (3) and life-threatening (4); the mapping to our levels is our choice.
-All are fields of `AlertThresholds`, configurable per team.
+All are fields of `AlertThresholds`. A team may change four of them, and only towards alerting
+more (`TEAM_ADJUSTABLE`): a lower severe 0-10 score, fewer points of worsening, less grace before a
+missed check-in alerts. Nothing a team sets can silence an alert or make a red flag amber.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from .contacts import Level
 from .red_flags import RaisedFlag
@@ -45,6 +48,79 @@ class AlertThresholds:
     lab_alert_grade: int = 3
     lab_urgent_grade: int = 4
     lab_alert_within: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Adjustable:
+    """One threshold a team may change: within [most_sensitive, the service's default], never past it."""
+
+    name: str
+    label: str
+    most_sensitive: int
+    unit: str
+    source: str
+
+
+# Each bound is the most a team may lower a default, so that its patients are alerted about more,
+# never less (docs/clinical-rules.md "Team thresholds"). Red flags, the fever temperature, the
+# severe composite grade and the blood result grades are not offered: lowering them has no
+# published band to stop at, and raising any threshold would silence alerts.
+TEAM_ADJUSTABLE = (
+    Adjustable("severe_burden", "A 0-10 score counts as severe from", 4, "points",
+               "ESAS bands, Selby et al., J Pain Symptom Manage 2010: 4-6 moderate, 7-10 severe"),
+    Adjustable("worsening_grade_points", "Worsening: a symptom's grade higher by", 1, "grades",
+               "Basch et al., JCO 2016: an alert on any worsening grade"),
+    Adjustable("worsening_burden_points", "Worsening: a 0-10 score higher by", 1, "points",
+               "Basch et al., JCO 2016; our choice of the smallest step"),
+    Adjustable("missed_grace_days", "A missed check-in alerts after this many days' grace", 0, "days",
+               "our choice: no grace at all is the most a team may ask"),
+)
+ADJUSTABLE = {a.name: a for a in TEAM_ADJUSTABLE}
+
+
+def default_of(thresholds: AlertThresholds, name: str) -> int:
+    return thresholds.missed_grace.days if name == "missed_grace_days" else getattr(thresholds, name)
+
+
+def out_of_bounds(thresholds: AlertThresholds, name: str, value: int) -> str | None:
+    """Why a team may not set this threshold to this value, or None if it may."""
+    rule, default = ADJUSTABLE[name], default_of(thresholds, name)
+    if value < rule.most_sensitive or value > default:
+        return (f"{rule.label}: choose from {rule.most_sensitive} to {default} {rule.unit}. A team may only "
+                "make alerts come sooner than the default, never later.")
+    return None
+
+
+def for_teams(thresholds: AlertThresholds, teams_values: list[dict[str, int]]) -> AlertThresholds:
+    """The thresholds for someone cared for by these teams: for each, the most sensitive that any
+    of her teams chose, never less sensitive than the default (a stored value out of bounds is
+    held to them, so an old or hand-edited row cannot silence an alert)."""
+    changed = {}
+    for rule in TEAM_ADJUSTABLE:
+        default = default_of(thresholds, rule.name)
+        chosen = [v for values in teams_values if isinstance(v := values.get(rule.name), int)]
+        if chosen:
+            changed[rule.name] = max(rule.most_sensitive, min(default, *chosen))
+    if not changed:
+        return thresholds
+    grace = changed.pop("missed_grace_days", None)
+    return replace(thresholds, **changed, **({"missed_grace": timedelta(days=grace)} if grace is not None else {}))
+
+
+# A check-in sent up to this many days before the team's check-in day counts for that day (our
+# choice: someone who checks in on Saturday for a Monday is not asked again two days later).
+EARLY_DAYS = 3
+
+
+def next_check_in_due(last: datetime, every: timedelta, weekday: int | None, zone: ZoneInfo) -> datetime:
+    """When the next check-in is due after one sent at `last`: `every` later, or, when the team has
+    a check-in day (0 Monday .. 6 Sunday), the start of the first such day more than EARLY_DAYS
+    days after the day it was sent, in the service's time zone."""
+    if weekday is None:
+        return last + every
+    day = last.astimezone(zone).date() + timedelta(days=EARLY_DAYS + 1)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    return datetime.combine(day, time(), zone)
 
 
 @dataclass(frozen=True)
@@ -122,11 +198,13 @@ def _worsening(now: dict[str, int], previous: Scores | None, baseline: Scores | 
 
 
 def missed_check_in(last_submitted: datetime | None, since: datetime, now: datetime,
-                    thresholds: AlertThresholds = AlertThresholds()) -> Finding | None:
+                    thresholds: AlertThresholds = AlertThresholds(), weekday: int | None = None,
+                    zone: ZoneInfo = ZoneInfo("Europe/London")) -> Finding | None:
     """A check-in is overdue when none has come in for the interval plus grace, counted from
-    the last one (or from when monitoring began, for someone who has never checked in)."""
+    the last one (or from when monitoring began, for someone who has never checked in); with a
+    team's check-in day, from the check-in day after it."""
     reference = last_submitted or since
-    overdue = now - reference - thresholds.check_in_every
+    overdue = now - next_check_in_due(reference, thresholds.check_in_every, weekday, zone)
     if overdue < thresholds.missed_grace:
         return None
     return Finding("missed", thresholds.missed_level, "check_in",

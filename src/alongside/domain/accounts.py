@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -166,20 +165,6 @@ def list_team_settings(uow, actor: Actor) -> list[TeamSettings]:
     if actor.role is not Role.ADMIN:
         raise AccessDenied("Only an administrator can see team settings")
     return uow.teams.all_settings()
-
-
-def update_team_settings(uow, actor: Actor, team_id: UUID, values: dict,
-                         check_webhook_url: Callable[[str], object]) -> TeamSettings:
-    """`check_webhook_url` refuses a URL the server must not post to (notify.webhook_targets)."""
-    if actor.role is not Role.ADMIN:
-        raise AccessDenied("Only an administrator can change a team's alert settings")
-    if values.get("webhook_url"):
-        check_webhook_url(values["webhook_url"])
-    current = uow.teams.settings(team_id)
-    updated = TeamSettings(id=current.id, name=current.name, **values)
-    uow.teams.update_settings(updated)
-    uow.audit.record(actor, "update", None, "team-settings", team_id)
-    return updated
 
 
 def sign_in(uow, email: str, password: str, client: str, policy: SessionPolicy, now: datetime | None = None,

@@ -58,3 +58,4 @@ class AuditEvent:
     action: str
     what: str
     record_id: UUID | None
+    detail: str | None = None  # what changed: "notify_email: a@x.org -> b@x.org"

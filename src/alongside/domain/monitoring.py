@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
-from ..clinical.alert_rules import AlertThresholds, Finding, Scores, evaluate, missed_check_in, symptom_level
+from ..clinical.alert_rules import (
+    AlertThresholds, Finding, Scores, evaluate, for_teams, missed_check_in, next_check_in_due, symptom_level,
+)
 from ..clinical.contacts import Level, Line, Purpose, Routing, route
 from ..clinical.pro_ctcae import SymptomGrade, grade_answers
 from ..clinical.red_flags import (
@@ -25,7 +28,7 @@ from .content import fever_rule_medicines
 from .entries import Entry
 from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .instrument import instrument
-from .people import Actor, Relationship
+from .people import Actor, Relationship, TeamSettings
 from .response_times import quantile
 from .records import RECORD_KINDS, CheckIn, IdInUse, validate
 from .treatment_plan import last_given, supportive_care_only_since
@@ -149,6 +152,7 @@ def submit_check_in(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], e
     check_ins = RECORD_KINDS["check-ins"]
     relationship = authorise(uow, actor, patient_id, Action.WRITE, check_ins, entry_id)
     now = now or datetime.now(UTC)
+    settings = for_her_teams(settings, uow.teams.caring_for(patient_id))
     if entry_id and (earlier := _earlier_submission(uow, patient_id, entry_id, settings, now)):
         try:
             _same_answers_or_refuse(earlier.check_in.data, data)
@@ -737,15 +741,67 @@ def escalate_overdue(uow, now: datetime | None = None) -> list[Alert]:
     return escalated
 
 
-def raise_missed_check_ins(uow, thresholds: AlertThresholds, now: datetime | None = None) -> list[Alert]:
-    """One 'missed' alert per patient whose check-ins have stopped, until it is resolved."""
+def for_her_teams(settings: MonitoringSettings, teams: list[TeamSettings]) -> MonitoringSettings:
+    """The service's settings with the alert thresholds her teams changed (the most sensitive of
+    their choices, never less than the service's: clinical/alert_rules.py for_teams)."""
+    thresholds = for_teams(settings.thresholds, [team.thresholds for team in teams])
+    return settings if thresholds is settings.thresholds else replace(settings, thresholds=thresholds)
+
+
+@dataclass(frozen=True)
+class CheckInRhythm:
+    """When her check-in is due and whether she is reminded, from the teams caring for her."""
+
+    weekday: int | None  # the check-in day of the first of her teams (by name) that set one
+    reminders: bool  # unless every one of her teams turned reminders off
+    reminder_hour: int | None  # the earliest hour any of her teams chose
+
+    @classmethod
+    def of(cls, teams: list[TeamSettings]) -> CheckInRhythm:
+        day = next((team.check_in_day for team in teams if team.check_in_day), None)
+        reminding = [team for team in teams if team.check_in_reminders]
+        hours = [team.reminder_hour for team in reminding if team.reminder_hour is not None]
+        return cls(day.weekday if day else None, bool(reminding) or not teams, min(hours, default=None))
+
+
+def raise_missed_check_ins(uow, thresholds: AlertThresholds, now: datetime | None = None,
+                           time_zone: str = "Europe/London") -> list[Alert]:
+    """One 'missed' alert per patient whose check-ins have stopped, until it is resolved; counted
+    from her team's check-in day when it has one, with her teams' grace."""
     now = now or datetime.now(UTC)
+    teams = uow.teams.by_patient()
     raised = []
     for patient_id, last, since in uow.alerts.monitored_patients_without_open_missed():
-        finding = missed_check_in(last, since, now, thresholds)
+        hers = teams.get(patient_id, [])
+        finding = missed_check_in(last, since, now, for_teams(thresholds, [t.thresholds for t in hers]),
+                                  CheckInRhythm.of(hers).weekday, ZoneInfo(time_zone))
         if finding:
             raised += raise_alerts(uow, patient_id, None, [finding], now)
     return raised
+
+
+def check_in_reminders_due(uow, now: datetime, every: timedelta, time_zone: str) -> list[tuple[UUID, str, date]]:
+    """(patient, email, the day the reminder is for) for each patient with an active sign-in whose
+    check-in is due and who has not been reminded for it: once a week (the week's Monday), or once
+    for each of her team's check-in days; none if her teams turned reminders off, and not before
+    their reminder hour."""
+    zone = ZoneInfo(time_zone)
+    local = now.astimezone(zone)
+    teams = uow.teams.by_patient()
+    due = []
+    for patient_id, email, last, reminded in uow.alerts.reminder_candidates():
+        rhythm = CheckInRhythm.of(teams.get(patient_id, []))
+        if not rhythm.reminders or (rhythm.reminder_hour is not None and local.time() < time(rhythm.reminder_hour)):
+            continue
+        if now < next_check_in_due(last, every, rhythm.weekday, zone):
+            continue
+        if rhythm.weekday is None:
+            for_day = (now - timedelta(days=now.weekday())).date()
+        else:
+            for_day = local.date() - timedelta(days=(local.weekday() - rhythm.weekday) % 7)
+        if reminded is None or reminded < for_day:
+            due.append((patient_id, email, for_day))
+    return due
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -10,9 +10,10 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints, model_validator
 
+from ..clinical.alert_rules import ADJUSTABLE
 from .passwords import password_problem
 from .records import Email, Name, RecordModel
-from .vocab import CarerAccess, Role
+from .vocab import CarerAccess, CheckInDay, Role
 
 # NCSC password guidance favours length over composition rules; 12 characters is our floor.
 MIN_PASSWORD_LENGTH = 12
@@ -72,6 +73,45 @@ class TeamSettings:
     webhook_secret: str | None = None
     escalation_email: str | None = None
     escalate_red_after_minutes: int = 30
+    # The team's usual check-in day (None: a week after her last one) and its check-in reminders.
+    check_in_day: CheckInDay | None = None
+    check_in_reminders: bool = True
+    reminder_hour: int | None = None  # reminders go from this hour of the day (None: as soon as due)
+    # Alert thresholds the team changed (clinical/alert_rules.py TEAM_ADJUSTABLE): name to value.
+    thresholds: dict[str, int] = field(default_factory=dict)
+
+
+# Bounds of the red escalation time: our choice. Below 5 minutes a nurse on the phone to someone
+# else could not reach it; beyond 2 hours a red alert (act now, UKONS) would wait too long.
+ESCALATION_MINUTES = (5, 120)
+
+
+class TeamSettingsChange(RecordModel):
+    """A team's settings as the page and the API send them. Blanks clear a setting; the alert
+    thresholds are checked against the service's defaults by the use case (accounts.py)."""
+
+    notify_email: Email | None = Field(None, title="Alert emails go to",
+                                       description="The team's shared inbox: every new alert is emailed here")
+    escalation_email: Email | None = Field(None, title="Escalated alerts go to",
+                                           description="A red alert no one has acknowledged in time; "
+                                                       "the alert email address if left blank")
+    escalate_red_after_minutes: int = Field(30, ge=ESCALATION_MINUTES[0], le=ESCALATION_MINUTES[1],
+                                            title="Escalate a red alert not acknowledged after (minutes)",
+                                            description=f"From {ESCALATION_MINUTES[0]} to {ESCALATION_MINUTES[1]} "
+                                                        "minutes; also the red target on the response times page")
+    webhook_url: str | None = Field(None, max_length=500, title="Webhook address",
+                                    description="https:// to a public address; the server posts each alert to it")
+    webhook_secret: str | None = Field(None, min_length=16, max_length=200, title="Webhook secret",
+                                       description="At least 16 characters; signs each post. Never shown again")
+    check_in_day: CheckInDay | None = Field(None, title="Check-in day",
+                                            description="Blank: a week after each person's last check-in")
+    check_in_reminders: bool = Field(True, title="Email a reminder when a check-in is due")
+    reminder_hour: int | None = Field(None, ge=0, le=23, title="Send reminders from this hour (0 to 23)",
+                                      description="In the service's time zone; blank: as soon as it is due")
+    severe_burden: int | None = Field(None, title=ADJUSTABLE["severe_burden"].label)
+    worsening_grade_points: int | None = Field(None, title=ADJUSTABLE["worsening_grade_points"].label)
+    worsening_burden_points: int | None = Field(None, title=ADJUSTABLE["worsening_burden_points"].label)
+    missed_grace_days: int | None = Field(None, title=ADJUSTABLE["missed_grace_days"].label)
 
 
 class NewUser(RecordModel):

@@ -25,6 +25,22 @@ class Role(Vocab):
     ADMIN = "admin", "Administrator"
 
 
+class CheckInDay(Vocab):
+    """A team's usual day for the weekly check-in; its position is Python's weekday (0 Monday)."""
+
+    MONDAY = "monday", "Monday"
+    TUESDAY = "tuesday", "Tuesday"
+    WEDNESDAY = "wednesday", "Wednesday"
+    THURSDAY = "thursday", "Thursday"
+    FRIDAY = "friday", "Friday"
+    SATURDAY = "saturday", "Saturday"
+    SUNDAY = "sunday", "Sunday"
+
+    @property
+    def weekday(self) -> int:
+        return list(CheckInDay).index(self)
+
+
 class CarerAccess(Vocab):
     READ = "read", "Can read the record"
     READ_CHECK_IN = "read_check_in", "Can read the record and do check-ins"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from ..clinical.alert_rules import next_check_in_due
 from ..clinical.opening_hours import is_open, next_opening
 from . import monitoring
 from .access import Action, authorise, permits
@@ -64,8 +65,10 @@ def her_week(uow, actor: Actor, patient_id: UUID, settings: MonitoringSettings, 
     relationship = authorise(uow, actor, patient_id, Action.READ, what="home-week")
     check_ins = RECORD_KINDS["check-ins"]
     last = max((e.data.submitted_at for e in uow.records.list(patient_id, check_ins)), default=None)
-    every = settings.thresholds.check_in_every
-    week = CheckInWeek(last, last + every if last else None, last is None or now >= last + every)
+    rhythm = monitoring.CheckInRhythm.of(uow.teams.caring_for(patient_id))
+    next_due = next_check_in_due(last, settings.thresholds.check_in_every, rhythm.weekday,
+                                 ZoneInfo(settings.time_zone)) if last else None
+    week = CheckInWeek(last, next_due, next_due is None or now >= next_due)
     may_check_in = permits(relationship, Action.WRITE, check_ins)
     draft = monitoring.check_in_draft(uow, actor, patient_id) if may_check_in else None
     upcoming = sorted((a for a in uow.records.list(patient_id, RECORD_KINDS["appointments"]) if a.data.starts_at >= now),

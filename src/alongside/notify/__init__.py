@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ..domain import dose_diary
+from ..domain import dose_diary, monitoring
 from ..domain.errors import InvalidInput
 from ..domain.monitoring import Alert
 from .webhook_targets import check_webhook_url
@@ -109,7 +109,7 @@ def reminder_email(settings: NotifySettings) -> EmailMessage:
     message["Subject"] = "Your weekly check-in"
     message["From"] = settings.smtp_from
     message.set_content(
-        "It has been a week since your last check-in. It takes a few minutes, and your team sees your answers.\n\n"
+        "Your check-in is due. It takes a few minutes, and your team sees your answers.\n\n"
         f"Sign in to do it: {settings.base_url}/\n\n"
         "If something is worrying you now, don't wait for the check-in: call your team, or your 24-hour line.\n")
     return message
@@ -139,13 +139,13 @@ def send_quietly(to: str, message: EmailMessage, settings: NotifySettings) -> bo
 
 def send_reminders(uow, settings: NotifySettings, now: datetime | None = None,
                    every: timedelta = timedelta(days=7)) -> int:
-    """Remind each patient whose check-in is a week old, once a week. A failed send is not
-    recorded, so the next pass tries again."""
+    """Remind each patient whose check-in is due, once for each time it falls due (a week after
+    her last, or her team's check-in day), unless her teams turned reminders off. A failed send is
+    not recorded, so the next pass tries again."""
     now = now or datetime.now(UTC)
-    week_of = (now - timedelta(days=now.weekday())).date()
     return sum(_remind(uow, email, reminder_email(settings), settings,
-                       lambda: uow.alerts.record_reminder(patient_id, week_of, now, email))
-               for patient_id, email in uow.alerts.due_reminders(now - every, week_of))
+                       lambda: uow.alerts.record_reminder(patient_id, for_day, now, email))
+               for patient_id, email, for_day in monitoring.check_in_reminders_due(uow, now, every, settings.time_zone))
 
 
 def _remind(uow, email: str, message: EmailMessage, settings: NotifySettings, record) -> bool:

@@ -25,7 +25,7 @@ from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSe
 from ..domain.response_times import AlertTimes
 from ..domain.result_sharing import Discussion, ResultSharing, SharingChoice
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
-from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, Role
+from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, CheckInDay, Role
 from . import outbox
 from . import tables as t
 
@@ -341,6 +341,15 @@ class AuditRepository(_Repository):
         return _aware(self.db.scalar(select(func.max(row.at)).where(
             row.actor_id == actor_id, row.patient_id == patient_id, row.at < before)))
 
+    def about(self, what: str, record_id: UUID, limit: int = 50) -> list[AuditEvent]:
+        """The newest events about one thing that is not a patient's record (a team's settings)."""
+        self.flush()
+        rows = self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.what == what,
+                                                             t.AuditEventRow.record_id == record_id,
+                                                             t.AuditEventRow.detail.is_not(None))
+                               .order_by(t.AuditEventRow.id.desc()).limit(limit))
+        return [AuditEvent(r.at, r.actor_name, r.actor_role, r.action, r.what, r.record_id, r.detail) for r in rows]
+
     def for_patient(self, patient_id: UUID, limit: int = 200) -> list[AuditEvent]:
         self.flush()  # this request's own look is part of the log it reads
         rows = self.db.scalars(select(t.AuditEventRow).where(t.AuditEventRow.patient_id == patient_id)
@@ -502,18 +511,32 @@ class TeamRepository(_Repository):
         row = self.db.get(t.TeamRow, settings.id)
         if row is None:
             raise NotFound("No such team")
-        for name in ("notify_email", "webhook_url", "webhook_secret", "escalation_email", "escalate_red_after_minutes"):
+        for name in ("notify_email", "webhook_url", "webhook_secret", "escalation_email", "escalate_red_after_minutes",
+                     "check_in_reminders", "reminder_hour"):
             setattr(row, name, getattr(settings, name))
+        row.check_in_day = settings.check_in_day.value if settings.check_in_day else None
+        row.alert_thresholds = dict(settings.thresholds) or None
         self.db.flush()
+
+    def by_patient(self) -> dict[UUID, list[TeamSettings]]:
+        """Every patient on a caseload, with the settings of each team caring for her (by team name)."""
+        found: dict[UUID, list[TeamSettings]] = {}
+        rows = self.db.execute(select(t.CaseloadRow.patient_id, t.TeamRow)
+                               .join(t.TeamRow, t.TeamRow.id == t.CaseloadRow.team_id).order_by(t.TeamRow.name))
+        for patient_id, row in rows:
+            found.setdefault(patient_id, []).append(_team_settings(row))
+        return found
 
     def named(self, team_ids: list[UUID]) -> list[tuple[UUID, str]]:
         return [(r.id, r.name) for r in self.db.scalars(select(t.TeamRow).where(t.TeamRow.id.in_(team_ids))
                                                         .order_by(t.TeamRow.name))]
 
 
-def _team_settings(row: t.TeamRow) -> TeamSettings:
+def _team_settings(row) -> TeamSettings:
     return TeamSettings(row.id, row.name, row.notify_email, row.webhook_url, row.webhook_secret, row.escalation_email,
-                        row.escalate_red_after_minutes if row.escalate_red_after_minutes is not None else 30)
+                        row.escalate_red_after_minutes if row.escalate_red_after_minutes is not None else 30,
+                        CheckInDay(row.check_in_day) if row.check_in_day else None,
+                        row.check_in_reminders is not False, row.reminder_hour, dict(row.alert_thresholds or {}))
 
 
 class IdentityRepository(_Repository):
@@ -776,18 +799,19 @@ class AlertRepository(_Repository):
                    t.UserRow.patient_id.is_not(None), t.UserRow.patient_id.not_in(open_missed)))
         return [(pid, _aware(last_at), _aware(since)) for pid, last_at, since in rows]
 
-    def due_reminders(self, last_before: datetime, week_of: date) -> list[tuple[UUID, str]]:
-        """Patients with an active sign-in whose last check-in (or, with none, whose sign-in) is
-        older than `last_before`, and who have had no reminder this week: (patient, email)."""
+    def reminder_candidates(self) -> list[tuple[UUID, str, datetime, date | None]]:
+        """Patients with an active sign-in: (patient, email, her last check-in or else when her
+        sign-in was made, the day of the last check-in reminder she was sent)."""
         last = (select(t.CheckInRow.patient_id, func.max(t.CheckInRow.submitted_at).label("last"))
                 .group_by(t.CheckInRow.patient_id).subquery())
-        reminded = select(t.ReminderRow.patient_id).where(t.ReminderRow.week_of == week_of)
+        reminded = (select(t.ReminderRow.patient_id, func.max(t.ReminderRow.week_of).label("week_of"))
+                    .group_by(t.ReminderRow.patient_id).subquery())
         rows = self.db.execute(
-            select(t.UserRow.patient_id, t.UserRow.email, last.c.last, t.UserRow.created_at)
+            select(t.UserRow.patient_id, t.UserRow.email, last.c.last, t.UserRow.created_at, reminded.c.week_of)
             .outerjoin(last, last.c.patient_id == t.UserRow.patient_id)
-            .where(t.UserRow.role == Role.PATIENT.value, t.UserRow.active.is_(True),
-                   t.UserRow.patient_id.is_not(None), t.UserRow.patient_id.not_in(reminded)))
-        return [(pid, email) for pid, email, last_at, created in rows if _aware(last_at or created) < last_before]
+            .outerjoin(reminded, reminded.c.patient_id == t.UserRow.patient_id)
+            .where(t.UserRow.role == Role.PATIENT.value, t.UserRow.active.is_(True), t.UserRow.patient_id.is_not(None)))
+        return [(pid, email, _aware(last_at or created), week_of) for pid, email, last_at, created, week_of in rows]
 
     def record_reminder(self, patient_id: UUID, week_of: date, at: datetime, target: str) -> None:
         self.db.add(t.ReminderRow(patient_id=patient_id, week_of=week_of, sent_at=at, target=target))

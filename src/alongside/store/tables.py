@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
     TypeDecorator, UniqueConstraint, Uuid,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -419,6 +420,11 @@ class TeamRow(Base):
     webhook_secret: Mapped[str | None] = mapped_column(String(200))
     escalation_email: Mapped[str | None] = mapped_column(String(254))
     escalate_red_after_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # The team's check-in day and reminders, and the alert thresholds it changed (domain TeamSettings).
+    check_in_day: Mapped[str | None] = code()
+    check_in_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    reminder_hour: Mapped[int | None] = mapped_column(Integer)
+    alert_thresholds: Mapped[dict | None] = mapped_column(JSON)
 
 
 class TeamMemberRow(Base):
@@ -574,7 +580,8 @@ class ReminderRow(Base):
 
     __tablename__ = "check_in_reminder"
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
-    week_of: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday of the week it was sent
+    # The Monday of the week it was sent; with a team check-in day, the check-in day it was for.
+    week_of: Mapped[date] = mapped_column(Date, primary_key=True)
     sent_at: Mapped[datetime]
     target: Mapped[str] = mapped_column(String(254))
 

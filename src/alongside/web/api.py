@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ..clinical.contacts import Level
 from ..domain import account_admin, accounts, monitoring, password_reset, second_factor, results, services, transfer, triage
+from ..domain import response_times, team_settings
 from ..domain import caseload as caseload_use_case
 from ..domain.caseload import CaseloadQuery
 from ..domain.errors import AccessDenied, InvalidInput, NotSignedIn
 from ..domain.entries import Entry, Patient
-from ..domain.people import AccountChange, CarerInvitation, NewTeam, NewUser, PatientSignIn, User
+from ..domain.people import AccountChange, CarerInvitation, NewTeam, NewUser, PatientSignIn, TeamSettings, TeamSettingsChange, User
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind
 from ..domain.vocab import AlertOutcome
 from ..fhir.importer import import_results
@@ -617,15 +618,6 @@ def unlock_account(user_id: UUID, current: Visit, uow: UnitOfWork):
     return {"failed_sign_ins_forgotten": forgotten}
 
 
-class TeamSettingsBody(BaseModel):
-    model_config = {"extra": "forbid"}
-    notify_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    escalation_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    webhook_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
-    webhook_secret: str | None = Field(None, min_length=16, max_length=200)
-    escalate_red_after_minutes: int = Field(30, ge=1, le=1440)
-
-
 @router.post("/users/{user_id}/second-factor/reset", tags=["administration"])
 @with_unit_of_work
 def reset_second_factor(user_id: UUID, current: Visit, uow: UnitOfWork):
@@ -635,21 +627,54 @@ def reset_second_factor(user_id: UUID, current: Visit, uow: UnitOfWork):
     return {"id": str(user.id), "second_factor": user.second_factor_on}
 
 
+def team_settings_json(team: TeamSettings) -> dict:
+    """A team's settings as the API gives them: the webhook secret only as set or not, masked."""
+    return (team_settings.as_change(team) | {"id": str(team.id), "name": team.name,
+                                             "webhook_secret": team_settings.masked(team.webhook_secret)})
+
+
+@router.get("/teams/{team_id}/settings", tags=["administration"])
+@with_unit_of_work
+def get_team_settings(team_id: UUID, request: Request, current: Visit, uow: UnitOfWork):
+    """Where the team's alerts go, its check-in day and reminders, and each alert threshold it may
+    change with the service's default, the most sensitive value allowed and the source."""
+    page = team_settings.team_settings(uow, current.actor, team_id, request.app.state.settings.monitoring.thresholds)
+    uow.commit()
+    return team_settings_json(page.settings) | {"thresholds": [
+        {"name": c.rule.name, "label": c.rule.label, "chosen": c.chosen, "default": c.default,
+         "most_sensitive": c.rule.most_sensitive, "unit": c.rule.unit, "source": c.rule.source} for c in page.thresholds]}
+
+
 @router.put("/teams/{team_id}/settings", tags=["administration"])
 @with_unit_of_work
-def update_team_settings(team_id: UUID, body: TeamSettingsBody, request: Request, current: Visit, uow: UnitOfWork):
-    allowed = request.app.state.settings.notify.webhook_allowed_hosts
-    team = accounts.update_team_settings(uow, current.actor, team_id, body.model_dump(),
-                                         check_webhook_url=lambda url: check_webhook_url(url, allowed))
+def update_team_settings(team_id: UUID, body: TeamSettingsChange, request: Request, current: Visit, uow: UnitOfWork):
+    """Change the settings sent (a field left out is kept, null clears it), each change audited
+    with its old and new values. Refused naming the field if alerts would reach no one, if a
+    threshold would alert less than the service's default, or if the webhook is not allowed."""
+    settings = request.app.state.settings
+    allowed = settings.notify.webhook_allowed_hosts
+    team = team_settings.change_team_settings(uow, current.actor, team_id, body.model_dump(exclude_unset=True),
+                                              settings.monitoring.thresholds,
+                                              check_webhook_url=lambda url: check_webhook_url(url, allowed))
     uow.commit()
-    return {k: v for k, v in vars(team).items() if k != "webhook_secret"} | {"id": str(team.id)}
+    return team_settings_json(team)
+
+
+@router.get("/teams/{team_id}/response-times", tags=["alerts"])
+@with_unit_of_work
+def team_response_times(team_id: UUID, request: Request, current: Visit, uow: UnitOfWork):
+    """The team's time to acknowledge and to close alerts over the last 12 weeks, per level and
+    per week (Monday, service time zone), against its targets; for the team's clinicians."""
+    settings = request.app.state.settings
+    report = response_times.team_response_times(uow, current.actor, team_id, settings.clock(), settings.service_time_zone)
+    uow.commit()
+    return jsonable_encoder(report)
 
 
 @router.get("/teams", tags=["administration"])
 @with_unit_of_work
 def list_teams(current: Visit, uow: UnitOfWork):
-    teams = accounts.list_team_settings(uow, current.actor)
-    return [{k: v for k, v in vars(team).items() if k != "webhook_secret"} | {"id": str(team.id)} for team in teams]
+    return [team_settings_json(team) for team in accounts.list_team_settings(uow, current.actor)]
 
 
 @router.post("/teams", status_code=201, tags=["administration"])

@@ -21,7 +21,7 @@ from ..domain import content
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
 from . import (account_pages, api, api_docs, caseload_pages, dose_diary_pages, fhir_api, messages, own_copy, pages, planning, response_times, results_pages,
-               second_factor_pages, single_sign_on, triage_pages, trials_api, trials_pages)
+               second_factor_pages, single_sign_on, team_settings_pages, triage_pages, trials_api, trials_pages)
 from . import openapi as openapi_document
 from .problems import from_domain_error, from_validation_errors, problem_response
 from .monitor import run_forever, start_sender
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(single_sign_on.router)
     app.include_router(caseload_pages.router)
     app.include_router(response_times.router)
+    app.include_router(team_settings_pages.router)
     app.include_router(account_pages.router)
     app.include_router(second_factor_pages.router)
     app.include_router(results_pages.router)

@@ -35,7 +35,8 @@ def _pass(sessions: sessionmaker, settings: Settings) -> str:
     now = settings.clock()
     with UnitOfWork(sessions) as uow:
         escalated = monitoring.escalate_overdue(uow, now)
-        missed = monitoring.raise_missed_check_ins(uow, settings.monitoring.thresholds, now)
+        missed = monitoring.raise_missed_check_ins(uow, settings.monitoring.thresholds, now,
+                                                   settings.monitoring.time_zone)
         uow.commit()
     with UnitOfWork(sessions) as uow:
         sent, failed = send_due(uow, settings.notify, now)
