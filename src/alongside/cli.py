@@ -79,7 +79,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
 @user_app.command("create")
 def user_create(email: str = typer.Option(...), name: str = typer.Option(..., help="The name people see"),
-                role: Role = typer.Option(...), patient: UUID = typer.Option(None, help="For a patient: her record id"),
+                role: Role = typer.Option(...), patient: UUID = typer.Option(None, help="For a patient: their record id"),
                 team: str = typer.Option(None, help="For a clinician: team name (created if new)"),
                 password: str = typer.Option(None, envvar="ALONGSIDE_PASSWORD", help="Prompted for if not given")) -> None:
     """Create an account."""

@@ -237,7 +237,7 @@ def test_the_summary_shows_missing_facts_as_missing_and_never_guesses(client_for
     text = text_of(page.text)
     for missing in ("HER2 status not recorded", "ER status not recorded", "Menopausal status not recorded",
                     "Sites of spread not recorded", "Performance status (ECOG) not recorded",
-                    "No genomic results recorded", "No check-in yet", "Her priorities and goals not recorded"):
+                    "No genomic results recorded", "No check-in yet", "Priorities and goals not recorded"):
         assert missing in text
     assert "HER2-low" not in text and "HER2-positive" not in text
 
@@ -606,7 +606,7 @@ def test_she_prepares_for_her_appointment_and_the_team_sees_the_same(client_for,
     assert alice.post(f"/patients/{world.patient_a}/questions/{spain['id']}/remove",
                       data={"version": spain["version"], "csrf_token": csrf(alice)}).status_code == 303
     team_view = text_of(nurse.get(page).text)
-    assert "Before the appointment: her summary" in team_view and "What she wants to talk about How tired I feel" in team_view
+    assert "Before the appointment: a summary" in team_view and "What the patient wants to talk about How tired I feel" in team_view
     assert "Can I go to Spain" not in team_view and prompt in team_view
 
 

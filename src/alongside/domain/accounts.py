@@ -365,7 +365,7 @@ def invite_carer(uow, actor: Actor, patient_id: UUID, invitation: CarerInvitatio
     """Only the patient herself invites; returns the one-time token for the link she passes on."""
     relationship = uow.access.relationship(actor, patient_id)
     if relationship is not Relationship.SELF:
-        _refuse(uow, actor, patient_id, relationship, "carer-invitation", "Only the patient can invite someone to her record")
+        _refuse(uow, actor, patient_id, relationship, "carer-invitation", "Only the patient can invite someone to their record")
     now = now or datetime.now(UTC)
     token = secrets.token_urlsafe(24)
     uow.invitations.add(digest(token), patient_id, invitation.email, invitation.access, now + policy.invitation_lifetime)
@@ -409,6 +409,6 @@ def list_carers(uow, actor: Actor, patient_id: UUID):
 def remove_carer(uow, actor: Actor, patient_id: UUID, carer_id: UUID) -> None:
     relationship = uow.access.relationship(actor, patient_id)
     if relationship not in (Relationship.SELF, Relationship.CARE_TEAM):
-        _refuse(uow, actor, patient_id, relationship, "carers", "Only the patient or her team can remove a carer")
+        _refuse(uow, actor, patient_id, relationship, "carers", "Only the patient or their team can remove a carer")
     uow.carers.unlink(carer_id, patient_id)
     uow.audit.record(actor, "remove-carer", patient_id, "carer", carer_id)

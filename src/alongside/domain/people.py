@@ -131,7 +131,7 @@ class NewUser(RecordModel):
         if self.role != Role.PATIENT and self.patient_id:
             raise _FieldError("patient_id", "Only a patient account is linked to a patient record")
         if self.role == Role.CARER:
-            raise _FieldError("role", "Carers join by the patient's invitation, from her home page")
+            raise _FieldError("role", "Carers join by the patient's invitation, from their home page")
         _refuse_guessable(self.password, email=self.email, name=self.display_name)
         return self
 
@@ -151,9 +151,9 @@ class AcceptInvitation(RecordModel):
 
 
 class PatientSignIn(RecordModel):
-    email: Email = Field(title="Her email")
+    email: Email = Field(title="The patient's email")
     password: Password = Field(title="First password", description=f"At least {MIN_PASSWORD_LENGTH} characters, "
-                                                                   "not easy to guess; give it to her in person")
+                                                                   "not easy to guess; give it to the patient in person")
 
     @model_validator(mode="after")
     def _guessable(self) -> PatientSignIn:  # her name is checked against it when the sign-in is opened

@@ -269,7 +269,7 @@ def _decision_summary(uow, relationship: Relationship, patient_id: UUID, today: 
     if symptoms is None:
         missing.append("No check-in yet, so no current symptoms")
     if not records["goals"]:
-        missing.append("Her priorities and goals not recorded")
+        missing.append("Priorities and goals not recorded")
     return DecisionSummary(patient, today, receptors, metastatic_since, sites, lines, symptoms, performance,
                            menopausal, genomics, records["goals"], records["decisions"][:3], stopped, missing,
                            uow.documents.list(patient_id))

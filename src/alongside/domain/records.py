@@ -441,7 +441,7 @@ class Appointment(RecordModel):
 class Goal(RecordModel):
     kind: GoalKind = Field(title="About")
     recorded_on: PastDate = Field(title="Recorded on")
-    in_own_words: LongText = Field(title="In her own words")
+    in_own_words: LongText = Field(title="In the patient's own words")
 
 
 class Decision(RecordModel):

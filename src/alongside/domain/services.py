@@ -331,5 +331,5 @@ def access_log(uow, actor: Actor, patient_id: UUID, limit: int = 200) -> list[Au
     """Who has read or changed the record, newest first: for the patient herself and her team."""
     relationship = authorise(uow, actor, patient_id, Action.READ, what="access-log")
     if relationship not in (Relationship.SELF, Relationship.CARE_TEAM, Relationship.OPERATOR):
-        raise AccessDenied("Only the patient and her team can see who has used the record")
+        raise AccessDenied("Only the patient and their team can see who has used the record")
     return uow.audit.for_patient(patient_id, limit)

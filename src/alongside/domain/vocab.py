@@ -292,9 +292,9 @@ class NewLesions(Vocab):
 
 
 class CheckInBy(Vocab):
-    PATIENT = "patient", "The person herself"
-    CARER = "carer", "A carer on her behalf"
-    CLINICIAN = "clinician", "A clinician, with her"
+    PATIENT = "patient", "The patient"
+    CARER = "carer", "A carer on the patient's behalf"
+    CLINICIAN = "clinician", "A clinician, with the patient"
 
 
 class CareDocumentKind(Vocab):

@@ -101,7 +101,7 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         "implementation": {"description": "Alongside read-only FHIR R4 interface (mCODE STU4)", "url": base_url},
         "implementationGuide": ["http://hl7.org/fhir/us/mcode/ImplementationGuide/hl7.fhir.us.mcode"],
         "rest": [{"mode": "server", "security": {"description": "Signed-in session (the same sign-in as the app); "
-                                                                "a patient reads her own record, a clinician her "
+                                                                "a patient reads their own record, a clinician their "
                                                                 "team's caseload; every read is audited."},
                   "resource": resources}],
     })

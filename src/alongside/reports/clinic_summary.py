@@ -221,7 +221,7 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
     else:
         story.append(_p("Last scan: none recorded."))
 
-    story.append(_p("What matters to her", H2))
+    story.append(_p("What matters to the patient", H2))
     story += [_p(f"\u201c{g.data.in_own_words}\u201d ({g.data.kind.label}, {_day(g.data.recorded_on)})")
               for g in d.goals] or [_p("Not recorded.", SMALL)]
     if d.documents:
@@ -236,7 +236,7 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
                             f"{x.options_discussed}" + (f" Why: {x.rationale}" if x.rationale else "")
                             + (f" Revisit if: {x.revisit_when}" if x.revisit_when else "")))
 
-    story.append(_p("Her questions and topics for this appointment", H2))
+    story.append(_p("The patient's questions and topics for this appointment", H2))
     story += [_p(f"\u2022 {q.data.text}" + (" (to talk about)" if q.data.kind.value == "topic" else ""))
               for q in s.questions] or [_p("None written down.", SMALL)]
 

@@ -307,7 +307,7 @@ def api_end_break(patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfW
 @with_unit_of_work
 def api_stop_treatment(patient_id: UUID, current: Visit, uow: UnitOfWork,
                        body: dict = Body(..., examples=[{
-        "stops_on": "2026-11-20", "decided_on": "2026-11-20", "participants": "She, her son and Dr Rao",
+        "stops_on": "2026-11-20", "decided_on": "2026-11-20", "participants": "The patient, their son and Dr Rao",
         "options_discussed": "Another line of treatment, or supportive care only"}])):
     """Record a decision to stop anticancer treatment; current anticancer courses end on `stops_on`."""
     fields = {k: v for k, v in body.items() if k != "id"}
