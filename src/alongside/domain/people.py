@@ -91,7 +91,8 @@ class TeamSettingsChange(RecordModel):
     thresholds are checked against the service's defaults by the use case (accounts.py)."""
 
     notify_email: Email | None = Field(None, title="Alert emails go to",
-                                       description="The team's shared inbox: every new alert is emailed here")
+                                       description="The team's shared inbox: every new alert is emailed here. "
+                                                   "Needed unless a webhook carries the alerts")
     escalation_email: Email | None = Field(None, title="Escalated alerts go to",
                                            description="A red alert no one has acknowledged in time; "
                                                        "the alert email address if left blank")
