@@ -23,7 +23,7 @@ from .passwords import password_problem
 from .people import (
     MIN_PASSWORD_LENGTH, SYSTEM, AcceptInvitation, Actor, CarerInvitation, NewTeam, NewUser, PatientSignIn, Relationship, Team, TeamSettings, User,
 )
-from .vocab import Role
+from .vocab import Role, TextSize
 
 _hasher = PasswordHasher()
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -347,6 +347,17 @@ def change_password(uow, actor: Actor, current: str, new_password: str) -> None:
     uow.sessions.end_all_for(actor.user_id)
     uow.account_tokens.end_all_for(actor.user_id, PASSWORD_RESET, datetime.now(UTC))
     uow.audit.record(actor, "change-password", None, "user", actor.user_id)
+
+
+def choose_text_size(uow, actor: Actor, size: str) -> TextSize:
+    """Keep how large someone wants the words on every page they see; their own choice, audited."""
+    try:
+        chosen = TextSize(size)
+    except ValueError:
+        raise InvalidInput("Choose normal, large or largest", field="text_size") from None
+    uow.users.set_text_size(actor.user_id, chosen)
+    uow.audit.record(actor, "text-size", None, "user", actor.user_id)
+    return chosen
 
 
 def refuse_guessable(password: str, field: str, *, email: str, name: str) -> None:

@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints, model_validator
 from ..clinical.alert_rules import ADJUSTABLE
 from .passwords import password_problem
 from .records import Email, Name, RecordModel
-from .vocab import CarerAccess, CheckInDay, Role
+from .vocab import CarerAccess, CheckInDay, Role, TextSize
 
 # NCSC password guidance favours length over composition rules; 12 characters is our floor.
 MIN_PASSWORD_LENGTH = 12
@@ -30,6 +30,7 @@ class User:
     active: bool
     created_at: datetime
     second_factor_on: bool = False  # a confirmed authenticator app is asked for at sign-in
+    text_size: TextSize = TextSize.NORMAL  # scales every page they see
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,13 @@ class Vocab(StrEnum):
         return member
 
 
+class TextSize(Vocab):
+    """How large a person wants the words on every page (issue 16 item 6), kept with their account."""
+    NORMAL = "normal", "Normal"
+    LARGE = "large", "Large"
+    LARGEST = "largest", "Largest"
+
+
 class Role(Vocab):
     PATIENT = "patient", "Patient"
     CARER = "carer", "Carer or family member"

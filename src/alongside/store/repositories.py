@@ -25,7 +25,7 @@ from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSe
 from ..domain.response_times import AlertTimes
 from ..domain.result_sharing import Discussion, ResultSharing, SharingChoice
 from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
-from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, CheckInDay, Role
+from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, CheckInDay, Role, TextSize
 from . import outbox
 from . import tables as t
 
@@ -360,7 +360,7 @@ class AuditRepository(_Repository):
 def _user(row: t.UserRow) -> User:
     return User(id=row.id, email=row.email, display_name=row.display_name, role=Role(row.role),
                 patient_id=row.patient_id, active=row.active, created_at=row.created_at,
-                second_factor_on=row.totp_confirmed_at is not None)
+                second_factor_on=row.totp_confirmed_at is not None, text_size=TextSize(row.text_size or "normal"))
 
 
 _USER_BY_ID = select(t.UserRow.__table__).where(t.UserRow.__table__.c.id == bindparam("id"))
@@ -397,6 +397,9 @@ class UserRepository(_Repository):
     def set_active(self, user_id: UUID, active: bool) -> None:
         if self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(active=active)).rowcount == 0:
             raise NotFound("No such account")
+
+    def set_text_size(self, user_id: UUID, size: TextSize) -> None:
+        self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(text_size=size.value))
 
     def set_role(self, user_id: UUID, role: Role) -> None:
         if self.db.execute(update(t.UserRow).where(t.UserRow.id == user_id).values(role=role.value)).rowcount == 0:

@@ -408,6 +408,7 @@ class UserRow(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    text_size: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
 
 
 class TeamRow(Base):

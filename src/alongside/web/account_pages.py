@@ -9,11 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ..domain import account_admin, password_reset, reading, second_factor
+from ..domain import account_admin, accounts, password_reset, reading, second_factor
 from ..domain.errors import DomainError, InvalidInput
 from ..domain.people import AccountChange, ForgottenPassword, NewPassword
 from ..domain.records import validate
-from ..domain.vocab import Role
+from ..domain.vocab import Role, TextSize
 from ..store.unit_of_work import UnitOfWork
 from .context import Visit, email_after_answer, pre_session_token_ok, set_pre_session_cookie, with_unit_of_work
 from .forms import build_form, parse_form
@@ -156,3 +156,27 @@ def admin_reset_second_factor(request: Request, user_id: UUID, current: Visit, u
     return _account_page(request, uow, current, user_id, {},
                          notice="Second factor reset: they set up a new one from their account page, or at their "
                                 "next sign-in if the service requires one.")
+
+
+# --- Text size: one's own choice, for every page ----------------------------------------------
+
+@router.get("/account/text-size", response_class=HTMLResponse)
+@with_unit_of_work
+def text_size_page(request: Request, current: Visit, saved: bool = False):
+    return _text_size_form(request, current.user.text_size.value, {}, saved=saved)
+
+
+def _text_size_form(request: Request, chosen: str, errors: dict, status: int = 200, saved: bool = False):
+    return render(request, "text_size.html", status, sizes=list(TextSize), chosen=chosen, errors=errors, saved=saved)
+
+
+@router.post("/account/text-size", response_class=HTMLResponse)
+@with_unit_of_work
+def choose_text_size(request: Request, current: Visit, uow: UnitOfWork, form: dict[str, str]):
+    try:
+        accounts.choose_text_size(uow, current.actor, form.get("text_size", "")[:20])
+    except InvalidInput as exc:
+        uow.rollback()
+        return _text_size_form(request, current.user.text_size.value, {exc.field: exc.detail}, 422)
+    uow.commit()
+    return see_other("/account/text-size?saved=1")
