@@ -21,7 +21,8 @@ def test_the_nurse_reads_helens_whole_story_on_one_screen(open_page, shots):
     page.goto(TIMELINE + "?span=all")
     expect(page.get_by_role("heading", level=1)).to_have_text("Timeline")
     treatment = page.get_by_role("region", name="Treatment, scans and decisions")
-    expect(treatment.locator("svg[role=img]")).to_have_count(1)
+    expect(treatment.locator("svg[role=img]:visible")).to_have_count(1)  # the wide drawing; the phone's is hidden
+    expect(treatment.locator("svg.chart-wide")).to_be_visible()
     treatment.get_by_text("The same as a list").click()
     expect(treatment.locator("tbody").first).to_contain_text("Line 1: Fulvestrant and palbociclib")
     expect(treatment.locator("tbody").first).to_contain_text("Line 2: Capecitabine")
@@ -52,5 +53,14 @@ def test_helen_reads_her_timeline_on_a_phone(open_page, shots):
     expect(page.get_by_role("heading", level=1)).to_have_text("Timeline")
     expect(page.locator("main")).to_contain_text("never used on their own to change treatment")
     assert no_sideways_scroll(page), "the timeline scrolls sideways on a 390 px phone"
+    # Each chart is the phone drawing, whole in its frame (newest results in view, no scrolling
+    # inside it) and its smallest text at 14 px or more as drawn on the screen.
+    drawn = page.evaluate("""[...document.querySelectorAll('svg.chart')].filter(s => s.checkVisibility()).map(s => ({
+        phone: s.classList.contains('chart-phone'),
+        fits: s.parentElement.scrollWidth <= s.parentElement.clientWidth + 1,
+        smallest: Math.min(...[...s.querySelectorAll('text')].map(t =>
+            parseFloat(t.getAttribute('font-size')) * s.clientWidth / s.viewBox.baseVal.width))}))""")
+    assert drawn and all(c["phone"] and c["fits"] for c in drawn), drawn
+    assert min(c["smallest"] for c in drawn) >= 14, drawn
     page.screenshot(path=str(shots / "timeline-phone.png"), full_page=True)
     assert axe_violations(page) == []

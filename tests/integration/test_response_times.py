@@ -135,7 +135,7 @@ def test_the_page_shows_the_table_and_charts_to_the_team_only(team_two, client_f
     page = client_for(team_two.stranger).get(f"/teams/{team_two.other_team_id}/response-times")
     assert page.status_code == 200
     assert "Response times: Team Two" in page.text and "<svg" in page.text
-    assert page.text.count('class="chart"') == 6
+    assert page.text.count('class="chart chart-wide"') == 6 and page.text.count('class="chart chart-phone"') == 6
     # The red row of the 12-week table: 3 alerts; 2 acknowledged, median 30 min, 90th 46 min, 2 missed, 1 open.
     assert ("<th scope=\"row\">Red</th><td>3</td><td>2</td><td>30 min</td><td>46 min</td><td>2</td><td>1</td>"
             "<td>2</td><td>13.5 h</td><td>22.7 h</td><td>1</td><td>1</td>") in page.text

@@ -12,9 +12,26 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 WIDTH, HEIGHT = 640, 150
+PHONE_WIDTH = 320  # drawn for a phone's card (about 316 CSS px at 390 px): one unit is about one pixel
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 24
-BAND_COLOURS = ("#e4e1f2", "#dcefe6", "#fbe9d0", "#e1eef8")
+# Treatments are shaded in lilac, sand and blue, never green: green is kept for the normal range.
+BAND_COLOURS = ("#e4e1f2", "#fbe9d0", "#e1eef8", "#efe6ee")
 INK, MUTED, GRID, LINE, ALARM = "#1b1b1f", "#44464f", "#c4c6d0", "#3b2a73", "#b3261e"
+NORMAL_FILL, NORMAL_EDGE = "#1e7a46", "#145c33"
+
+
+def text_size(width: int) -> int:
+    """Text size in the chart's own units: at least 14 px once drawn (the phone drawing is shown at
+    about one unit a pixel; the wide one at 640 px or more)."""
+    return 16 if width <= PHONE_WIDTH else 14
+
+
+def for_screens(draw) -> str:
+    """The same chart drawn twice, `draw(width)`: a wide one and one for a phone's width. The style
+    sheet shows one of them, so neither is scaled down until its text is too small to read, and
+    neither needs scrolling sideways: the whole span, newest data included, is always in view."""
+    return (draw(WIDTH).replace('class="chart"', 'class="chart chart-wide"', 1)
+            + draw(PHONE_WIDTH).replace('class="chart"', 'class="chart chart-phone"', 1))
 
 
 @dataclass(frozen=True)
@@ -75,7 +92,7 @@ def line_chart(title: str, series: Series, axis: Axis, scale: Scale, bands: list
         parts += _normal_range(series.normal, axis, scale)
     for tick in ticks if ticks is not None else _ticks(scale):
         parts.append(f'<line x1="{LEFT}" x2="{axis.width - RIGHT}" y1="{scale.y(tick):.1f}" y2="{scale.y(tick):.1f}" '
-                     f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{scale.y(tick) + 4:.1f}" font-size="11" '
+                     f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{scale.y(tick) + 5:.1f}" font-size="{text_size(axis.width)}" '
                      f'text-anchor="end" fill="{INK}">{tick:g}</text>')
     parts += _month_labels(axis, scale.height)
     for day in series.breaks:
@@ -88,34 +105,36 @@ def line_chart(title: str, series: Series, axis: Axis, scale: Scale, bands: list
 
 
 def symptom_chart(title: str, points: list[tuple[datetime, int]], scale_max: int, bands: list[Band],
-                  start: date, end: date) -> str:
+                  start: date, end: date, width: int = WIDTH) -> str:
     """A step chart of scores (0 to scale_max) against dates, treatments as shaded bands."""
     return line_chart(title, Series([(when.date(), score) for when, score in points], step=True),
-                      Axis(start, end), Scale(0, scale_max), bands, sorted({0, scale_max // 2, scale_max}))
+                      Axis(start, end, width), Scale(0, scale_max), bands, sorted({0, scale_max // 2, scale_max}))
 
 
 def track_chart(title: str, bands: list[Band], marks: list[Mark], axis: Axis) -> str:
     """Lines of treatment as bars, breaks as gaps in them, scans and decisions as markers."""
-    height = 96
+    size = text_size(axis.width)
+    top = size + 4  # room above the bars for the word "break"
+    height = top + 90
     lines = [b for b in bands if b.kind == "line"]
     parts = [_open(title, axis.width, height)]
     for index, band in enumerate(lines):
         left, right = axis.x(band.start), axis.x(band.end or axis.end)
         if right > left:
-            parts.append(f'<rect x="{left:.1f}" y="14" width="{right - left:.1f}" height="26" '
+            parts.append(f'<rect x="{left:.1f}" y="{top + 4}" width="{right - left:.1f}" height="28" '
                          f'fill="{BAND_COLOURS[index % len(BAND_COLOURS)]}" stroke="{LINE}">'
                          f'<title>{escape(band.label)}</title></rect>'
-                         f'<text x="{left + 4:.1f}" y="31" font-size="11" fill="{INK}">'
-                         f'{escape(_fit(band.label, right - left))}</text>')
+                         f'<text x="{left + 4:.1f}" y="{top + 23}" font-size="{size}" fill="{INK}">'
+                         f'{escape(_fit(band.label, right - left, size))}</text>')
     for band in (b for b in bands if b.kind == "break"):
         left, right = axis.x(band.start), axis.x(band.end or axis.end)
         if right > left:
-            parts.append(f'<rect x="{left:.1f}" y="10" width="{max(right - left, 2):.1f}" height="34" fill="#ffffff" '
+            parts.append(f'<rect x="{left:.1f}" y="{top}" width="{max(right - left, 2):.1f}" height="36" fill="#ffffff" '
                          f'stroke="{MUTED}" stroke-dasharray="3 2"><title>{escape(band.label)}</title></rect>'
-                         f'<text x="{left + 2:.1f}" y="8" font-size="10" fill="{MUTED}">break</text>')
+                         f'<text x="{left + 2:.1f}" y="{size}" font-size="{size}" fill="{MUTED}">break</text>')
     for mark in marks:
         if axis.shows(mark.day):
-            parts.append(_marker(axis.x(mark.day), 60, mark))
+            parts.append(_marker(axis.x(mark.day), top + 52, mark))
     parts += _month_labels(axis, height)
     parts.append("</svg>")
     return "".join(parts)
@@ -146,8 +165,9 @@ def _bands(bands: list[Band], axis: Axis, scale: Scale) -> list[str]:
             parts.append(f'<rect x="{left:.1f}" y="{TOP}" width="{right - left:.1f}" '
                          f'height="{scale.height - TOP - BOTTOM}" fill="{BAND_COLOURS[index % len(BAND_COLOURS)]}">'
                          f'<title>{escape(band.label)}</title></rect>'
-                         f'<text x="{left + 3:.1f}" y="{TOP + 12}" font-size="10" fill="{MUTED}">'
-                         f'{escape(_fit(band.label, right - left))}</text>')
+                         f'<text x="{left + 3:.1f}" y="{TOP + text_size(axis.width)}" '
+                         f'font-size="{text_size(axis.width)}" fill="{MUTED}">'
+                         f'{escape(_fit(band.label, right - left, text_size(axis.width)))}</text>')
     return parts
 
 
@@ -156,8 +176,18 @@ def _normal_range(normal: tuple[float | None, float | None], axis: Axis, scale: 
     high = scale.high if normal[1] is None else min(normal[1], scale.high)
     if high <= low:
         return []
-    return [f'<rect x="{LEFT}" y="{scale.y(high):.1f}" width="{axis.width - LEFT - RIGHT}" '
-            f'height="{scale.y(low) - scale.y(high):.1f}" fill="#e6f2ea"><title>Normal range</title></rect>']
+    top, bottom, right = scale.y(high), scale.y(low), axis.width - RIGHT
+    size = text_size(axis.width)
+    # Translucent green over the treatment shading (so it shows on any of them), edged with dashed
+    # lines and named in words; the result line and its points are drawn over it.
+    parts = [f'<rect x="{LEFT}" y="{top:.1f}" width="{right - LEFT}" height="{bottom - top:.1f}" '
+             f'fill="{NORMAL_FILL}" fill-opacity="0.22"><title>Normal range</title></rect>']
+    parts += [f'<line x1="{LEFT}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{NORMAL_EDGE}" stroke-width="1.5" '
+              f'stroke-dasharray="6 3"/>' for y in (top, bottom) if TOP < y < scale.height - BOTTOM]
+    label_y = top + size if bottom - top >= size + 2 else max(top - 3, TOP + size)
+    parts.append(f'<text x="{right - 4}" y="{label_y:.1f}" font-size="{size}" text-anchor="end" '
+                 f'fill="{NORMAL_EDGE}">normal range</text>')
+    return parts
 
 
 def on_scale(value: float, scale: Scale) -> bool:
@@ -191,7 +221,7 @@ def _path(series: Series, axis: Axis, scale: Scale) -> list[str]:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="#ffffff" stroke="{ALARM}" '
                      f'stroke-width="2"><title>{value:g}: off the scale, not a possible result</title></circle>'
                      f'<text x="{x + 6:.1f}" y="{min(max(y + 4, TOP + 10), scale.height - BOTTOM - 2):.1f}" '
-                     f'font-size="10" fill="{ALARM}">off the scale</text>')
+                     f'font-size="{text_size(axis.width)}" fill="{ALARM}">off the scale</text>')
     return parts
 
 
@@ -217,18 +247,19 @@ def scale_for(values: list[float], normal_high: float | None = None, ceiling: fl
     return Scale(0, max(plausible + [top, 1e-6]) * 1.15)
 
 
-def _fit(label: str, width: float) -> str:
-    room = max(int(width / 6), 0)
+def _fit(label: str, width: float, size: int = 10) -> str:
+    room = max(int(width / (size * 0.6)), 0)
     return label if len(label) <= room else (label[: max(room - 1, 0)] + "…" if room > 3 else "")
 
 
 def _month_labels(axis: Axis, height: int) -> list[str]:
-    return [f'<text x="{axis.x(day):.1f}" y="{height - 6}" font-size="10" text-anchor="middle" fill="{MUTED}">'
-            f'{day:%b %y}</text>' for day in _month_ticks(axis.start, axis.end)]
+    labels = 3 if axis.width <= PHONE_WIDTH else 6
+    return [f'<text x="{axis.x(day):.1f}" y="{height - 5}" font-size="{text_size(axis.width)}" text-anchor="middle" '
+            f'fill="{INK}">{day:%b %y}</text>' for day in _month_ticks(axis.start, axis.end, labels)]
 
 
-def _month_ticks(start: date, end: date) -> list[date]:
-    months = max(1, round((end - start).days / 30 / 6))  # about six labels across
+def _month_ticks(start: date, end: date, labels: int = 6) -> list[date]:
+    months = max(1, round((end - start).days / 30 / labels))  # about that many labels across
     ticks, day = [], date(start.year, start.month, 1) + timedelta(days=32)
     day = date(day.year, day.month, 1)
     while day < end:
@@ -246,12 +277,12 @@ def week_bars(title: str, weeks: list[date], values: list[float | None], target:
     parts = [_open(title, width, scale.height)]
     for tick in _ticks(scale):
         parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{scale.y(tick):.1f}" y2="{scale.y(tick):.1f}" '
-                     f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{scale.y(tick) + 4:.1f}" font-size="11" '
+                     f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{scale.y(tick) + 5:.1f}" font-size="{text_size(width)}" '
                      f'text-anchor="end" fill="{INK}">{tick:g}</text>')
     for index, (week, value) in enumerate(zip(weeks, values)):
         left = LEFT + index * slot
-        if index % 2 == 0:
-            parts.append(f'<text x="{left + slot / 2:.1f}" y="{scale.height - 6}" font-size="10" '
+        if index % (2 if width > PHONE_WIDTH else 4) == 0:
+            parts.append(f'<text x="{left + slot / 2:.1f}" y="{scale.height - 5}" font-size="{text_size(width)}" '
                          f'text-anchor="middle" fill="{MUTED}">{week.day} {week:%b}</text>')
         if value is not None:
             top = scale.y(_clipped(value, scale))

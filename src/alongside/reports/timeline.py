@@ -19,20 +19,27 @@ class TimelineCharts:
 
 
 def draw(timeline: Timeline) -> TimelineCharts:
-    axis = charts.Axis(timeline.start, timeline.end)
+    """Each chart drawn for a wide screen and for a phone (charts.for_screens), the page showing one."""
+    def axis(width: int) -> charts.Axis:
+        return charts.Axis(timeline.start, timeline.end, width)
+
     bands = [charts.Band(s.label, s.start, s.end, s.kind) for s in timeline.spans]
     lines = [b for b in bands if b.kind == "line"]
     marks = [charts.Mark(m.day, m.label, m.kind) for m in timeline.moments]
     symptoms = None
     if any(timeline.within(when.date()) for when, _ in timeline.worst_grade):
-        symptoms = charts.line_chart("Worst symptom grade at each check-in, 0 to 3",
-                                     charts.Series([(w.date(), g) for w, g in timeline.worst_grade], step=True),
-                                     axis, charts.Scale(0, 3), lines, [0, 1, 2, 3])
+        worst = charts.Series([(w.date(), g) for w, g in timeline.worst_grade], step=True)
+        symptoms = charts.for_screens(lambda width: charts.line_chart(
+            "Worst symptom grade at each check-in, 0 to 3", worst, axis(width), charts.Scale(0, 3), lines,
+            [0, 1, 2, 3]))
     return TimelineCharts(
-        treatments=charts.track_chart("Lines of treatment, breaks, scans and decisions", bands, marks, axis),
+        treatments=charts.for_screens(lambda width: charts.track_chart(
+            "Lines of treatment, breaks, scans and decisions", bands, marks, axis(width))),
         symptoms=symptoms,
-        markers=[(m, _marker_chart(m, axis, lines)) for m in timeline.markers],
-        labs=[(lab, _lab_chart(lab, axis, lines)) for lab in timeline.labs],
+        markers=[(m, charts.for_screens(lambda width, m=m: _marker_chart(m, axis(width), lines)))
+                 for m in timeline.markers],
+        labs=[(lab, charts.for_screens(lambda width, lab=lab: _lab_chart(lab, axis(width), lines)))
+              for lab in timeline.labs],
     )
 
 

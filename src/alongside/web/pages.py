@@ -560,8 +560,9 @@ def symptom_history(request: Request, patient_id: UUID, current: Visit, uow: Uni
     end = request.app.state.settings.clock().date()
     start = end - timedelta(days=30 * months)
     bands = [charts.Band(t.label, t.start, t.end) for t in history.treatments]
-    series = [(s, charts.symptom_chart(f"{s.label}, {months} months", [p for p in s.points if p[0].date() >= start],
-                                       s.scale_max, bands, start, end)) for s in history.grades + history.burden]
+    series = [(s, charts.for_screens(lambda width, s=s: charts.symptom_chart(
+        f"{s.label}, {months} months", [p for p in s.points if p[0].date() >= start], s.scale_max, bands, start, end,
+        width))) for s in history.grades + history.burden]
     return render(request, "symptoms.html", patient=patient, series=series, months=months)
 
 

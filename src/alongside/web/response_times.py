@@ -36,7 +36,8 @@ def _charts(report: use_case.ResponseTimes) -> list[tuple[str, str]]:
             values = [_in(getattr(w.levels[index], step).median_minutes, per) for w in report.weeks]
             target = getattr(report.targets, f"{step}_minutes")[level] / per
             title = f"Median time to {step} {level.value} alerts, in {unit}, by week; target {target:g} {unit}"
-            drawn.append((title, charts.week_bars(title, weeks, values, target)))
+            drawn.append((title, charts.for_screens(
+                lambda width: charts.week_bars(title, weeks, values, target, width))))
     return drawn
 
 
