@@ -24,6 +24,7 @@ def test_helen_saves_a_half_done_check_in_comes_back_to_it_and_sends_it(open_pag
     page = open_page(PHONE, "patient")
     page.goto(HELEN)
     page.get_by_role("link", name="Check in", exact=True).click()  # the menu's: home says "done" once one is sent
+    page.get_by_role("link", name="Show every question on one page").click()  # the one-page form
     expect(page.get_by_role("heading", name="Your check-in")).to_be_visible()
     question(page, "flag.bleeding").get_by_label("No").check()
     question(page, "symptom.fatigue.severity").get_by_label("Mild").check()
@@ -38,6 +39,7 @@ def test_helen_saves_a_half_done_check_in_comes_back_to_it_and_sends_it(open_pag
     expect(page).to_have_url(server + HELEN + "/treatments")
     page.evaluate("window.sessionStorage.clear()")  # whatever comes back comes from the server
     page.get_by_role("link", name="Check in", exact=True).click()
+    page.get_by_role("link", name="Show every question on one page").click()  # the one-page form
     expect(page.locator(".draft-note")).to_contain_text("You started this check-in earlier")
     expect(question(page, "flag.bleeding").get_by_label("No")).to_be_checked()
     expect(question(page, "symptom.fatigue.severity").get_by_label("Mild")).to_be_checked()
@@ -52,7 +54,7 @@ def test_helen_saves_a_half_done_check_in_comes_back_to_it_and_sends_it(open_pag
     expect(fatigue).to_contain_text(instrument().self_care["fatigue"].green)
     expect(fatigue.locator(".badge")).to_have_text("Things that may help")
 
-    page.goto(HELEN + "/check-in")
+    page.goto(HELEN + "/check-in?all=1")  # the one-page form
     expect(page.get_by_role("heading", name="Your check-in")).to_be_visible()
     expect(page.locator(".draft-note")).to_have_count(0)
     expect(page.locator("#f-free_text")).to_have_value("")

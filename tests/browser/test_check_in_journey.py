@@ -29,6 +29,7 @@ def test_saturday_night_back_pain_with_weak_legs_reaches_the_24_hour_line_and_th
     page = phone.new_page()
     _sign_in(page, server, LOGIN["patient"])
     page.get_by_role("link", name="Check in", exact=True).click()  # the menu's: home says "done" once one is sent
+    page.get_by_role("link", name="Show every question on one page").click()  # the one-page form
     expect(page.get_by_role("heading", name="Your check-in")).to_be_visible()
     assert _serious_axe_violations(page) == []
     page.locator("#f-flag\\.new_back_pain").get_by_label("Yes").check()

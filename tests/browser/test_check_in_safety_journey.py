@@ -20,7 +20,7 @@ def test_only_very_severe_pain_reaches_the_nurse_and_a_mistyped_temperature_does
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     page = phone.new_page()
     sign_in(page, server, LOGIN["patient"])
-    form = f"{server}/patients/{DEMO_PATIENT_ID}/check-in"
+    form = f"{server}/patients/{DEMO_PATIENT_ID}/check-in?all=1"  # the one-page form
     page.goto(form)
     expect(page.get_by_role("heading", name="Your check-in")).to_be_visible()
     page.locator("#f-symptom\\.pain\\.severity").get_by_label("Very severe").check()

@@ -25,6 +25,8 @@ class Choice:
 class SymptomBlock:
     label: str
     questions: list[Choice] = field(default_factory=list)
+    code: str = ""
+    follow_ups: bool = True  # its other parts are asked (always on the one-page form)
 
 
 def build(on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str]) -> dict:
@@ -94,3 +96,122 @@ def _number(text: str):
     except ValueError:
         return text  # the model names the field in its error
 
+
+
+# --- One section a screen ------------------------------------------------------------------------
+#
+# The check-in as steps: the urgent questions first, the symptoms a few at a time, how she feels
+# right now, then anything else and send. Each step posts only its own answers; the page keeps
+# them in her draft and shows the next step. A symptom asks its first part (how often, else how
+# bad) first, and its other parts only once the first is above "never"/"none" (PRO-CTCAE's
+# conditional branching); a symptom answered "none" has its other parts left not asked.
+
+SYMPTOMS_A_SCREEN = 6
+
+
+@dataclass
+class Step:
+    number: int
+    kind: str  # urgent, symptoms, burden or send
+    title: str
+    symptoms: tuple[str, ...] = ()  # the symptom codes on a symptoms step
+
+
+def steps() -> list[Step]:
+    codes = [s.code for s in instrument().symptoms]
+    groups = [tuple(codes[i:i + SYMPTOMS_A_SCREEN]) for i in range(0, len(codes), SYMPTOMS_A_SCREEN)]
+    found = [Step(0, "urgent", "First, anything urgent?")]
+    found += [Step(0, "symptoms", "How your body has been", group) for group in groups]
+    found += [Step(0, "burden", "How things are right now"), Step(0, "send", "Anything else, and send")]
+    for number, step in enumerate(found, 1):
+        step.number = number
+    return found
+
+
+def step_at(number: int) -> Step:
+    every = steps()
+    return every[min(max(number, 1), len(every)) - 1]
+
+
+def first_part(code: str) -> str:
+    return next(iter(instrument().symptom(code).attributes))
+
+
+def follow_ups_due(code: str, values: dict[str, str]) -> bool:
+    """Her other parts of this symptom are asked: the first part is answered and above none."""
+    first = values.get(f"symptom.{code}.{first_part(code)}", "")
+    return first not in ("", "0")
+
+
+def step_fields(step: Step, on_chemotherapy: bool) -> list[str]:
+    """The form controls a step owns (those it may set or clear)."""
+    if step.kind == "urgent":
+        return [f"flag.{f.code}" for f in questions_for(on_chemotherapy)] + ["temperature_c"]
+    if step.kind == "symptoms":
+        return [f"symptom.{code}.{a}" for code in step.symptoms for a in instrument().symptom(code).attributes]
+    if step.kind == "burden":
+        return [f"burden.{item.code}" for item in instrument().burden.items]
+    return ["free_text"]
+
+
+def merge_step(step: Step, on_chemotherapy: bool, earlier: dict[str, str], form: dict[str, str],
+               none_of_these: bool = False) -> dict[str, str]:
+    """The draft's answers with this step's answers put in.
+
+    "None of these" answers "no" (or "never"/"none") only to what she left unanswered: a "yes"
+    (or a symptom) she chose on the same screen is never turned into "no". A symptom whose first
+    part is "none" has its other parts removed: they are not asked."""
+    owned = step_fields(step, on_chemotherapy)
+    merged = {name: value for name, value in earlier.items() if name not in owned}
+    merged |= {name: form[name] for name in owned if form.get(name, "").strip()}
+    if none_of_these and step.kind == "urgent":
+        merged |= {name: "no" for name in owned if name.startswith("flag.") and name not in merged}
+    if none_of_these and step.kind == "symptoms":
+        merged |= {f"symptom.{code}.{first_part(code)}": "0" for code in step.symptoms
+                   if f"symptom.{code}.{first_part(code)}" not in merged}
+    for code in step.symptoms:
+        if not follow_ups_due(code, merged):
+            for attribute in list(instrument().symptom(code).attributes)[1:]:
+                merged.pop(f"symptom.{code}.{attribute}", None)
+    return merged
+
+
+def follow_ups_to_show(step: Step, merged: dict[str, str], shown: set[str]) -> bool:
+    """True when a symptom on this step now needs its other parts and the screen did not show them."""
+    return any(follow_ups_due(code, merged) and code not in shown for code in step.symptoms)
+
+
+def build_step(step: Step, on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str]) -> dict:
+    form = build(on_chemotherapy, values, errors)
+    blocks = []
+    for symptom, block in zip(instrument().symptoms, form["symptoms"]):
+        if symptom.code in step.symptoms:
+            block.code = symptom.code
+            block.follow_ups = follow_ups_due(symptom.code, values)
+            blocks.append(block)
+    form["symptoms"] = blocks
+    form["step"] = step
+    form["total"] = len(steps())
+    form["review"] = review(on_chemotherapy, values) if step.kind == "send" else None
+    return form
+
+
+@dataclass
+class Review:
+    urgent: list[str]
+    urgent_unanswered: int
+    symptoms: list[str]
+    symptoms_unanswered: int
+    right_now: int
+
+
+def review(on_chemotherapy: bool, values: dict[str, str]) -> Review:
+    """What she has answered, in short, to read before sending."""
+    flags = questions_for(on_chemotherapy)
+    questions = instrument()
+    return Review(
+        urgent=[f.short for f in flags if values.get(f"flag.{f.code}") == "yes"],
+        urgent_unanswered=sum(1 for f in flags if f"flag.{f.code}" not in values),
+        symptoms=[s.label for s in questions.symptoms if follow_ups_due(s.code, values)],
+        symptoms_unanswered=sum(1 for s in questions.symptoms if f"symptom.{s.code}.{first_part(s.code)}" not in values),
+        right_now=sum(1 for item in questions.burden.items if f"burden.{item.code}" in values))

@@ -481,7 +481,9 @@ def _account_page(request, patient, users, values, errors, status=200):
 
 @router.get("/patients/{patient_id}/check-in", response_class=HTMLResponse)
 @with_unit_of_work
-def check_in_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, saved: bool = Query(False)):
+def check_in_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, saved: bool = Query(False),
+                  step: int = Query(1, ge=1, le=20), one_page: bool = Query(False, alias="all")):
+    """The check-in one step a screen (urgent first), or with `all=1` every question on one page."""
     patient = services.read_patient(uow, current.actor, patient_id)
     settings = request.app.state.settings
     on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
@@ -489,7 +491,12 @@ def check_in_form(request: Request, patient_id: UUID, current: Visit, uow: UnitO
     draft = monitoring.check_in_draft(uow, current.actor, patient_id, settings.monitoring, settings.clock())
     uow.commit()
     values = check_in_form_view.values_of(draft.answers) if draft else {}
-    return _check_in_page(request, patient, on_chemo, values, {}, draft=draft, saved=saved,
+    if one_page:
+        return _check_in_page(request, patient, on_chemo, values, {}, draft=draft, saved=saved,
+                              urgent=draft.urgent if draft else None)
+    shown = check_in_form_view.step_at(step)
+    return _check_in_step(request, patient, on_chemo, shown, values, {}, saved=saved,
+                          draft=draft if shown.number == 1 or saved else None,  # said once, where she starts
                           urgent=draft.urgent if draft else None)
 
 
@@ -502,10 +509,60 @@ def _check_in_page(request, patient, on_chemo, values, errors, status=200, draft
                   form_id=form_id, errors=errors, draft=draft, saved=saved, saving=saving, urgent=urgent)
 
 
+def _check_in_step(request, patient, on_chemo, step, values, errors, status=200, draft=None, saved=False,
+                   saving=False, urgent=None, form_id=None):
+    from uuid import uuid4
+
+    return render(request, "check_in_step.html", status, patient=patient, errors=errors, draft=draft, saved=saved,
+                  saving=saving, urgent=urgent, form_id=form_id or str(uuid4()),
+                  form=check_in_form_view.build_step(step, on_chemo, values, errors))
+
+
+def _check_in_next_step(request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
+    """One step posted: its answers go into her draft (urgent ones acted on at once), then the
+    step asked for is shown; Send on the last step sends the whole check-in."""
+    settings = request.app.state.settings
+    on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
+                                              settings.monitoring.fever_rule_days_after_treatment)
+    step = check_in_form_view.step_at(int(form["step"]) if form["step"].isdigit() else 1)
+    action = form.get("action", "next")
+    draft = monitoring.check_in_draft(uow, current.actor, patient_id)
+    earlier = check_in_form_view.values_of(draft.answers) if draft else {}
+    values = check_in_form_view.merge_step(step, on_chemo, earlier, form, none_of_these=action == "none")
+    shown = set(form.get("follow_ups_shown", "").split(","))
+    to = step.number - 1 if action == "back" else step.number + 1
+    if action in ("next", "none") and check_in_form_view.follow_ups_to_show(step, values, shown):
+        to = step.number  # the same screen again, now with the questions her answers opened
+    try:
+        if action == "send":
+            outcome = monitoring.submit_check_in(uow, current.actor, patient_id, check_in_form_view.parse(values),
+                                                 _form_id(form), settings.monitoring, settings.clock())
+        else:
+            monitoring.save_check_in_draft(uow, current.actor, patient_id, check_in_form_view.parse(values),
+                                                   settings.clock(), settings.monitoring)
+    except InvalidInput as exc:
+        urgent = exc.notice if isinstance(exc, monitoring.UrgentAnswersNotSent) else None
+        uow.commit() if urgent else uow.rollback()
+        patient = services.read_patient(uow, current.actor, patient_id)
+        uow.commit()
+        return _check_in_step(request, patient, on_chemo, step, values, _by_field(exc), 422, draft=draft,
+                              saving=action == "save", urgent=urgent, form_id=form.get("form_id"))
+    uow.commit()
+    if action == "send":
+        return see_other(f"/patients/{patient_id}/check-ins/{outcome.check_in.id}")
+    if action == "save":
+        return see_other(f"/patients/{patient_id}/check-in?saved=1&step={step.number}")
+    anchor = "#f-answers" if to == step.number else ""
+    return see_other(f"/patients/{patient_id}/check-in?step={max(to, 1)}{anchor}")
+
+
 @router.post("/patients/{patient_id}/check-in", response_class=HTMLResponse)
 @with_unit_of_work
 def submit_check_in(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
-    """Send the check-in, or (the "Save and finish later" button) keep it as her draft."""
+    """Send the check-in, or (the "Save and finish later" button) keep it as her draft. A form
+    with a `step` is one step of the stepped check-in."""
+    if "step" in form:
+        return _check_in_next_step(request, patient_id, current, uow, form)
     settings = request.app.state.settings
     saving = form.get("action") == "save"
     try:
