@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Mapping
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .instrument import instrument
 from .people import Actor, Relationship, TeamSettings
 from .response_times import quantile
-from .records import RECORD_KINDS, CheckIn, IdInUse, validate
+from .records import RECORD_KINDS, CheckIn, IdInUse, SymptomAnswer, validate
 from .treatment_plan import last_given, supportive_care_only_since
 from .vocab import AlertOutcome, CheckInBy, Modality, Role
 
@@ -469,8 +469,17 @@ def _submitted_by(relationship: Relationship) -> CheckInBy:
 def symptom_grades(check_in: CheckIn) -> dict[str, SymptomGrade]:
     """Each answered symptom's composite grade, with the parts left blank (clinical/pro_ctcae.py
     `grade_answers`: a skipped part never lowers what the answered parts say)."""
+    return graded_symptoms(check_in.symptoms)
+
+
+def worst_symptom_grade(symptoms: Mapping[str, SymptomAnswer]) -> int:
+    """The worst composite grade among a check-in's answered symptoms; 0 when none was answered."""
+    return max((graded.grade for graded in graded_symptoms(symptoms).values()), default=0)
+
+
+def graded_symptoms(symptoms: Mapping[str, SymptomAnswer]) -> dict[str, SymptomGrade]:
     grades = {}
-    for code, answer in check_in.symptoms.items():
+    for code, answer in symptoms.items():
         asked = tuple(instrument().symptom(code).attributes)
         graded = grade_answers(asked, {a: getattr(answer, a) for a in asked})
         if graded is not None:

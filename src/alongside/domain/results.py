@@ -26,7 +26,7 @@ from .access import Action, authorise
 from .result_sharing import shown_to_reader
 from .entries import Entry
 from .errors import InvalidInput, NeedsConfirming
-from .monitoring import Alert, grade_symptoms, raise_alerts
+from .monitoring import Alert, raise_alerts, worst_symptom_grade
 from .people import Actor
 from .result_sharing import shown_to_reader
 from .records import (
@@ -638,16 +638,17 @@ def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
     series = _graded_series(by_test, labels, courses, chosen)  # only the charts shown are graded
     scans = scan_readings(everything["scans"], courses)
     days = SPANS.get(span, SPANS["1y"])[1]
-    # Check-ins are only drawn, never trended here: read just those in the window.
+    # Check-ins are only drawn, never trended here: read just those in the window, and of each
+    # only when it was sent and its symptoms.
     since = datetime.combine(today - timedelta(days=days), datetime.min.time(), UTC) if days else None
-    check_ins = uow.records.check_ins_since(patient_id, since)
+    symptoms = uow.records.symptoms_since(patient_id, since)
     return Timeline(
         span=span if span in SPANS else "1y",
-        start=_start(today, days, courses, everything, check_ins),
+        start=_start(today, days, courses, everything, symptoms),
         end=today,
         spans=_spans(courses, everything["treatment-breaks"]),
         moments=_moments(scans, everything["decisions"], everything["medicines"]),
-        worst_grade=[(e.data.submitted_at, max(grade_symptoms(e.data).values(), default=0)) for e in check_ins],
+        worst_grade=[(submitted_at, worst_symptom_grade(answers)) for submitted_at, answers in symptoms],
         markers=marker_series(everything["tumour-markers"], courses),
         labs=[series[k] for k in chosen],
         lab_choices=sorted(((key, label) for key, (label, _) in labels.items()), key=lambda c: c[1]),
@@ -656,12 +657,12 @@ def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
 
 
 def _start(today: date, days: int | None, courses: list[Entry], everything: dict[str, list[Entry]],
-           check_ins: list[Entry]) -> date:
+           check_ins: list[tuple[datetime, object]]) -> date:
     if days:
         return today - timedelta(days=days)
     firsts = [c.data.start_date for c in courses if c.data.line_of_treatment]
     firsts += [_day_of(e) for slug in ("tumour-markers", "lab-results", "scans") for e in everything[slug]]
-    firsts += [e.data.submitted_at.date() for e in check_ins[:1]]
+    firsts += [submitted_at.date() for submitted_at, _ in check_ins[:1]]
     return min(firsts, default=today - timedelta(days=365))
 
 

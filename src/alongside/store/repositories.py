@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
+from pydantic import TypeAdapter
 from sqlalchemy import Executable, Table, bindparam, delete, exists, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,7 +25,8 @@ from ..domain.errors import NotFound, VersionConflict
 from ..domain.people import SYSTEM, Actor, CarerLink, Relationship, Team, TeamSettings, User
 from ..domain.response_times import AlertTimes
 from ..domain.result_sharing import Discussion, ResultSharing, SharingChoice
-from ..domain.records import RECORD_KINDS, CancerProfile, IdInUse, PatientDetails, RecordKind, RecordModel
+from ..domain.records import (RECORD_KINDS, CancerProfile, CheckIn, IdInUse, PatientDetails, RecordKind, RecordModel,
+                              SymptomAnswer)
 from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, CheckInDay, Role, TextSize
 from . import outbox
 from . import tables as t
@@ -174,6 +176,27 @@ def _check_ins_around():
 
 
 _CHECK_INS_AROUND = _check_ins_around()
+_STORED = {"stored": True}  # the validation context of a model read back (never changed by a validator)
+_SYMPTOMS = TypeAdapter(CheckIn.model_fields["symptoms"].annotation)
+
+
+@cache
+def _row_reader(record_kind: RecordKind, columns: tuple[str, ...]) -> Callable[[Any], Entry]:
+    """Turns one plain row of `columns` into an Entry, reading each field by its place in the row,
+    looked up once per kind and statement. Reading fields by name (getattr on the row) took a
+    quarter of the time a long record's entries took to build (the five-year timeline of
+    bench/results.py reads 1,300 of them; docs/benchmarks.md)."""
+    place = {column: index for index, column in enumerate(columns)}
+    fields = [(name, place[name]) for name in record_kind.model.model_fields]
+    at_id, at_patient, at_version, at_created, at_updated = (
+        place[c] for c in ("id", "patient_id", "version", "created_at", "updated_at"))
+    validate, slug = record_kind.model.model_validate, record_kind.slug
+
+    def read(row: Any) -> Entry:
+        data = validate({name: row[index] for name, index in fields}, context=_STORED)
+        return Entry(id=row[at_id], patient_id=row[at_patient], kind=slug, version=row[at_version], data=data,
+                     created_at=row[at_created], updated_at=row[at_updated])
+    return read
 
 
 class RecordRepository(_Repository):
@@ -190,18 +213,23 @@ class RecordRepository(_Repository):
     def list(self, patient_id: UUID, record_kind: RecordKind) -> list[Entry]:
         return self._entries(record_kind, _entries_of_patient(record_kind.slug, record_kind.order_by), {"patient_id": patient_id})
 
-    def check_ins_since(self, patient_id: UUID, since: datetime | None) -> list[Entry]:
-        """A patient's check-ins from a moment on (all of them when `since` is None), oldest first."""
+    def symptoms_since(self, patient_id: UUID, since: datetime | None) -> list[tuple[datetime, dict[str, SymptomAnswer]]]:
+        """When each of a patient's check-ins from a moment on (all when `since` is None) was sent
+        and its symptom answers, oldest first: only the two columns a chart of symptoms needs,
+        not the whole check-in (its burden, urgent answers and free text)."""
         row = t.CheckInRow
-        query = select(row.__table__).where(row.patient_id == patient_id)
+        query = select(row.submitted_at, row.symptoms).where(row.patient_id == patient_id)
         if since is not None:
             query = query.where(row.submitted_at >= since)
-        return self._entries(RECORD_KINDS["check-ins"], query.order_by(row.submitted_at))
+        validate = _SYMPTOMS.validate_python
+        return [(at, validate(symptoms, context=_STORED)) for at, symptoms in self._run(query.order_by(row.submitted_at))]
 
     def _entries(self, record_kind: RecordKind, query, params: dict[str, Any] | None = None) -> list[Entry]:
         # Plain rows, not ORM objects: a long record reads several times faster, and nothing here
         # is changed through them (writes go through _row, which loads the ORM object).
-        return [self._entry(record_kind, row) for row in self._run(query, params)]
+        result = self._run(query, params)
+        read = _row_reader(record_kind, tuple(result.keys()))
+        return [read(row) for row in result]
 
     def everything(self, patient_id: UUID, slugs: list[str] | None = None) -> dict[str, list[Entry]]:
         return {slug: self.list(patient_id, RECORD_KINDS[slug]) for slug in (slugs or RECORD_KINDS)}
