@@ -149,21 +149,31 @@ def _by_test(labs: list[Entry[LabResult]]) -> tuple[dict[str, list[_Raw]], dict[
     raw: dict[str, list[_Raw]] = defaultdict(list)
     tests: dict[str, LabTest | None] = {}
     labels: dict[str, tuple[str, str]] = {}
+    # A long record repeats a few tests and units: each is identified and converted once.
+    known: dict[tuple[str | None, str], LabTest | None] = {}
+    factors: dict[tuple[str, str], float] = {}
     for entry in labs:
         result = entry.data
-        test = identify_lab_test(result)
+        named = (result.loinc, result.test)
+        if named not in known:
+            known[named] = identify_lab_test(result)
+        test = known[named]
         key = test.key if test else "other:" + result.test.casefold()
         tests[key] = test
         labels[key] = (test.name, test.unit) if test else (result.test, result.unit)
-        convert = (lambda v: in_canonical_unit(test, v, result.unit)) if test else (lambda v: v)
-        raw[key].append(_Raw(entry.id, result.taken_on, convert(result.value), f"{result.value:g} {result.unit}",
-                             _maybe(convert, result.reference_low), _maybe(convert, result.reference_high)))
+        factor = 1.0
+        if test:
+            if (key, result.unit) not in factors:
+                factors[key, result.unit] = in_canonical_unit(test, 1.0, result.unit)
+            factor = factors[key, result.unit]
+        raw[key].append(_Raw(entry.id, result.taken_on, result.value * factor, f"{result.value:g} {result.unit}",
+                             _times(factor, result.reference_low), _times(factor, result.reference_high)))
     _add_adjusted_calcium(raw, tests, labels)
     return raw, labels
 
 
-def _maybe(convert, value: float | None) -> float | None:
-    return None if value is None else convert(value)
+def _times(factor: float, value: float | None) -> float | None:
+    return None if value is None else value * factor
 
 
 def _add_adjusted_calcium(raw: dict[str, list[_Raw]], tests: dict, labels: dict) -> None:
@@ -622,6 +632,21 @@ class Timeline:
 
     def within(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+    # What each table of the page lists: the rows in the time span, chosen here once per table
+    # rather than by the template row by row (a five-year record has hundreds of rows).
+
+    def moments_in_span(self) -> list[Moment]:
+        return [m for m in self.moments if self.within(m.day)]
+
+    def grades_in_span(self) -> list[tuple[datetime, int]]:
+        return [(when, grade) for when, grade in self.worst_grade if self.within(when.date())]
+
+    def marker_readings_in_span(self, series: MarkerSeries) -> list[tuple[date, float]]:
+        return [(day, value) for day, value in series.readings if self.within(day)]
+
+    def lab_readings_in_span(self, series: LabSeries) -> list[LabReading]:
+        return [r for r in series.readings if self.within(r.taken_on)]
 
 
 def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",

@@ -206,15 +206,16 @@ def _path(series: Series, axis: Axis, scale: Scale) -> list[str]:
     shown = [(d, v) for d, v in series.points if axis.shows(d)]
     if not shown:
         return []
+    # Each point's place, worked out once for the line and its dot (a five-year record has hundreds).
+    places = [(axis.x(day), scale.y(_clipped(value, scale))) for day, value in shown]
     path = []
-    for (day, value), following in zip(shown, shown[1:] + [None]):
-        path.append(f"{axis.x(day):.1f},{scale.y(_clipped(value, scale)):.1f}")
-        if series.step and following:
-            path.append(f"{axis.x(following[0]):.1f},{scale.y(_clipped(value, scale)):.1f}")
+    for index, (x, y) in enumerate(places):
+        path.append(f"{x:.1f},{y:.1f}")
+        if series.step and index + 1 < len(places):
+            path.append(f"{places[index + 1][0]:.1f},{y:.1f}")
     parts = [f'<polyline points="{" ".join(path)}" fill="none" stroke="{LINE}" stroke-width="2.5"/>']
-    for day, value in shown:
+    for (day, value), (x, y) in zip(shown, places):
         colour, radius = (ALARM, 5) if day in series.alarming else (LINE, 3.5)
-        x, y = axis.x(day), scale.y(_clipped(value, scale))
         if on_scale(value, scale):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>')
             continue

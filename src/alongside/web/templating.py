@@ -21,12 +21,18 @@ def long_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
+# The C locale's names, as strftime's %a and %b give them (Python never sets LC_TIME): spelt out
+# here because a long page formats hundreds of dates and strftime took most of its time.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def local_time(value: datetime | None) -> str:
     """A UTC moment as the clock on the wall shows it in the service's time zone."""
     if value is None:
         return ""
     local = value.astimezone(_ZONE)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
 
 
 def label(value) -> str:
@@ -53,7 +59,7 @@ def value_text(value) -> str:
 
 
 def day(value: date | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else ""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
 
 
 def number(value: float | None) -> str:
