@@ -151,7 +151,9 @@ def _entries_of_patient(slug: str, order_by: str):
     order = table.c[order_by]
     # Newest first for dated kinds; alphabetical for people and contact points.
     order = order.asc() if order_by == "name" else order.desc()
-    return select(table).where(table.c.patient_id == bindparam("patient_id")).order_by(order, table.c.id)
+    # Every column but the patient's id, which the caller gave: not turned into a UUID per row.
+    columns = [c for c in table.c if c.name != "patient_id"]
+    return select(*columns).where(table.c.patient_id == bindparam("patient_id")).order_by(order, table.c.id)
 
 
 @cache
@@ -181,21 +183,21 @@ _SYMPTOMS = TypeAdapter(CheckIn.model_fields["symptoms"].annotation)
 
 
 @cache
-def _row_reader(record_kind: RecordKind, columns: tuple[str, ...]) -> Callable[[Any], Entry]:
+def _row_reader(record_kind: RecordKind, columns: tuple[str, ...]) -> Callable[..., Entry]:
     """Turns one plain row of `columns` into an Entry, reading each field by its place in the row,
     looked up once per kind and statement. Reading fields by name (getattr on the row) took a
     quarter of the time a long record's entries took to build (the five-year timeline of
     bench/results.py reads 1,300 of them; docs/benchmarks.md)."""
     place = {column: index for index, column in enumerate(columns)}
     fields = [(name, place[name]) for name in record_kind.model.model_fields]
-    at_id, at_patient, at_version, at_created, at_updated = (
-        place[c] for c in ("id", "patient_id", "version", "created_at", "updated_at"))
+    at_id, at_version, at_created, at_updated = (place[c] for c in ("id", "version", "created_at", "updated_at"))
+    at_patient = place.get("patient_id")
     validate, slug = record_kind.model.model_validate, record_kind.slug
 
-    def read(row: Any) -> Entry:
+    def read(row: Any, patient_id: UUID | None = None) -> Entry:
         data = validate({name: row[index] for name, index in fields}, context=_STORED)
-        return Entry(id=row[at_id], patient_id=row[at_patient], kind=slug, version=row[at_version], data=data,
-                     created_at=row[at_created], updated_at=row[at_updated])
+        return Entry(id=row[at_id], patient_id=row[at_patient] if at_patient is not None else patient_id, kind=slug,
+                     version=row[at_version], data=data, created_at=row[at_created], updated_at=row[at_updated])
     return read
 
 
@@ -211,7 +213,8 @@ class RecordRepository(_Repository):
                      data=_from_row(record_kind.model, row), created_at=row.created_at, updated_at=row.updated_at)
 
     def list(self, patient_id: UUID, record_kind: RecordKind) -> list[Entry]:
-        return self._entries(record_kind, _entries_of_patient(record_kind.slug, record_kind.order_by), {"patient_id": patient_id})
+        return self._entries(record_kind, _entries_of_patient(record_kind.slug, record_kind.order_by),
+                             {"patient_id": patient_id}, patient_id)
 
     def symptoms_since(self, patient_id: UUID, since: datetime | None) -> list[tuple[datetime, dict[str, SymptomAnswer]]]:
         """When each of a patient's check-ins from a moment on (all when `since` is None) was sent
@@ -224,12 +227,14 @@ class RecordRepository(_Repository):
         validate = _SYMPTOMS.validate_python
         return [(at, validate(symptoms, context=_STORED)) for at, symptoms in self._run(query.order_by(row.submitted_at))]
 
-    def _entries(self, record_kind: RecordKind, query, params: dict[str, Any] | None = None) -> list[Entry]:
+    def _entries(self, record_kind: RecordKind, query, params: dict[str, Any] | None = None,
+                 patient_id: UUID | None = None) -> list[Entry]:
         # Plain rows, not ORM objects: a long record reads several times faster, and nothing here
         # is changed through them (writes go through _row, which loads the ORM object).
+        # `patient_id`: whose entries these all are, when the query does not read it.
         result = self._run(query, params)
         read = _row_reader(record_kind, tuple(result.keys()))
-        return [read(row) for row in result]
+        return [read(row, patient_id) for row in result]
 
     def everything(self, patient_id: UUID, slugs: list[str] | None = None) -> dict[str, list[Entry]]:
         return {slug: self.list(patient_id, RECORD_KINDS[slug]) for slug in (slugs or RECORD_KINDS)}
