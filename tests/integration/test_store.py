@@ -62,6 +62,47 @@ def test_each_kind_comes_back_as_it_was_saved(new_uow, world, slug):
     assert read.version == 1
 
 
+@pytest.mark.parametrize("slug", list(RECORD_KINDS))
+def test_a_list_gives_each_entry_as_reading_it_alone_does(new_uow, world, slug):
+    """A list is read by each column's place in the row and without the patient id column; an
+    entry read by its id is read by name: both give the same entry, field for field."""
+    nurse = _actor(new_uow, world.nurse)
+    with new_uow() as uow:
+        if RECORD_KINDS[slug].submitted_only:
+            monitoring.submit_check_in(uow, nurse, world.patient_a, sample(slug), None, monitoring.MonitoringSettings())
+        else:
+            services.add_entry(uow, nurse, world.patient_a, slug, sample(slug, world.course_a))
+        uow.commit()
+    with new_uow() as uow:
+        listed = uow.records.list(world.patient_a, RECORD_KINDS[slug])
+        assert listed
+        for entry in listed:
+            assert entry == uow.records.find(world.patient_a, RECORD_KINDS[slug], entry.id)
+            assert entry.patient_id == world.patient_a
+
+
+def test_the_symptoms_of_check_ins_from_a_moment_come_back_oldest_first(new_uow, world):
+    nurse = _actor(new_uow, world.nurse)
+    day = lambda n: datetime(2026, 3, n, 9, 0, tzinfo=UTC)  # noqa: E731
+    with new_uow() as uow:
+        for n, severity in ((15, 2), (1, 0), (8, 3)):
+            monitoring.submit_check_in(uow, nurse, world.patient_a, {
+                "submitted_at": day(n).isoformat(), "symptoms": {"fatigue": {"severity": severity, "interference": 1}},
+                "burden": {"pain": 1}}, None, monitoring.MonitoringSettings(), now=day(30))
+        uow.commit()
+    with new_uow() as uow:
+        since = uow.records.symptoms_since(world.patient_a, day(8))
+        every = uow.records.symptoms_since(world.patient_a, None)
+        whole = {e.data.submitted_at: e.data for e in uow.records.list(world.patient_a, RECORD_KINDS["check-ins"])}
+    assert [at for at, _ in since] == [day(8), day(15)]
+    assert [at for at, _ in every] == [day(1), day(8), day(15)]
+    assert since[0][1]["fatigue"].severity == 3
+    for at, symptoms in every:  # the same answers, graded as the whole check-in is
+        assert symptoms == whole[at].symptoms
+        assert monitoring.worst_symptom_grade(symptoms) == max(monitoring.grade_symptoms(whole[at]).values())
+    assert monitoring.worst_symptom_grade({}) == 0
+
+
 def test_times_are_stored_in_utc_and_come_back_aware(new_uow, world):
     nurse = _actor(new_uow, world.nurse)
     with new_uow() as uow:
