@@ -13,6 +13,7 @@ import argparse
 import csv
 import os
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -102,22 +103,36 @@ def timeline_in_process(url: str, nurse, patient_id, repeat: int) -> dict[str, l
     return timings
 
 
-def timeline_over_http(url: str, patient_id, repeat: int) -> dict[str, list[float]]:
-    server = Server(url, ALONGSIDE_FIXED_TIME=f"{TODAY.isoformat()}T12:00:00+00:00")
+def timeline_over_http(url: str, patient_id, repeat: int, before: str | None = None) -> dict[str, list[float]]:
+    """The pages over HTTP. With `before` (another checkout's src folder), the same database is
+    also served by that code, and each request goes to both servers in turn, so that a machine
+    whose load changes during the run slows both alike."""
+    clock = {"ALONGSIDE_FIXED_TIME": f"{TODAY.isoformat()}T12:00:00+00:00"}
+    servers = {"": Server(url, **clock)}
     try:
-        client = server.client()
+        if before:
+            servers[" (before)"] = Server(url, PYTHONPATH=before, **clock)
+        clients = {label: server.client() for label, server in servers.items()}
 
-        def get(path: str):
+        def get(client, path: str):
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
 
-        timings = {"/healthz (baseline)": timed(lambda: get("/healthz"), repeat)}
-        for span in ("all", "1y"):
-            timings[f"/patients/{{id}}/timeline?span={span}"] = timed(
-                lambda: get(f"/patients/{patient_id}/timeline?span={span}"), repeat)
-        client.close()
+        paths = {"/healthz (baseline)": "/healthz"}
+        paths |= {f"/patients/{{id}}/timeline?span={span}": f"/patients/{patient_id}/timeline?span={span}"
+                  for span in ("all", "1y")}
+        timings: dict[str, list[float]] = {}
+        for name, path in paths.items():
+            for label, client in clients.items():
+                get(client, path)  # each server's first request of a page builds what it caches
+            for _ in range(repeat):
+                for label, client in clients.items():
+                    timings.setdefault(name + label, []).extend(timed(lambda: get(client, path), 1))
+        for client in clients.values():
+            client.close()
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
     return timings
 
 
@@ -146,20 +161,34 @@ def csv_import(url: str, patient_id, rows: int, workdir: Path) -> dict:
             "file_mb": path.stat().st_size / 1e6, "peak_rss_growth_mb": (memory_after - memory_before) / 1024}
 
 
-def section(name: str, local: dict, http: dict, imported: dict) -> str:
-    baseline = percentile(http["/healthz (baseline)"], 0.5)
+def section(name: str, local: dict, http: dict, imported: dict | str) -> str:
+    def against(key: str) -> float:  # each server's pages against its own /healthz
+        return percentile(http["/healthz (baseline)" + (" (before)" if key.endswith(" (before)") else "")], 0.5)
+
+    if isinstance(imported, str):  # not run this time: the last run's line, said to be so
+        csv_line = f"{imported} (CSV import not re-run with the timeline: the last full run's figure.)"
+    else:
+        csv_line = (f"CSV import: **{imported['rows']:,} rows in {imported['seconds']:.1f} s = "
+                    f"{imported['per_second']:,.0f} rows/s** ({imported['file_mb']:.0f} MB file, one transaction; "
+                    f"the process's peak memory grew by {imported['peak_rss_growth_mb']:.0f} MB).")
     return "\n\n".join([
         f"### {name}",
         "The timeline use case in-process (milliseconds):",
         table([[k, f"{percentile(v, 0.5):.1f}", f"{percentile(v, 0.95):.1f}"] for k, v in local.items()],
               ["operation", "p50", "p95"]),
         "The timeline page over HTTP, one client, sequential requests (milliseconds, client-observed):",
-        table([[k, f"{percentile(v, 0.5):.1f}", f"{percentile(v, 0.95):.1f}", f"{percentile(v, 0.5) / baseline:.1f}x"]
+        table([[k, f"{percentile(v, 0.5):.1f}", f"{percentile(v, 0.95):.1f}", f"{percentile(v, 0.5) / against(k):.1f}x"]
                for k, v in http.items()], ["request", "p50", "p95", "p50 vs /healthz"]),
-        f"CSV import: **{imported['rows']:,} rows in {imported['seconds']:.1f} s = {imported['per_second']:,.0f} rows/s** "
-        f"({imported['file_mb']:.0f} MB file, one transaction; the process's peak memory grew by "
-        f"{imported['peak_rss_growth_mb']:.0f} MB).",
+        csv_line,
     ])
+
+
+def last_csv_lines(path: Path) -> dict[str, str]:
+    """The CSV import line of each database in the report as it stands, by database name."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    part = text.split("<!-- bench:results:start -->")[-1].split("<!-- bench:results:end -->")[0]
+    found = re.findall(r"^### (\S+)$.*?^(CSV import: \*\*.*?\)\.)", part, re.M | re.S)
+    return dict(found)
 
 
 def main() -> None:
@@ -169,9 +198,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and 20,000 CSV rows (a smoke run)")
     parser.add_argument("--postgres", default=os.environ.get("ALONGSIDE_TEST_DATABASE_URL"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--before", help="another checkout's src folder: its server is timed beside this one's, "
+                                         "request by request, on the same database")
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.csv_rows = 10, 20_000
+    earlier_csv = last_csv_lines(Path(args.out)) if args.csv_rows == 0 else {}
     sections = []
     with tempfile.TemporaryDirectory() as workdir:
         for name, url, cleanup in databases(args.postgres, Path(workdir)):
@@ -179,20 +211,29 @@ def main() -> None:
                 print(f"{name}: building a five-year record...", flush=True)
                 nurse, patient_id = five_year_record(url)
                 local = timeline_in_process(url, nurse, patient_id, args.repeat)
-                http = timeline_over_http(url, patient_id, args.repeat)
-                print(f"{name}: importing {args.csv_rows:,} CSV rows...", flush=True)
-                imported = csv_import(url, patient_id, args.csv_rows, Path(workdir))
+                http = timeline_over_http(url, patient_id, args.repeat, args.before)
+                if args.csv_rows:
+                    print(f"{name}: importing {args.csv_rows:,} CSV rows...", flush=True)
+                    imported = csv_import(url, patient_id, args.csv_rows, Path(workdir))
+                else:
+                    imported = earlier_csv.get(name, "CSV import: not run (--csv-rows 0).")
                 sections.append(section(name, local, http, imported))
             finally:
                 if cleanup:
                     cleanup()
-    command = "python bench/results.py" + (" --quick" if args.quick else "")
+    command = "python bench/results.py" + (" --quick" if args.quick else "") + " ".join(
+        [""] + [f"--repeat {args.repeat}"] * (args.repeat != 100 and not args.quick)
+        + [f"--csv-rows {args.csv_rows}"] * (args.csv_rows != 1_000_000 and not args.quick)
+        + ["--before " + args.before] * bool(args.before))
+    before = (" Rows marked *(before)* are the same requests served by the code in the `--before` folder from the "
+              "same database, each request sent to the two servers in turn, each against its own /healthz."
+              if args.before else "")
     text = "\n\n".join([
         "## Results: the timeline and CSV import",
         f"Command: `{command}` (repeat={args.repeat}, CSV rows={args.csv_rows:,}), on the machine described above "
-        f"({machine()['CPU']}). The record: five years of weekly check-ins (260), fortnightly bloods (7 tests, "
-        "910 results), monthly CA 15-3 (60), three-monthly scans with measured lesions (20), four lines of treatment "
-        "with a break in each.",
+        f"({machine()['CPU']}), load average {os.getloadavg()[0]:.1f} at the end of the run. The record: five years "
+        "of weekly check-ins (260), fortnightly bloods (7 tests, 910 results), monthly CA 15-3 (60), three-monthly "
+        f"scans with measured lesions (20), four lines of treatment with a break in each.{before}",
         *sections])
     write_section(Path(args.out), "results", text)
     print(text)
