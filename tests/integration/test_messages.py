@@ -10,6 +10,8 @@ from sqlalchemy import select
 from alongside.domain.messages import due_by
 from alongside.store import tables as t
 
+from .test_alerts_at_commit import team_email  # noqa: F401  (the team's address)
+from .test_appointments import smtp  # noqa: F401  (a real SMTP server, its emails decoded)
 from .test_monitoring import SATURDAY_NIGHT, WEDNESDAY_MORNING, clocked, lines  # noqa: F401
 
 CHEMO = {"modality": "chemotherapy", "name": "Paclitaxel", "start_date": "2026-10-01"}
@@ -247,3 +249,47 @@ def test_the_check_while_typing_says_whom_to_call_and_stores_and_alerts_nothing(
     assert alice.post(f"{messages_url(world)}/check", json={"text": "thank you"}).json() == {"found": []}
     assert message_alerts(client_for(world.nurse), world) == [] and stored_threads(engine) == 0
     assert client_for(world.bella).post(f"{messages_url(world)}/check", json={"text": "x"}).status_code == 404
+
+
+# --- An overdue message emails the team, once (hazard H54) -------------------------------------------
+
+def test_a_message_past_its_target_emails_the_team_once_with_no_health_detail(client_for, world, engine, smtp,
+                                                                              team_email):
+    """A question (2 working days) sent on Wednesday 25 November at 10:00 is due on Friday at
+    10:00. The monitor pass after that queues one email to the team's notify address through the
+    outbox and sends it over real SMTP; later passes send nothing more. An answered message and
+    one not yet due are never emailed about."""
+    from datetime import timedelta
+
+    from alongside.notify import NotifySettings
+    from alongside.store.database import session_factory
+    from alongside.web.monitor import run_once
+    from alongside.web.settings import Settings
+
+    from .conftest import NOW
+    from .test_alerts_at_commit import TEAM_ADDRESS
+
+    inbox, notify = smtp
+    alice, nurse = client_for(world.alice), client_for(world.nurse)
+    waiting = alice.post(messages_url(world), json={"text": "Is it fine to take paracetamol with my tablets?"})
+    answered = alice.post(messages_url(world), json={"text": "Could you send my last letter to my GP?"})
+    slower = alice.post(messages_url(world), json={"category": "repeat_prescription", "text": "More ondansetron please"})
+    waiting_id, answered_id = waiting.json()["message"]["id"], answered.json()["message"]["id"]
+    assert nurse.post(f"{messages_url(world)}/{answered_id}/replies", json={"text": "Done"}).status_code == 201
+    sessions, moment = session_factory(engine), {"now": NOW + timedelta(days=1)}
+    settings = Settings(database_url=str(engine.url), clock=lambda: moment["now"],
+                        notify=NotifySettings(smtp_host=notify.smtp_host, smtp_port=notify.smtp_port,
+                                              base_url="https://alongside.example"))
+    assert "overdue messages 0" in run_once(sessions, settings)  # Thursday: not due yet
+    moment["now"] = NOW + timedelta(days=2, minutes=1)  # Friday 10:01: the question is overdue
+    assert "overdue messages 1, sent 1" in run_once(sessions, settings)
+    moment["now"] = NOW + timedelta(days=2, hours=5)
+    assert "overdue messages 0, sent 0" in run_once(sessions, settings)  # once only
+    overdue_emails = [(to, text) for to, text in inbox.messages if "overdue" in text.lower()]
+    assert len(overdue_emails) == 1
+    [(recipients, text)] = overdue_emails
+    assert recipients == [TEAM_ADDRESS]
+    assert f"https://alongside.example/patients/{world.patient_a}/messages/{waiting_id}" in text
+    for detail in ("paracetamol", "tablets", "Alice", "Able", "question", "ondansetron"):
+        assert detail not in text
+    assert slower.status_code == 201  # the repeat prescription (3 working days) is due on Monday, not yet

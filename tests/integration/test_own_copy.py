@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from alongside.store import tables as t
 
+from .test_transfer_and_cli import empty_database_url  # noqa: F401 (a fixture)
+
 DOWNLOADS = {"summary": "/clinic-summary.pdf", "json": "/copy/record.json", "fhir": "/copy/fhir.json"}
 GOAL = "Walking the dog on the beach at Whitby"
 
@@ -88,3 +90,80 @@ def test_another_patient_can_never_download_hers(client_for, world, engine, what
         refused = connection.execute(select(t.AuditEventRow.action).where(
             t.AuditEventRow.patient_id == world.patient_a, t.AuditEventRow.actor_id == world.bella.user_id)).scalars().all()
     assert refused == ["read:refused"]
+
+
+# --- Everything she wrote: her messages and her cycle diary (issue 18) ------------------------------
+
+MESSAGE = "Can I have the flu jab while I am on palbociclib?"
+REPLY = "Yes: ask your GP surgery, and tell them about your treatment."
+BELLAS = "Bella's own question about her scan"
+
+
+@pytest.fixture
+def messages_and_a_diary_mark(client_for, world):
+    """Alice writes to her team and the nurse answers; she marks a dose day missed; Bella writes too."""
+    from .test_dose_diary import PALBOCICLIB, diary_url, mark
+
+    alice, nurse = client_for(world.alice), client_for(world.nurse)
+    medicine = nurse.post(f"/api/v1/patients/{world.patient_a}/medicines", json=PALBOCICLIB).json()["id"]
+    assert mark(alice, diary_url(world, medicine), day="2026-11-24", mark="missed",
+                note="Sick in the night").status_code == 303
+    thread = alice.post(f"/api/v1/patients/{world.patient_a}/messages", json={"text": MESSAGE})
+    assert thread.status_code == 201, thread.text
+    thread_id = thread.json()["message"]["id"]
+    assert nurse.post(f"/api/v1/patients/{world.patient_a}/messages/{thread_id}/replies",
+                      json={"text": REPLY}).status_code == 201
+    assert client_for(world.bella).post(f"/api/v1/patients/{world.patient_b}/messages",
+                                        json={"text": BELLAS}).status_code == 201
+    return alice, medicine, thread_id
+
+
+def test_her_json_copy_holds_her_messages_with_their_replies_and_her_diary_marks(messages_and_a_diary_mark, world):
+    alice, medicine, thread_id = messages_and_a_diary_mark
+    document = alice.get(url(world, "json")).json()
+    [thread] = document["messages"]
+    assert (thread["id"], thread["text"], thread["sent_by_role"]) == (thread_id, MESSAGE, "patient")
+    assert [(r["text"], r["sent_by_role"]) for r in thread["replies"]] == [(REPLY, "clinician")]
+    [diary] = document["dose_diary"]
+    assert (diary["medication_id"], diary["medicine"]) == (medicine, "Palbociclib")
+    assert [(m["day"], m["mark"], m["note"], m["marked_by"]) for m in diary["marks"]] == [
+        ("2026-11-24", "missed", "Sick in the night", "patient")]
+    assert BELLAS not in json.dumps(document)
+
+
+def test_her_fhir_copy_holds_messages_as_communications_and_marks_as_administrations(messages_and_a_diary_mark, world):
+    alice, medicine, thread_id = messages_and_a_diary_mark
+    bundle = json.loads(alice.get(url(world, "fhir")).content)
+    resources = [e["resource"] for e in bundle["entry"]]
+    communications = [r for r in resources if r["resourceType"] == "Communication"]
+    assert [c["payload"][0]["contentString"] for c in communications] == [MESSAGE, REPLY]
+    first, reply = communications
+    assert first["sender"]["reference"] == f"urn:uuid:{world.patient_a}" and "inResponseTo" not in first
+    assert reply["inResponseTo"] == [{"reference": f"urn:uuid:{thread_id}"}]
+    [missed] = [r for r in resources if r["resourceType"] == "MedicationAdministration"]
+    assert (missed["status"], missed["effectiveDateTime"], missed["note"][0]["text"]) == (
+        "not-done", "2026-11-24", "Sick in the night")
+    assert missed["medicationCodeableConcept"]["text"] == "Palbociclib"
+    assert missed["supportingInformation"] == [{"reference": f"urn:uuid:{medicine}"}]
+    assert BELLAS not in json.dumps(bundle)
+
+
+def test_her_pdf_summary_names_her_open_message_and_the_missed_dose(messages_and_a_diary_mark, world):
+    alice = messages_and_a_diary_mark[0]
+    summary = alice.get(url(world, "summary"))
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(summary.content)).pages)
+    assert "Open messages to the team" in text and MESSAGE in text
+    assert "Cycle diary" in text and "Palbociclib" in text
+    assert BELLAS not in text
+
+
+def test_a_bundle_with_messages_and_marks_still_imports_setting_them_aside_with_the_reason(
+        messages_and_a_diary_mark, world, database_url, empty_database_url, tmp_path):
+    from .test_transfer_and_cli import run_cli
+
+    exported = tmp_path / "bundle.json"
+    assert run_cli(database_url, "fhir", "export", str(world.patient_a), "--out", str(exported)).returncode == 0
+    imported = run_cli(empty_database_url, "fhir", "import", str(exported), "--team", "Imported")
+    assert imported.returncode == 0, imported.stderr
+    assert "Alongside does not read Communication resources" in imported.stdout
+    assert "a day of a cycle diary" in imported.stdout

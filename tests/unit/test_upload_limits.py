@@ -50,3 +50,10 @@ def test_a_200_mb_upload_is_refused_from_its_declared_length_without_reading_it(
 def test_uploads_get_their_own_limit_and_other_forms_keep_the_small_one():
     assert call("/patients/x/documents/upload", 5 * 1024 * 1024) == (None, True)
     assert call("/patients/x/record/goals/new", 5 * 1024 * 1024) == (413, False)
+
+
+def test_a_message_with_a_photo_gets_the_upload_limit_and_a_huge_one_is_refused_unread():
+    assert call("/patients/x/messages", 5 * 1024 * 1024) == (None, True)
+    assert call("/api/v1/patients/x/messages/y/photos", 5 * 1024 * 1024) == (None, True)
+    assert call("/patients/x/messages", 200 * 1024 * 1024) == (413, False)
+    assert call("/patients/x/messages/y/replies", 5 * 1024 * 1024) == (413, False)  # a reply carries no photo

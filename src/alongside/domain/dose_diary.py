@@ -245,6 +245,19 @@ def cycle_diaries(uow, actor: Actor, patient_id: UUID, now: datetime) -> list[Me
     return diaries_of(uow, patient_id, medicines, today_for(uow.patients.get(patient_id).details, now))
 
 
+def diary_of(uow, patient_id: UUID, medicines: list[Entry]) -> list[tuple[Entry, list[StoredMark],
+                                                                        list[StoredInstruction]]]:
+    """Each of `medicines` that has marks or instructions, with them, oldest first: for a copy of
+    the whole record, by a use case that has already authorised reading it."""
+    found = []
+    for medication in sorted(medicines, key=lambda e: str(e.id)):
+        marks = uow.dose_diary.marks(patient_id, medication.id)
+        instructions = uow.dose_diary.instructions(patient_id, medication.id)
+        if marks or instructions:
+            found.append((medication, marks, instructions))
+    return found
+
+
 def diaries_of(uow, patient_id: UUID, medicines: list[Entry], today: date) -> list[MedicineAdherence]:
     """The adherence of those of `medicines` that have a diary. For a use case that has already
     authorised reading her record (the clinic summary)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,8 @@ from ..clinical.red_flags import RaisedFlag, highest_level
 from ..clinical.urgent_words import read_message
 from .access import Action, authorise
 from .content import message_targets, urgent_words
+from .documents import DEFAULT_MAX_UPLOAD_BYTES, FileStore, StoredDocument
+from .message_photos import keep_photo, read_photo
 from .entries import Entry
 from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .monitoring import Alert, MonitoringSettings, advice_for, contact_lines, on_myelosuppressive_treatment, raise_alerts
@@ -148,6 +150,7 @@ class ThreadView:
     team_hours: list[tuple[str, str]]  # the team's lines and when they are open: when messages are read
     may_reply: bool
     may_decide: bool  # the team, on an appointment change request still waiting
+    photos: list[StoredDocument] = ()  # sent with the thread, the first first
 
 
 @dataclass(frozen=True)
@@ -161,15 +164,18 @@ class InboxMessage:
 # --- Sending -------------------------------------------------------------------------------------
 
 def send_message(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], message_id: UUID | None,
-                 settings: MonitoringSettings, now: datetime | None = None) -> Sent:
-    """Store a message to the team, after reading it for urgent words and alerting on them.
+                 settings: MonitoringSettings, now: datetime | None = None, photo: BinaryIO | None = None,
+                 files: FileStore | None = None, max_photo_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> Sent:
+    """Store a message to the team, after reading it for urgent words and alerting on them, with
+    the photo sent with it if any (checked first: domain/message_photos.py).
 
-    The same id twice returns the first message (a retry); a message that needs correcting is
-    refused, but not before its urgent words are acted on."""
+    The same id twice returns the first message (a retry); a message that needs correcting (or
+    whose photo is refused) is refused, but not before its urgent words are acted on."""
     relationship = authorise(uow, actor, patient_id, Action.WRITE, MESSAGES, message_id)
     now = now or datetime.now(UTC)
     try:
         asked = validate(NewMessage, data)
+        checked_photo = read_photo(photo, max_photo_bytes) if photo is not None else None
     except InvalidInput as refused:
         raise MessageNotSent(refused, _act_on_urgent_words(uow, patient_id, str(data.get("text") or ""), None,
                                                            settings, now)) from None
@@ -188,7 +194,23 @@ def send_message(uow, actor: Actor, patient_id: UUID, data: dict[str, Any], mess
     entry = uow.records.add_if_absent(patient_id, MESSAGES, thread, message_id)
     if entry is None:  # sent twice at once, and the other copy was stored first
         return _retried(uow, patient_id, uow.records.get(patient_id, MESSAGES, message_id), asked.text, settings, now)
+    if checked_photo is not None:
+        keep_photo(uow, actor, patient_id, message_id, *checked_photo, files, now)
     return Sent(entry, _alerted(uow, patient_id, flags, message_id, None, settings, now))
+
+
+def authorise_photo(uow, actor: Actor, patient_id: UUID, thread_id: UUID) -> None:
+    """For a request sent without a photo: refuse an outsider as any photo would be refused."""
+    authorise(uow, actor, patient_id, Action.WRITE, MESSAGES, thread_id)
+
+
+def attach_photo(uow, actor: Actor, patient_id: UUID, thread_id: UUID, photo: BinaryIO, files: FileStore,
+                 max_photo_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, now: datetime | None = None) -> StoredDocument:
+    """Add a photo to a thread already sent (the API's way: a message, then its photo)."""
+    authorise(uow, actor, patient_id, Action.WRITE, MESSAGES, thread_id)
+    thread = uow.records.get(patient_id, MESSAGES, thread_id)
+    checked = read_photo(photo, max_photo_bytes)
+    return keep_photo(uow, actor, patient_id, thread.id, *checked, files, now or datetime.now(UTC))
 
 
 def reply_to_thread(uow, actor: Actor, patient_id: UUID, thread_id: UUID, data: dict[str, Any], reply_id: UUID | None,
@@ -324,10 +346,21 @@ def thread_view(uow, actor: Actor, patient_id: UUID, thread_id: UUID, settings: 
     return ThreadView(thread, replies, appointment,
                       _check_of(uow, patient_id, urgent, settings, now).routing if urgent and not team else None,
                       team_hours(uow, patient_id), relationship in _WRITERS,
-                      team and thread.data.request_state is ChangeRequestState.ASKED)
+                      team and thread.data.request_state is ChangeRequestState.ASKED,
+                      uow.documents.photos_of_thread(patient_id, thread_id))
 
 
 _WRITERS = {Relationship.SELF, Relationship.CARER_CHECK_IN, Relationship.CARE_TEAM}
+
+
+def threads_with_replies(uow, patient_id: UUID) -> list[tuple[Entry, list[Entry]]]:
+    """Every thread of hers with its replies, oldest first: for a copy of the whole record, by a
+    use case that has already authorised reading it (domain/transfer.py, fhir/export.py)."""
+    replies: dict[UUID, list[Entry]] = {}
+    for reply in sorted(uow.records.list(patient_id, MESSAGE_REPLIES), key=lambda e: (e.data.sent_at, e.created_at)):
+        replies.setdefault(reply.data.thread_id, []).append(reply)
+    threads = sorted(uow.records.list(patient_id, MESSAGES), key=lambda e: (e.data.sent_at, str(e.id)))
+    return [(thread, replies.get(thread.id, [])) for thread in threads]
 
 
 def writing_help(uow, actor: Actor, patient_id: UUID, settings: MonitoringSettings,
@@ -353,6 +386,22 @@ def message_inbox(uow, actor: Actor, now: datetime | None = None) -> list[InboxM
     items = [InboxMessage(thread, name, _overdue(thread.data, now), last_from_team)
              for thread, name, last_from_team in found]
     return sorted(items, key=lambda i: (not i.thread.data.urgent, i.thread.data.due_at or i.thread.data.sent_at))
+
+
+OVERDUE = "overdue"  # the outbox's purpose for "a message is overdue"
+
+
+def notice_overdue_messages(uow, now: datetime | None = None) -> list[UUID]:
+    """For the monitor pass: queue one email to each of her teams' notify addresses for every
+    message past its response-time target with no answer from the team, once only (the outbox's
+    key and the query's "not yet queued" both hold it to one). The email says only that a message
+    is overdue, with a link. Returns the threads noticed now."""
+    now = now or datetime.now(UTC)
+    noticed = []
+    for thread_id, email in uow.messages.overdue_unnoticed(now):
+        if uow.notifications.enqueue_for_thread(thread_id, OVERDUE, "email", email, now):
+            noticed.append(thread_id)
+    return noticed
 
 
 def _overdue(thread: MessageThread, now: datetime) -> bool:

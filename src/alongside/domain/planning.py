@@ -19,7 +19,7 @@ from ..clinical.supportive_care import SupportiveCarePrompt, SupportiveCareThres
 from .access import Action, authorise
 from .result_sharing import shown_to_reader
 from .appointments import CONSULTATIONS, against_range
-from . import dose_diary
+from . import dose_diary, messages
 from .check_in_summary import CheckInSummary, summarise_check_in
 from .entries import Entry, Patient
 from .errors import Conflict, InvalidInput
@@ -31,7 +31,7 @@ from . import results, services
 from .treatment_plan import DoseInForce, dose_in_force, is_anticancer, supportive_care_only_since
 from .vocab import (
     AccessRoute, Her2Status, MenopausalStatus, QuestionKind, ReceptorStatus, ReferralService, ReferralStatus, ScanImpression,
-    StopReason,
+    StopReason, ThreadState,
 )
 
 BREAKS = RECORD_KINDS["treatment-breaks"]
@@ -365,6 +365,7 @@ class ClinicSummary:
     medicines: list[Entry] = ()  # taken now or to start, anticancer first
     allergies: list[Entry] = ()  # still standing, the dangerous first
     diaries: list[Any] = ()  # dose_diary.MedicineAdherence of the medicines she is taking
+    open_messages: list[Entry] = ()  # her threads the team has not closed, the oldest first
 
 
 def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: int = 3, alerts: int = 5,
@@ -392,6 +393,8 @@ def clinic_summary(uow, actor: Actor, patient_id: UUID, today: date, check_ins: 
         medicines=services.current_medicines(records["medicines"], today),
         allergies=services.standing_allergies(records["allergies"]),
         diaries=[d for d in dose_diary.diaries_of(uow, patient_id, records["medicines"], today) if d.current],
+        open_messages=[thread for thread, _ in messages.threads_with_replies(uow, patient_id)
+                       if thread.data.state is ThreadState.OPEN],
     )
 
 

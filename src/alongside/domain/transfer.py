@@ -1,7 +1,10 @@
 """One patient's record as a JSON document, and back: for moving a record or keeping a copy.
 
 The document carries the clinical record only (not accounts, sessions or the audit trail) and
-keeps every identifier, so an import into an empty database gives back the same record.
+keeps every identifier, so an import into an empty database gives back the same record. Her
+messages to the team (with their replies) and her cycle diary (day marks and what the team told
+her) are in it too, beside the entries, so her own copy holds everything she wrote; an import
+does not yet read those two back.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from . import dose_diary, messages
 from .access import Action, authorise
 from .result_sharing import shown_to_reader
 from .errors import AlreadyExists, InvalidInput
@@ -28,9 +32,23 @@ def export_record(uow, actor: Actor, patient_id: UUID) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "patient": {"id": str(patient.id), "details": patient.details.model_dump(mode="json"),
                     "cancer_profile": patient.profile.model_dump(mode="json")},
-        "entries": {slug: [{"id": str(e.id), **e.data.model_dump(mode="json")} for e in sorted(items, key=lambda e: str(e.id))]
+        "entries": {slug: [_entry_json(e) for e in sorted(items, key=lambda e: str(e.id))]
                     for slug, items in entries.items()},
+        "messages": [_entry_json(thread) | {"replies": [_entry_json(reply) for reply in replies]}
+                     for thread, replies in messages.threads_with_replies(uow, patient_id)],
+        "dose_diary": [{"medication_id": str(medication.id), "medicine": medication.data.name,
+                        "marks": [{"id": str(m.id), **m.data.model_dump(mode="json", exclude={"medication_id"}),
+                                   "marked_by": m.marked_by.value, "marked_at": m.marked_at.isoformat()} for m in marks],
+                        "team_instructions": [{"id": str(i.id), **i.data.model_dump(mode="json"),
+                                               "recorded_by": i.recorded_by.value,
+                                               "recorded_at": i.recorded_at.isoformat()} for i in instructions]}
+                       for medication, marks, instructions in dose_diary.diary_of(uow, patient_id,
+                                                                                  entries.get("medicines", []))],
     }
+
+
+def _entry_json(entry) -> dict[str, Any]:
+    return {"id": str(entry.id), **entry.data.model_dump(mode="json")}
 
 
 def import_record(uow, actor: Actor, document: Any, team_id: UUID | None = None) -> UUID:

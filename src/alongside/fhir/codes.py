@@ -43,6 +43,7 @@ CYCLE_DAYS_OFF = f"{OURS}/StructureDefinition/cycle-days-off"
 # described", and is read back as no reaction text.
 NO_REACTION_TEXT = "Reaction not described"
 ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+MEDICATION_ADMIN_CATEGORY = "http://terminology.hl7.org/CodeSystem/medication-admin-category"
 
 
 # Read only: countries given by name in Address.country, to their ISO 3166-1 alpha-2 code; a name

@@ -11,13 +11,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from ..clinical.dose_cycles import DoseMark
+from ..domain import dose_diary, messages
 from ..domain.access import Action, authorise
 from ..domain.entries import Entry, Patient
 from ..domain.instrument import instrument
 from ..domain.people import Actor, Relationship
 from ..domain.result_sharing import shown_to_reader
 from ..domain.records import CancerProfile, Medication
-from ..domain.vocab import DoseSchedule, Her2Status, Modality, ReceptorStatus, StopReason
+from ..domain.vocab import DoseSchedule, Role, Her2Status, Modality, ReceptorStatus, StopReason
 from ..clinical.body_measures import BODY_MEASURES
 from ..clinical.red_flags import RED_FLAGS
 from . import codes
@@ -41,7 +43,16 @@ def record_resources(uow, patient_id: UUID, reader: Relationship, style: str = "
     authorised the read."""
     patient = uow.patients.get(patient_id)
     entries = shown_to_reader(uow, reader, patient_id, uow.records.everything(patient_id, EXPORTED_KINDS))
-    return _Builder(patient, style).build(entries)
+    builder = _Builder(patient, style)
+    builder.build(entries)
+    for medication, marks, _ in dose_diary.diary_of(uow, patient_id, entries["medicines"]):
+        for mark in marks:
+            builder.add(builder.medication_administration(medication, mark))
+    for thread, replies in messages.threads_with_replies(uow, patient_id):
+        builder.add(builder.communication(thread))
+        for reply in replies:
+            builder.add(builder.communication(reply, thread))
+    return builder.out
 
 
 def collection(resources: list[dict[str, Any]], kind: str = "collection", base_url: str | None = None) -> dict[str, Any]:
@@ -333,6 +344,36 @@ class _Builder:
                 "patient": self.ref("Patient", self.patient.id), "recordedDate": _day(a.recorded_on),
                 "reaction": [{k: v for k, v in reaction.items() if v}] if a.reaction or a.severity else None,
                 **_note(a.notes)}
+
+    def medication_administration(self, medication: Entry, mark: dose_diary.StoredMark) -> dict[str, Any]:
+        """One day of her cycle diary: the dose taken (in full or reduced) or missed, as she (or
+        whoever marked it) recorded it. Not a record of a dose given by a nurse."""
+        m, day = medication.data, mark.data
+        taken = day.mark is not DoseMark.MISSED
+        return {"resourceType": "MedicationAdministration", "id": str(mark.id), "identifier": _identifier(mark.id),
+                "status": "completed" if taken else "not-done",
+                "statusReason": None if taken else [concept(text="Marked missed in the cycle diary")],
+                "category": concept(coding(codes.MEDICATION_ADMIN_CATEGORY, "community"), text="At home"),
+                "medicationCodeableConcept": concept(coding(m.code_system.value, m.code, m.code_display)
+                                                     if m.code else None, text=m.name),
+                **self.subject, "effectiveDateTime": day.day.isoformat(),
+                "performer": [{"actor": self.ref("Patient", self.patient.id)}] if taken else None,
+                "supportingInformation": [self.ref("MedicationStatement", medication.id)],
+                "dosage": {"text": "A reduced dose, as recorded in the diary"} if day.mark is DoseMark.REDUCED else None,
+                "note": [{"text": day.note, "time": mark.marked_at.isoformat()}] if day.note else None}
+
+    def communication(self, entry: Entry, thread: Entry | None = None) -> dict[str, Any]:
+        """A message to or from her team; a reply is `inResponseTo` the thread's first message."""
+        c = entry.data
+        category = (thread or entry).data.category
+        from_patient = c.sent_by_role is Role.PATIENT
+        return {"resourceType": "Communication", "id": str(entry.id), "identifier": _identifier(entry.id),
+                "status": "completed",
+                "category": [concept(ours(category, "message-category"), text=category.label)],
+                **self.subject, "sent": c.sent_at.isoformat(),
+                "inResponseTo": [self.ref("Communication", thread.id)] if thread else None,
+                "sender": self.ref("Patient", self.patient.id, c.sent_by) if from_patient else {"display": c.sent_by},
+                "payload": [{"contentString": c.text}]}
 
     # --- Check-ins -----------------------------------------------------------------------
 

@@ -550,6 +550,10 @@ class BundleReader:
             "notes": _notes(data)}, ALLERGY_FIELDS)]
 
     def administration(self, r: Resource) -> list:
+        if has_code((r.data.get("category") or {}), codes.MEDICATION_ADMIN_CATEGORY, "community") and r.data.get(
+                "supportingInformation"):
+            raise _Skip("a day of a cycle diary (a dose taken at home): Alongside keeps the diary, it does not "
+                        "read it back from FHIR")
         raise _Skip("one dose given: Alongside keeps the course of treatment, read from its MedicationRequest")
 
     def procedure(self, r: Resource) -> list:

@@ -69,6 +69,19 @@ def email_for(alert: Alert, purpose: str, settings: NotifySettings) -> EmailMess
     return message
 
 
+def overdue_message_email(patient_id: UUID, thread_id: UUID, settings: NotifySettings) -> EmailMessage:
+    """Nothing of the message, its kind or whose it is: only that one is overdue, and where."""
+    message = EmailMessage()
+    message["Subject"] = "A message in Alongside is overdue"
+    message["From"] = settings.smtp_from
+    message.set_content(
+        "A message to your team from a patient on your caseload has passed its response-time target "
+        "without an answer.\n\n"
+        f"Open it in Alongside: {settings.base_url}/patients/{patient_id}/messages/{thread_id}\n\n"
+        "This email holds no patient details on purpose; sign in to see them.\n")
+    return message
+
+
 def webhook_body(alert: Alert, purpose: str, settings: NotifySettings) -> bytes:
     return json.dumps({"event": f"alert.{purpose}", "alert_id": str(alert.id), "patient_id": str(alert.patient_id),
                        "level": alert.level.value, "rule": alert.rule, "created_at": alert.created_at.isoformat(),
@@ -220,7 +233,9 @@ def send_due(uow, settings: NotifySettings, now: datetime | None = None, never_t
         if not claimed:
             continue  # another sender has it
         try:
-            if item.channel == "email":
+            if item.alert is None:
+                send_email(item.target, overdue_message_email(item.patient_id, item.thread_id, settings), settings)
+            elif item.channel == "email":
                 send_email(item.target, email_for(item.alert, item.purpose, settings), settings)
             else:
                 post_webhook(item.target, webhook_body(item.alert, item.purpose, settings), secrets.get(item.target), settings)

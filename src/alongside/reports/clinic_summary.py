@@ -54,6 +54,10 @@ def _day(value: date | None) -> str:
     return f"{value.day} {value:%b %Y}" if value else "now"
 
 
+def _shortened(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "\u2026"
+
+
 def _table(header: list[str], rows: list[list[str]], widths: list[float]) -> Table:
     data = [[_p(h, SMALL) for h in header]] + [[_p(cell, CELL) for cell in row] for row in rows]
     table = Table(data, colWidths=[w * WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
@@ -239,6 +243,14 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
     story.append(_p("The patient's questions and topics for this appointment", H2))
     story += [_p(f"\u2022 {q.data.text}" + (" (to talk about)" if q.data.kind.value == "topic" else ""))
               for q in s.questions] or [_p("None written down.", SMALL)]
+
+    if s.open_messages:
+        # Her words, cut short: the whole thread is on the messages page, and in her own copy.
+        story.append(_p("Open messages to the team", H2))
+        story.append(_table(["Sent", "About", "Her message", "Answered"],
+                            [[_day(m.data.sent_at.date()), m.data.category.label, _shortened(m.data.text),
+                              _day(m.data.answered_at.date()) if m.data.answered_at else "not yet"]
+                             for m in s.open_messages], [0.14, 0.2, 0.52, 0.14]))
 
     story.append(_p("Recent check-ins", H2))
     # Each check-in's alerts and urgent answers come first (domain/check_in_summary.py).

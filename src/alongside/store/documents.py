@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
-from sqlalchemy import event, select
+from sqlalchemy import event, exists, select
 from sqlalchemy.orm import Session
 
 from ..domain.documents import CHUNK, CareDocument, StoredDocument
@@ -29,13 +29,28 @@ class DocumentRepository(_Repository):
         return _document(row)
 
     def list(self, patient_id: UUID) -> list[StoredDocument]:
-        rows = self.db.scalars(select(t.CareDocumentRow).where(t.CareDocumentRow.patient_id == patient_id)
+        """Her documents, not the photos sent with messages (those are read through their thread)."""
+        rows = self.db.scalars(select(t.CareDocumentRow).where(t.CareDocumentRow.patient_id == patient_id, ~_A_PHOTO)
                                .order_by(t.CareDocumentRow.dated.desc(), t.CareDocumentRow.id))
         return [_document(row) for row in rows]
 
     def get(self, patient_id: UUID, document_id: UUID) -> StoredDocument | None:
-        row = self.db.get(t.CareDocumentRow, document_id)
-        return _document(row) if row is not None and row.patient_id == patient_id else None
+        row = self.db.scalars(select(t.CareDocumentRow).where(
+            t.CareDocumentRow.id == document_id, t.CareDocumentRow.patient_id == patient_id, ~_A_PHOTO)).first()
+        return _document(row) if row is not None else None
+
+    def link_to_thread(self, thread_id: UUID, document_id: UUID, patient_id: UUID) -> None:
+        self.db.add(t.MessagePhotoRow(document_id=document_id, thread_id=thread_id, patient_id=patient_id))
+        self.db.flush()
+
+    def photos_of_thread(self, patient_id: UUID, thread_id: UUID) -> list[StoredDocument]:
+        rows = self.db.scalars(_photos(patient_id, thread_id).order_by(t.CareDocumentRow.created_at,
+                                                                       t.CareDocumentRow.id))
+        return [_document(row) for row in rows]
+
+    def photo_of_thread(self, patient_id: UUID, thread_id: UUID, document_id: UUID) -> StoredDocument | None:
+        row = self.db.scalars(_photos(patient_id, thread_id).where(t.CareDocumentRow.id == document_id)).first()
+        return _document(row) if row is not None else None
 
     def delete(self, patient_id: UUID, document_id: UUID, version: int) -> None:
         row = self.db.get(t.CareDocumentRow, document_id)
@@ -50,6 +65,16 @@ class DocumentRepository(_Repository):
     def after_rollback(self, action: Callable[[], None]) -> None:
         """Run `action` if this transaction rolls back (a failed commit too); never once it commits."""
         _pending(self.db).on_rollback.append(action)
+
+
+_A_PHOTO = exists().where(t.MessagePhotoRow.document_id == t.CareDocumentRow.id)
+
+
+def _photos(patient_id: UUID, thread_id: UUID):
+    photo = t.MessagePhotoRow
+    return (select(t.CareDocumentRow).join(photo, photo.document_id == t.CareDocumentRow.id)
+            .where(photo.thread_id == thread_id, photo.patient_id == patient_id,
+                   t.CareDocumentRow.patient_id == patient_id))
 
 
 class _PendingFileActions:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
 
 from ..domain.entries import Entry
-from ..domain.messages import MESSAGES
+from ..domain.messages import MESSAGES, OVERDUE
 from ..domain.vocab import Role, ThreadState
 from . import tables as t
 from .repositories import _Repository, _from_row
@@ -29,6 +31,19 @@ class MessageRepository(_Repository):
             .order_by(thread.sent_at).limit(limit))
         return [(self._entry(row), f"{family}, {given}", last == Role.CLINICIAN.value)
                 for row, given, family, last in rows]
+
+    def overdue_unnoticed(self, now: datetime, limit: int = 500) -> list[tuple[UUID, str]]:
+        """Open threads past their target with no answer from the team and no "overdue" email
+        queued yet, each with the notify address of every team whose caseload she is on."""
+        thread, caseload, team, sent = t.MessageThreadRow, t.CaseloadRow, t.TeamRow, t.NotificationRow
+        noticed = exists().where(sent.thread_id == thread.id, sent.purpose == OVERDUE)
+        rows = self.db.execute(
+            select(thread.id, team.notify_email)
+            .join(caseload, caseload.patient_id == thread.patient_id).join(team, team.id == caseload.team_id)
+            .where(thread.state == ThreadState.OPEN.value, thread.answered_at.is_(None), thread.due_at < now,
+                   team.notify_email.is_not(None), ~noticed)
+            .order_by(thread.due_at).limit(limit))
+        return [(thread_id, email) for thread_id, email in rows]
 
     @staticmethod
     def _entry(row: t.MessageThreadRow) -> Entry:

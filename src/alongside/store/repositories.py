@@ -918,14 +918,17 @@ class CheckInDraftRepository(_Repository):
 @dataclass(frozen=True)
 class PendingNotification:
     id: UUID
-    alert: Alert
+    alert: Alert | None  # None for a message past its target: then the thread and whose it is
     purpose: str
     channel: str
     target: str
     attempts: int
+    thread_id: UUID | None = None
+    patient_id: UUID | None = None
 
 
 _NOTIFICATION_KEY = ("alert_id", "purpose", "channel", "target")
+_THREAD_NOTIFICATION_KEY = ("thread_id", "purpose", "channel", "target")
 _NOTIFICATION = t.NotificationRow.__table__
 _CLAIM_NOTIFICATION = (update(_NOTIFICATION).where(
     _NOTIFICATION.c.id == bindparam("notification_id"), _NOTIFICATION.c.status != "sent",
@@ -943,9 +946,18 @@ class NotificationRepository(_Repository):
         """Once per alert, purpose, channel and target: the outbox's unique key keeps out a second.
         True if this call queued it. On PostgreSQL the same transaction notifies the other
         workers' senders, delivered when it commits (store.outbox)."""
-        once = _insert_unless_present(t.NotificationRow.__table__, self._dialect(), *_NOTIFICATION_KEY)
-        queued = self._run(once, {"id": uuid4(), "alert_id": alert_id, "purpose": purpose, "channel": channel,
-                                  "target": target, "status": "pending", "attempts": 0, "created_at": now}).first() is not None
+        return self._enqueue(_NOTIFICATION_KEY, {"alert_id": alert_id}, purpose, channel, target, now)
+
+    def enqueue_for_thread(self, thread_id: UUID, purpose: str, channel: str, target: str, now: datetime) -> bool:
+        """Once per message thread, purpose, channel and target, as `enqueue` is per alert."""
+        return self._enqueue(_THREAD_NOTIFICATION_KEY, {"thread_id": thread_id}, purpose, channel, target, now)
+
+    def _enqueue(self, key: tuple[str, ...], about: dict[str, UUID], purpose: str, channel: str, target: str,
+                 now: datetime) -> bool:
+        once = _insert_unless_present(t.NotificationRow.__table__, self._dialect(), *key)
+        queued = self._run(once, {"id": uuid4(), "alert_id": None, "thread_id": None, **about, "purpose": purpose,
+                                  "channel": channel, "target": target, "status": "pending", "attempts": 0,
+                                  "created_at": now}).first() is not None
         if queued and not self.queued and self._dialect() == "postgresql":
             self._run(outbox.NOTIFY)
         self.queued = self.queued or queued
@@ -958,10 +970,15 @@ class NotificationRepository(_Repository):
         notification = t.NotificationRow
         unclaimed = or_(notification.claimed_until.is_(None), notification.claimed_until <= _now())
         tried = notification.attempts == 0 if never_tried else notification.attempts < max_attempts
-        rows = self.db.execute(select(notification, t.AlertRow).join(t.AlertRow, t.AlertRow.id == notification.alert_id)
+        thread = t.MessageThreadRow
+        rows = self.db.execute(select(notification, t.AlertRow, thread.patient_id)
+                               .outerjoin(t.AlertRow, t.AlertRow.id == notification.alert_id)
+                               .outerjoin(thread, thread.id == notification.thread_id)
                                .where(notification.status != "sent", tried, unclaimed)
                                .order_by(notification.created_at).limit(limit))
-        return [PendingNotification(n.id, _alert(a), n.purpose, n.channel, n.target, n.attempts) for n, a in rows]
+        return [PendingNotification(n.id, _alert(a) if a is not None else None, n.purpose, n.channel, n.target,
+                                    n.attempts, n.thread_id, a.patient_id if a is not None else thread_patient)
+                for n, a, thread_patient in rows]
 
     def claim(self, notification_id: UUID, max_attempts: int, lease: timedelta) -> bool:
         """Take a message for `lease` (wall-clock time), if no other sender holds it and it is

@@ -561,8 +561,10 @@ class NotificationRow(Base):
 
     __tablename__ = "notification"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = code()  # new, escalation
+    # What it is about: an alert, or a message to the team past its response-time target.
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("message_thread.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = code()  # new, escalation (an alert); overdue (a message)
     channel: Mapped[str] = code()  # email, webhook
     target: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = code()  # pending, sent, failed
@@ -573,7 +575,8 @@ class NotificationRow(Base):
     # A sender's claim: until then no other sender (thread, worker, monitor) takes the message.
     # Set by one atomic UPDATE, so two senders racing for a message never both send it.
     claimed_until: Mapped[datetime | None]
-    __table_args__ = (UniqueConstraint("alert_id", "purpose", "channel", "target", name="uq_notification_once"),)
+    __table_args__ = (UniqueConstraint("alert_id", "purpose", "channel", "target", name="uq_notification_once"),
+                      UniqueConstraint("thread_id", "purpose", "channel", "target", name="uq_notification_thread_once"))
 
 
 class ReminderRow(Base):
@@ -624,6 +627,17 @@ class CareDocumentRow(EntryRow):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(100))
+
+
+class MessagePhotoRow(Base):
+    """A photo sent with a message: a document of her record (care_document, its file under the
+    data directory) tied to the thread it was sent with. Kept off the documents page."""
+
+    __tablename__ = "message_photo"
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_document.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    thread_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("message_thread.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
 
 
 # --- Clinical trials (public registry records, not patient data; saved_trial is) -------------

@@ -114,7 +114,8 @@ def resume_visit(uow: UnitOfWork, request: Request, form: dict[str, str] | None 
     current = Visit(session, user)
     request.state.visit = current  # pages show who is signed in, error pages too
     if request.method in UNSAFE:
-        check_csrf(current, form.get("csrf_token") if form is not None else request.headers.get(CSRF_HEADER))
+        # A page's form carries the token as a field; an API client's multipart upload, as the header.
+        check_csrf(current, (form.get("csrf_token") if form is not None else None) or request.headers.get(CSRF_HEADER))
     return current
 
 

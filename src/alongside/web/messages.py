@@ -12,17 +12,19 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from starlette.datastructures import UploadFile
 from pydantic import BaseModel, Field
 
-from ..domain import messages, services
-from ..domain.errors import InvalidInput
+from ..domain import message_photos, messages, services
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.monitoring import advice_for
 from ..domain.vocab import AppointmentChange, MessageCategory
 from ..store.unit_of_work import UnitOfWork
 from .api import alert_json, entry_json, refuse_strangers, routing_json
 from .context import Visit, with_unit_of_work
 from .pages import _by_field, _form_id, _version, _zone, render, see_other
+from .planning import _files
 from .problems import from_domain_error
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +53,7 @@ def _messages_page(request, uow, current, patient_id, values, errors, status=200
     return render(request, "messages.html", status, patient=patient, threads=threads, hours=hours, call=call,
                   values=values, errors=errors, urgent=urgent, appointment=appointment,
                   categories=list(MessageCategory), changes=list(AppointmentChange),
+                  limit_mb=settings.max_upload_bytes // (1024 * 1024),
                   form_id=values.get("form_id") or str(_fresh_id()))
 
 
@@ -62,13 +65,16 @@ def _fresh_id() -> UUID:
 
 @router.post("/patients/{patient_id}/messages", response_class=HTMLResponse)
 @with_unit_of_work
-def send_message(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
+def send_message(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str],
+                 files: dict[str, UploadFile]):
     settings = request.app.state.settings
     data = {name: form[name] for name in ("category", "text", "appointment_id", "change", "preferred_times")
             if form.get(name)}
+    photo = files.get("photo")  # a form sent without a photo has an empty file part, or none
     try:
         sent = messages.send_message(uow, current.actor, patient_id, data, _form_id(form), settings.monitoring,
-                                     settings.clock())
+                                     settings.clock(), photo.file if photo and photo.filename else None,
+                                     _files(request), settings.max_upload_bytes)
     except InvalidInput as exc:
         urgent = exc.urgent if isinstance(exc, messages.MessageNotSent) else None
         uow.commit() if urgent else uow.rollback()  # urgent words were acted on: keep those alerts
@@ -96,6 +102,25 @@ def _thread_page(request, uow, current, patient_id, thread_id, values, errors, s
     return render(request, "message_thread.html", status, patient=patient, view=view, sent=sent, values=values,
                   errors=errors, routing=routing, advice=advice_for(routing) if routing else None,
                   form_id=values.get("form_id") or str(_fresh_id()))
+
+
+@router.get("/patients/{patient_id}/messages/{thread_id}/photos/{photo_id}")
+@with_unit_of_work
+def photo(request: Request, patient_id: UUID, thread_id: UUID, photo_id: UUID, current: Visit, uow: UnitOfWork):
+    """A photo of the thread, shown in it: its type as its content was checked, never sniffed."""
+    return _photo_response(request, uow, current, patient_id, thread_id, photo_id)
+
+
+def _photo_response(request, uow, current, patient_id, thread_id, photo_id) -> StreamingResponse:
+    try:
+        kept, content = message_photos.open_message_photo(uow, current.actor, patient_id, thread_id, photo_id,
+                                                          _files(request))
+    except FileNotFoundError:
+        raise NotFound("The file of this photo is missing. Tell the team.") from None
+    uow.commit()
+    return StreamingResponse(content, media_type=kept.media_type, headers={
+        "content-disposition": f'inline; filename="{message_photos.photo_name(kept)}"',
+        "content-length": str(kept.size_bytes)})  # nosniff, as on every response (web/security.py)
 
 
 @router.post("/patients/{patient_id}/messages/{thread_id}/replies", response_class=HTMLResponse)
@@ -247,8 +272,38 @@ def api_read_thread(request: Request, patient_id: UUID, thread_id: UUID, current
     view = messages.thread_view(uow, current.actor, patient_id, thread_id, settings.monitoring, settings.clock())
     uow.commit()
     return {"message": entry_json(view.thread), "replies": [entry_json(r) for r in view.replies],
+            "photos": [photo_json(patient_id, thread_id, p) for p in view.photos],
             "whom_to_call": routing_json(view.urgent_routing) if view.urgent_routing else None,
             "team_hours": [{"line": name, "open": hours} for name, hours in view.team_hours]}
+
+
+def photo_json(patient_id: UUID, thread_id: UUID, kept) -> dict[str, Any]:
+    return {"id": str(kept.id), "media_type": kept.media_type, "size_bytes": kept.size_bytes, "sha256": kept.sha256,
+            "sent_at": kept.created_at.isoformat(),
+            "url": f"/api/v1/patients/{patient_id}/messages/{thread_id}/photos/{kept.id}"}
+
+
+@api_router.post("/patients/{patient_id}/messages/{thread_id}/photos", status_code=201)
+@with_unit_of_work
+def api_attach_photo(request: Request, patient_id: UUID, thread_id: UUID, current: Visit, uow: UnitOfWork,
+                     files: dict[str, UploadFile]):
+    """Send a photo with a message already sent: multipart/form-data, the file in the field "photo"
+    (JPEG or PNG, checked by its content; kept without its metadata)."""
+    settings = request.app.state.settings
+    upload = files.get("photo")
+    if upload is None or not upload.filename:
+        messages.authorise_photo(uow, current.actor, patient_id, thread_id)
+        raise InvalidInput("Send the photo as multipart/form-data in the field 'photo'", field="photo")
+    kept = messages.attach_photo(uow, current.actor, patient_id, thread_id, upload.file, _files(request),
+                                 settings.max_upload_bytes, settings.clock())
+    uow.commit()
+    return JSONResponse(photo_json(patient_id, thread_id, kept), status_code=201)
+
+
+@api_router.get("/patients/{patient_id}/messages/{thread_id}/photos/{photo_id}")
+@with_unit_of_work
+def api_photo(request: Request, patient_id: UUID, thread_id: UUID, photo_id: UUID, current: Visit, uow: UnitOfWork):
+    return _photo_response(request, uow, current, patient_id, thread_id, photo_id)
 
 
 @api_router.post("/patients/{patient_id}/messages/{thread_id}/replies", status_code=201)

@@ -14,7 +14,7 @@ import threading
 
 from sqlalchemy.orm import sessionmaker
 
-from ..domain import monitoring
+from ..domain import messages, monitoring
 from ..notify import send_appointment_reminders, send_dose_reminders, send_due, send_reminders
 from ..store import outbox
 from ..store.database import held_alone
@@ -37,6 +37,7 @@ def _pass(sessions: sessionmaker, settings: Settings) -> str:
         escalated = monitoring.escalate_overdue(uow, now)
         missed = monitoring.raise_missed_check_ins(uow, settings.monitoring.thresholds, now,
                                                    settings.monitoring.time_zone)
+        overdue = messages.notice_overdue_messages(uow, now)
         uow.commit()
     with UnitOfWork(sessions) as uow:
         sent, failed = send_due(uow, settings.notify, now)
@@ -46,7 +47,8 @@ def _pass(sessions: sessionmaker, settings: Settings) -> str:
             reminded = send_reminders(uow, settings.notify, now, settings.monitoring.thresholds.check_in_every)
             reminded += send_appointment_reminders(uow, settings.notify, now)
             reminded += send_dose_reminders(uow, settings.notify, now)
-    return (f"escalated {len(escalated)}, missed check-ins {len(missed)}, sent {sent}, failed {failed}, "
+    return (f"escalated {len(escalated)}, missed check-ins {len(missed)}, overdue messages {len(overdue)}, "
+            f"sent {sent}, failed {failed}, "
             f"reminders {reminded}")
 
 

@@ -23,7 +23,8 @@ NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 
 
 # File uploads may be larger than other bodies, up to the service's upload limit plus the form around them.
-UPLOAD_PATH_SUFFIX = "/documents/upload"
+# A message may carry a photo: the message form, and the API's photo of a message.
+UPLOAD_PATH_SUFFIX = ("/documents/upload", "/messages", "/photos")
 FORM_ALLOWANCE = 64 * 1024
 
 
