@@ -1,15 +1,15 @@
 """The outbox also carries "a message is overdue" emails: a notification is about an alert or
 a message thread (issue 18, hazard H54)
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
