@@ -5,15 +5,15 @@ Backfilled here with the columns no clock changes (worst open alert, open alerts
 computed_at is left empty, so the first caseload page recomputes each row whole (line in force,
 next appointment) before it reads. `alongside caseload-rebuild` recomputes every row.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0022'
-down_revision = '0021'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
