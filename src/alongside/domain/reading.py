@@ -39,6 +39,18 @@ def open_record(uow, actor: Actor, patient_id: UUID) -> RecordAccess:
     return RecordAccess(uow.patients.get(patient_id), relationship)
 
 
+def open_form(uow, actor: Actor, patient_id: UUID, record_kind: RecordKind | None = None) -> Patient:
+    """The patient whose record a form would change, for someone who may send it. Anyone else is
+    refused before the form is drawn, so no one fills in a form only to be told it was not theirs
+    to send (the read stays audited; the write is authorised again when it is sent)."""
+    record = open_record(uow, actor, patient_id)
+    if not record.may_write(record_kind):
+        uow.commit()
+        raise AccessDenied("Your care team keeps this part of the record. If something here needs "
+                           "changing, tell them or send them a message.")
+    return record.patient
+
+
 def patients_cared_for(uow, actor: Actor) -> list[UUID]:
     """The people whose carer this actor is; each link read is audited on her record."""
     if actor.role is not Role.CARER:

@@ -206,7 +206,7 @@ def treatment_history(request: Request, patient_id: UUID, current: Visit, uow: U
 @router.get("/patients/{patient_id}/details/edit", response_class=HTMLResponse)
 @with_unit_of_work
 def edit_details_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    patient = services.read_patient(uow, current.actor, patient_id)
+    patient = reading.open_form(uow, current.actor, patient_id)
     uow.commit()
     return _details_form(request, patient.details.model_dump(), {}, patient=patient)
 
@@ -231,7 +231,7 @@ def edit_details(request: Request, patient_id: UUID, current: Visit, uow: UnitOf
 @router.get("/patients/{patient_id}/cancer-profile/edit", response_class=HTMLResponse)
 @with_unit_of_work
 def edit_profile_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    patient = services.read_patient(uow, current.actor, patient_id)
+    patient = reading.open_form(uow, current.actor, patient_id)
     uow.commit()
     return _profile_form(request, patient, patient.profile.model_dump(), {})
 
@@ -321,10 +321,11 @@ def _appointments(request: Request, patient_id: UUID, current: Visit, uow) -> HT
 @router.get("/patients/{patient_id}/record/{slug}/new", response_class=HTMLResponse)
 @with_unit_of_work
 def new_entry_form(request: Request, patient_id: UUID, slug: str, current: Visit, uow: UnitOfWork):
-    patient = services.read_patient(uow, current.actor, patient_id)
     if kind(slug).submitted_only:
+        services.read_patient(uow, current.actor, patient_id)
         uow.commit()
         return see_other(f"/patients/{patient_id}/check-in")
+    patient = reading.open_form(uow, current.actor, patient_id, kind(slug))
     page = _entry_form(request, uow, current.actor, patient, kind(slug), {}, {})
     uow.commit()
     return page
@@ -354,7 +355,7 @@ def new_entry(request: Request, patient_id: UUID, slug: str, current: Visit, uow
 @with_unit_of_work
 def edit_entry_form(request: Request, patient_id: UUID, slug: str, entry_id: UUID, current: Visit, uow: UnitOfWork):
     entry = services.read_entry(uow, current.actor, patient_id, slug, entry_id)
-    patient = services.read_patient(uow, current.actor, patient_id)
+    patient = reading.open_form(uow, current.actor, patient_id, kind(slug))
     page = _entry_form(request, uow, current.actor, patient, kind(slug), entry.data.model_dump(), {}, entry=entry)
     uow.commit()
     return page

@@ -51,7 +51,7 @@ def _break_form(request, uow, actor, patient, values, errors, status=200):
 @router.get("/patients/{patient_id}/treatment-breaks/new", response_class=HTMLResponse)
 @with_unit_of_work
 def new_break_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    patient = services.read_patient(uow, current.actor, patient_id)
+    patient = reading.open_form(uow, current.actor, patient_id, planning.BREAKS)
     page = _break_form(request, uow, current.actor, patient, {}, {})
     uow.commit()
     return page
@@ -87,7 +87,7 @@ def _end_form(request, patient, entry, values, errors, status=200):
 @with_unit_of_work
 def end_break_form(request: Request, patient_id: UUID, entry_id: UUID, current: Visit, uow: UnitOfWork):
     entry = services.read_entry(uow, current.actor, patient_id, "treatment-breaks", entry_id)
-    patient = services.read_patient(uow, current.actor, patient_id)
+    patient = reading.open_form(uow, current.actor, patient_id, planning.BREAKS)
     uow.commit()
     return _end_form(request, patient, entry, {}, {})
 
@@ -121,7 +121,7 @@ def _stop_form(request, patient, values, errors, status=200):
 @router.get("/patients/{patient_id}/stop-treatment", response_class=HTMLResponse)
 @with_unit_of_work
 def stop_treatment_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    patient = services.read_patient(uow, current.actor, patient_id)
+    patient = reading.open_form(uow, current.actor, patient_id, planning.DECISIONS)
     uow.commit()
     return _stop_form(request, patient, {}, {})
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ..domain import reading, result_sharing, results, services
-from ..domain.records import measured_lesions
+from ..domain.records import RECORD_KINDS, measured_lesions
 from ..domain.results import lesion_key
 from ..domain.errors import InvalidInput, NeedsConfirming
 from ..domain.people import Relationship
@@ -43,7 +43,7 @@ def timeline(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork
 @router.get("/patients/{patient_id}/lab-results/import", response_class=HTMLResponse)
 @with_unit_of_work
 def import_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    patient = services.read_patient(uow, current.actor, patient_id)
+    patient = reading.open_form(uow, current.actor, patient_id, RECORD_KINDS["lab-results"])
     uow.commit()
     return render(request, "lab_import.html", patient=patient, columns=results.CSV_COLUMNS, errors=[])
 
