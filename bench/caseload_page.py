@@ -99,10 +99,11 @@ def _report(args, started, load_before, load_after, sections) -> str:
         f"One uvicorn worker on 127.0.0.1, monitor off; the client runs on the same machine. The machine was shared "
         f"with other work: load average {load_before[0]:.1f} on 2 cores at the start and {load_after[0]:.1f} at the end "
         f"(`os.getloadavg`), so compare the requests with /healthz from the same run rather than across runs.",
-        "Each page reads one summary row a person (caseload_summary, kept up to date in the transaction of each "
-        "write that changes it; store/caseload.py, hazard H50): it first recomputes the few rows time has overtaken "
-        "(an appointment passed), then one statement filters, sorts, counts with a window and cuts the page, and one "
-        "names the courses in force for the page's 50 people (tests/integration/test_caseload.py counts them).",
+        "Each page runs the same few statements whatever the caseload's size (store/caseload.py; "
+        "tests/integration/test_caseload.py counts them): one summarises every person on the team's list with "
+        "correlated subqueries answered from indexes (open alerts by patient, check-ins and appointments by "
+        "patient and time, courses by patient), filters, sorts, counts with a window and cuts the page; "
+        "one names the courses in force for the page's 50 people.",
         *sections])
 
 

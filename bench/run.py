@@ -103,9 +103,6 @@ def prepare(url: str, patients: int, years: int) -> dict:
         uow.commit()
     start = time.perf_counter()
     rows = load(engine, generate(patients, years, seed=7), team.id)
-    with UnitOfWork(session_factory(engine)) as uow:  # loaded around the ORM: summarise once
-        uow.caseload.rebuild(datetime.now(UTC))
-        uow.commit()
     seconds = time.perf_counter() - start
     with engine.begin() as connection:
         if url.startswith("sqlite"):

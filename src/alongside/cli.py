@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -76,15 +75,6 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply the database migrations (alembic upgrade)."""
     upgrade(make_engine(), revision)
     typer.echo(f"Database at {revision}: {_safe_url(default_database_url())}")
-
-
-@app.command("caseload-rebuild")
-def caseload_rebuild() -> None:
-    """Recompute every person's caseload summary row from their records (after a bulk load)."""
-    with _unit_of_work() as uow:
-        count = uow.caseload.rebuild(datetime.now(UTC))
-        uow.commit()
-    typer.echo(f"Caseload summary recomputed for {count} people")
 
 
 @user_app.command("create")

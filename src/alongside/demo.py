@@ -106,7 +106,6 @@ def add_caseload(uow, team_id: UUID, today: date, acknowledged_by: str) -> None:
                                     acknowledged_by=acknowledged_by)
     uow.db.flush()  # the team's row, which the caseload refers to
     demo_caseload.write(uow.db.connection(), people, team_id)
-    uow.caseload.rebuild(datetime.now(UTC))  # written around the ORM, so summarised here
 
 
 def import_demo_trials(uow) -> int:

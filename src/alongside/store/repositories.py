@@ -29,7 +29,6 @@ from ..domain.records import (RECORD_KINDS, CancerProfile, CheckIn, IdInUse, Pat
                               SymptomAnswer)
 from ..domain.vocab import AlertOutcome, CarerAccess, CheckInBy, CheckInDay, Role, TextSize
 from . import outbox
-from .touched import touch, touch_kind
 from . import tables as t
 
 
@@ -258,7 +257,6 @@ class RecordRepository(_Repository):
         # An id already stored (a client's own id, another patient's entry's) was an IntegrityError
         # and a 500; on PostgreSQL it also spoilt the transaction holding the audit events.
         table = t.ROW_FOR_KIND[record_kind.slug].__table__
-        touch_kind(self.db, record_kind.slug, patient_id)
         if self._run(_insert_unless_present(table, self._dialect(), "id"), values).first() is None:
             raise IdInUse()
         return self._entry(record_kind, SimpleNamespace(**values))
@@ -271,7 +269,6 @@ class RecordRepository(_Repository):
         values = {"id": entry_id, "version": 1, "patient_id": patient_id, "created_at": now, "updated_at": now,
                   **_fields(model)}
         table = t.ROW_FOR_KIND[record_kind.slug].__table__
-        touch_kind(self.db, record_kind.slug, patient_id)
         written = self._run(_insert_unless_present(table, self._dialect(), "id"), values).first()
         return self._entry(record_kind, SimpleNamespace(**values)) if written is not None else None
 
@@ -280,7 +277,6 @@ class RecordRepository(_Repository):
         if not models:
             return 0
         now = _now()
-        touch_kind(self.db, record_kind.slug, patient_id)
         self.db.execute(insert(t.ROW_FOR_KIND[record_kind.slug].__table__), [  # Core: no per-row ORM work
             {"id": uuid4(), "version": 1, "patient_id": patient_id, "created_at": now, "updated_at": now, **_fields(m)}
             for m in models])
@@ -779,7 +775,6 @@ _ADD_ALERT = insert(t.AlertRow.__table__)
 class AlertRepository(_Repository):
     def add(self, alerts: list[Alert]) -> None:
         if alerts:
-            touch(self.db, [a.patient_id for a in alerts])
             self._run(_ADD_ALERT, [{
                 "id": a.id, "version": a.version, "patient_id": a.patient_id, "check_in_id": a.check_in_id,
                 "rule": a.rule, "level": a.level.value, "item": a.item, "detail": a.detail, "state": a.state.value,

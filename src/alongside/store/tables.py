@@ -451,29 +451,6 @@ class CaseloadRow(Base):
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
-class CaseloadSummaryRow(Base):
-    """One row a person: the caseload page's columns, kept up to date in the transaction of each
-    write that changes them (store/caseload.py refresh), so a sort or filter over 5,000 people
-    reads one table. `fresh_until`: when time alone changes a column (the next appointment
-    passes, a course starts or ends); the page recomputes such rows, and any computed after the
-    moment it asks about, before it reads."""
-
-    __tablename__ = "caseload_summary"
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
-    worst: Mapped[int] = mapped_column(Integer, default=0)  # 3 red, 2 amber, 1 green, 0 no open alert
-    open_alerts: Mapped[int] = mapped_column(Integer, default=0)
-    last_check_in: Mapped[datetime | None]
-    line: Mapped[int | None]
-    next_appointment: Mapped[datetime | None]
-    computed_at: Mapped[datetime | None]
-    fresh_until: Mapped[datetime | None]
-    __table_args__ = (Index("ix_caseload_summary_worst", "worst", "open_alerts"),
-                      Index("ix_caseload_summary_last_check_in", "last_check_in"),
-                      Index("ix_caseload_summary_line", "line"),
-                      Index("ix_caseload_summary_next_appointment", "next_appointment"),
-                      Index("ix_caseload_summary_fresh_until", "fresh_until"))
-
-
 class CarerLinkRow(Base):
     __tablename__ = "carer_link"
     carer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)

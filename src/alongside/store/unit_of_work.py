@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
-from . import outbox, touched
+from . import outbox
 from . import repositories as r
 from .caseload import CaseloadRepository
 from .documents import DocumentRepository
@@ -41,7 +38,6 @@ class UnitOfWork:
         except BaseException:
             self._leave_queue()
             raise
-        event.listen(self.db, "after_flush", touched.note_flushed)
         self.patients = r.PatientRepository(self.db)
         self.caseload = CaseloadRepository(self.db)
         self.records = r.RecordRepository(self.db)
@@ -86,10 +82,6 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.audit.flush()
-        self.db.flush()
-        people = touched.take(self.db)
-        if people:  # in this transaction: a summary behind its alerts could hide one (H50)
-            self.caseload.refresh(people, datetime.now(UTC))
         self.db.commit()
         if self._turn:
             self._turn.give_back()  # the next writer may go while this request writes its answer
@@ -100,7 +92,6 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.audit.discard()
-        touched.take(self.db)
         self.notifications.queued = False
         self.db.rollback()
         if self._turn:
