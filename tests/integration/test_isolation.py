@@ -23,7 +23,7 @@ from ..factories import PASSWORD, sample
 
 OUTSIDERS = ["alice", "carer", "stranger"]  # patient A, A's carer, a clinician of another team
 KNOWN_PARAMETERS = {"patient_id", "entry_id", "slug", "carer_id", "check_in_id", "document_id", "nct_id", "thread_id",
-                    "medication_id"}
+                    "medication_id", "photo_id"}
 NCT_ID = "NCT01234567"  # a trial's registry id: public, and the same whoever asks
 
 
@@ -63,6 +63,8 @@ def expand(path: str, world) -> list[tuple[str, str | None]]:
         url = url.replace("{nct_id}", NCT_ID)
         url = url.replace("{thread_id}", str(world.entries_b.get("messages", uuid.uuid4())))
         url = url.replace("{medication_id}", str(world.entries_b.get("medicines", uuid.uuid4())))  # B's own
+        # A photo id under B's real thread: the thread's owner is what is checked first.
+        url = url.replace("{photo_id}", str(world.entries_b.get("message-photos", uuid.uuid4())))
         urls.append((url, slug))
     return urls
 
@@ -217,7 +219,7 @@ def test_an_administrator_cannot_open_a_record_by_making_a_patient_login_for_it(
 
 # --- Every /api/v1 operation, with good bodies and bad, as everyone without a part in B's record ---
 
-API_PARAMETERS = {"patient_id", "entry_id", "alert_id", "user_id", "team_id", "nct_id", "thread_id"}
+API_PARAMETERS = {"patient_id", "entry_id", "alert_id", "user_id", "team_id", "nct_id", "thread_id", "photo_id"}
 NAMING_A_RECORD = ("{patient_id}", "{alert_id}")  # the paths whose answer must not depend on the record existing
 # The administrator manages accounts: their names and emails are hers to see (issue 13 item 2 took
 # out which record an account opens). Nothing of the record itself is.
@@ -291,7 +293,8 @@ def fill(path: str, world, target: Target) -> tuple[str, str | None]:
     slug = parts[5] if len(parts) > 5 and parts[5] in RECORD_KINDS else None
     ids = {"patient_id": target.patient_id, "entry_id": target.entries.get(slug, uuid.uuid4()),
            "alert_id": target.alert_id, "user_id": world.bella.user_id, "team_id": world.team_id,
-           "nct_id": NCT_ID, "thread_id": target.entries.get("messages", uuid.uuid4())}
+           "nct_id": NCT_ID, "thread_id": target.entries.get("messages", uuid.uuid4()),
+           "photo_id": target.entries.get("message-photos", uuid.uuid4())}
     return re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path), slug
 
 
