@@ -108,14 +108,21 @@ def _in_unit_of_work(endpoint: Callable[..., Any], request: Request, wants: set[
         return endpoint(**params)
 
 
+def _csrf_token(request: Request, form: dict[str, str] | None) -> str | None:
+    """A page's form carries the token as a field, and only there; an API call carries it as the
+    header, a multipart upload to the API (a message's photo) in either."""
+    if form is not None and not request.url.path.startswith("/api/"):
+        return form.get("csrf_token")
+    return (form or {}).get("csrf_token") or request.headers.get(CSRF_HEADER)
+
+
 def resume_visit(uow: UnitOfWork, request: Request, form: dict[str, str] | None = None) -> Visit:
     """The signed-in visit behind the session cookie; a change must carry its CSRF token."""
     session, user = accounts.resume_session(uow, request.cookies.get(SESSION_COOKIE), request.app.state.settings.policy)
     current = Visit(session, user)
     request.state.visit = current  # pages show who is signed in, error pages too
     if request.method in UNSAFE:
-        # A page's form carries the token as a field; an API client's multipart upload, as the header.
-        check_csrf(current, (form.get("csrf_token") if form is not None else None) or request.headers.get(CSRF_HEADER))
+        check_csrf(current, _csrf_token(request, form))
     return current
 
 
