@@ -540,7 +540,7 @@ def test_one_wellbeing_scale_where_ten_is_the_worst_and_old_answers_are_turned_r
     assert "unwell 9/10 (10 = worst)" in listing and "unwell 2/10 (10 = worst)" in listing
     assert "wellbeing 8/10" not in listing and "wellbeing 1/10" not in listing
     # The form fills burden.wellbeing; every summary reads it, so no more "not given".
-    form = alice.get(f"/patients/{world.patient_a}/check-in").text
+    form = alice.get(f"/patients/{world.patient_a}/check-in?all=1").text  # every question on one page
     assert "Overall, how unwell you feel (0 = well, 10 = as unwell as you could be)" in unescape(form)
     assert alice.post(f"/patients/{world.patient_a}/check-in",
                       data={"csrf_token": csrf(alice), "burden.wellbeing": "6"}).status_code == 303
