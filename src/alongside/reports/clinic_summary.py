@@ -247,7 +247,7 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
     if s.open_messages:
         # Her words, cut short: the whole thread is on the messages page, and in her own copy.
         story.append(_p("Open messages to the team", H2))
-        story.append(_table(["Sent", "About", "Her message", "Answered"],
+        story.append(_table(["Sent", "About", "The patient's message", "Answered"],
                             [[_day(m.data.sent_at.date()), m.data.category.label, _shortened(m.data.text),
                               _day(m.data.answered_at.date()) if m.data.answered_at else "not yet"]
                              for m in s.open_messages], [0.14, 0.2, 0.52, 0.14]))
