@@ -54,7 +54,7 @@ def test_a_held_scan_waits_for_her_nurse_while_a_red_alert_the_same_day_is_shown
     scan = scan.json()
     try:
         # The same night she reports bleeding that will not stop: the call-now answer is never held.
-        page.goto(f"{server}/patients/{DEMO_PATIENT_ID}/check-in")
+        page.goto(f"{server}/patients/{DEMO_PATIENT_ID}/check-in?all=1")  # every question on one page
         page.locator("#f-flag\\.bleeding").get_by_label("Yes").check()
         page.get_by_role("button", name="Send to my team").click()
         expect(page.locator(".result-kicker")).to_have_text("Call now")
