@@ -69,17 +69,21 @@ def email_for(alert: Alert, purpose: str, settings: NotifySettings) -> EmailMess
     return message
 
 
+def _email(subject: str, body: str, settings: NotifySettings) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.smtp_from
+    message.set_content(body)
+    return message
+
+
 def overdue_message_email(patient_id: UUID, thread_id: UUID, settings: NotifySettings) -> EmailMessage:
     """Nothing of the message, its kind or whose it is: only that one is overdue, and where."""
-    message = EmailMessage()
-    message["Subject"] = "A message in Alongside is overdue"
-    message["From"] = settings.smtp_from
-    message.set_content(
+    return _email("A message in Alongside is overdue",
         "A message to your team from a patient on your caseload has passed its response-time target "
         "without an answer.\n\n"
         f"Open it in Alongside: {settings.base_url}/patients/{patient_id}/messages/{thread_id}\n\n"
-        "This email holds no patient details on purpose; sign in to see them.\n")
-    return message
+        "This email holds no patient details on purpose; sign in to see them.\n", settings)
 
 
 def webhook_body(alert: Alert, purpose: str, settings: NotifySettings) -> bytes:
@@ -118,26 +122,18 @@ def post_webhook(url: str, body: bytes, secret: str | None, settings: NotifySett
 
 
 def reminder_email(settings: NotifySettings) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = "Your weekly check-in"
-    message["From"] = settings.smtp_from
-    message.set_content(
+    return _email("Your weekly check-in",
         "Your check-in is due. It takes a few minutes, and your team sees your answers.\n\n"
         f"Sign in to do it: {settings.base_url}/\n\n"
-        "If something is worrying you now, don't wait for the check-in: call your team, or your 24-hour line.\n")
-    return message
+        "If something is worrying you now, don't wait for the check-in: call your team, or your 24-hour line.\n", settings)
 
 
 def password_reset_email(link: str, minutes: int, settings: NotifySettings) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = "Setting a new Alongside password"
-    message["From"] = settings.smtp_from
-    message.set_content(
+    return _email("Setting a new Alongside password",
         "Someone, probably you, asked to set a new password for your Alongside sign-in.\n\n"
         f"Choose one here: {link}\n\n"
         f"The link works once, for the next {minutes} minutes. Signing in with your old password ends it.\n\n"
-        "If you did not ask for this, you can ignore this email: your password stays as it is.\n")
-    return message
+        "If you did not ask for this, you can ignore this email: your password stays as it is.\n", settings)
 
 
 def send_quietly(to: str, message: EmailMessage, settings: NotifySettings) -> bool:
