@@ -118,7 +118,7 @@ def test_the_nurse_finds_helen_reads_her_record_and_adds_a_blood_test(open_page,
     new = page.get_by_role("region", name="Lymphocytes")
     expect(new.locator("tbody tr")).to_have_count(1)
     expect(new.locator("thead")).to_contain_text("Result (×10⁹/L)")
-    expect(new.locator("tbody tr")).to_contain_text(re.compile(r"20 Nov 2026\s*1\.4\s*No normal range given"))
+    expect(new.locator("tbody tr")).to_contain_text(re.compile(r"20 November 2026\s*1\.4\s*No normal range given"))
 
 
 def test_helen_reaches_neither_the_caseload_nor_anyone_else(open_page, server):

@@ -97,10 +97,10 @@ def test_another_patient_asks_to_move_an_appointment_and_sees_it_confirmed(serve
 
     page.goto(thread_url)
     expect(page.locator("main")).to_contain_text("Confirmed by the team: the new time is")
-    expect(page.locator("main")).to_contain_text("17 Dec 2026")
+    expect(page.locator("main")).to_contain_text("17 December 2026")
     _fits_and_passes_axe(page, "appointment-change-confirmed-phone")
     page.goto(f"{server}/patients/{patient_id}/record/appointments")
-    expect(page.locator("main")).to_contain_text("17 Dec 2026")
+    expect(page.locator("main")).to_contain_text("17 December 2026")
     phone.close()
     moved = nurse.get(f"/api/v1/patients/{patient_id}/appointments/{appointment_id}").json()
     assert moved["starts_at"].startswith("2026-12-17T14:00")

@@ -53,7 +53,7 @@ def test_results_attach_to_the_appointment_they_came_from(visits, client_for, wo
     page = client_for(world.alice).get(f"/patients/{world.patient_a}/record/appointments")
     assert page.status_code == 200
     upcoming, past = cards(page.text, "upcoming"), cards(page.text, "past")
-    assert len(upcoming) == 1 and "2 Dec 2026, 09:30" in upcoming[0] and "Results from this appointment" not in upcoming[0]
+    assert len(upcoming) == 1 and "2 December 2026, 09:30" in upcoming[0] and "Results from this appointment" not in upcoming[0]
     assert [card.split(" ")[0] for card in past] == ["Oncology", "Blood", "Scan"]  # latest first
     clinic, bloods, scan = past
     assert "Neutrophils 1.1 10*9/L (below the normal range)" in bloods and "CA 15-3" in bloods
@@ -126,7 +126,7 @@ def test_an_appointment_is_reminded_once_a_day_before_and_again_if_it_moves(clie
         assert send_appointment_reminders(uow, settings, NOW + timedelta(hours=1)) == 0  # never twice
     ((recipients, text),) = inbox.messages
     assert recipients == ["alice@example.org"]
-    assert "Thursday 26 November at 09:30" in text
+    assert "Thursday 26 November 2026, 09:30" in text
     assert f"https://alongside.example/patients/{world.patient_a}/appointment-preparation" in text
     assert "Radiology" not in text and "scan" not in text.lower() and "Alice" not in text  # no clinical detail
 
@@ -135,7 +135,7 @@ def test_an_appointment_is_reminded_once_a_day_before_and_again_if_it_moves(clie
     assert nurse.put(f"{api(world, 'appointments')}/{tomorrow['id']}", json=moved).status_code == 200
     with new_uow() as uow:
         assert send_appointment_reminders(uow, settings, NOW + timedelta(hours=2)) == 1  # the new time is reminded
-    assert "at 11:00" in inbox.messages[-1][1]
+    assert "26 November 2026, 11:00" in inbox.messages[-1][1]
 
 
 def test_reminders_use_the_service_time_zone(client_for, world, new_uow, smtp):
@@ -145,7 +145,7 @@ def test_reminders_use_the_service_time_zone(client_for, world, new_uow, smtp):
                                                                     "kind": "blood_test"})
     with new_uow() as uow:
         assert send_appointment_reminders(uow, settings, datetime(2027, 6, 30, 12, 0, tzinfo=UTC)) == 1
-    assert "Thursday 1 July at 10:00" in inbox.messages[0][1]
+    assert "Thursday 1 July 2027, 10:00" in inbox.messages[0][1]
 
 
 def test_a_failed_send_is_tried_again_on_the_next_pass(client_for, world, new_uow, smtp):

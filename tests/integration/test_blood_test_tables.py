@@ -34,11 +34,11 @@ def test_each_test_is_a_table_newest_first_with_low_high_and_graded_results_said
     page_sign_in(client, world.alice)
     html = client.get(f"/patients/{world.patient_a}/record/lab-results").text
     haemoglobin = _rows(html, "Haemoglobin")
-    assert haemoglobin[0] == "1 Oct 2026 78 normal 115 to 165 Grade 3: anaemia"  # newest first, said in words
-    assert haemoglobin[1] == "1 Sep 2026 128 normal 115 to 165 Within the normal range"
+    assert haemoglobin[0] == "1 October 2026 78 normal 115 to 165 Grade 3: anaemia"  # newest first, said in words
+    assert haemoglobin[1] == "1 September 2026 128 normal 115 to 165 Within the normal range"
     assert 'class="graded-severe"' in html
-    assert _rows(html, "Neutrophils")[0].startswith("1 Oct 2026 1.2 normal 2 to 7.5 Grade 2")
-    assert _rows(html, "Platelets") == ["8 Oct 2026 480 normal 150 to 400 Above the normal range"]
+    assert _rows(html, "Neutrophils")[0].startswith("1 October 2026 1.2 normal 2 to 7.5 Grade 2")
+    assert _rows(html, "Platelets") == ["8 October 2026 480 normal 150 to 400 Above the normal range"]
     assert "Result (×10⁹/L)" in html and "Result (g/L)" in html
     assert "/record/lab-results/" not in html.split("<main", 1)[1].split("Back to the record")[0].replace(
         "/record/lab-results/new", "")  # the patient is not offered changes
@@ -56,9 +56,9 @@ def test_one_test_pages_through_all_its_results_and_others_are_not_shown(make_cl
     first = client.get(f"/patients/{world.patient_a}/record/lab-results?test=haemoglobin").text
     assert "Platelets</h2>" not in first and "Page 1 of 2" in first
     rows = _rows(first, "Haemoglobin")
-    assert len(rows) == 25 and rows[0].startswith("30 Aug 2026 130") and rows[-1].startswith("6 Aug 2026")
+    assert len(rows) == 25 and rows[0].startswith("30 August 2026 130") and rows[-1].startswith("6 August 2026")
     second = client.get(f"/patients/{world.patient_a}/record/lab-results?test=haemoglobin&page=2").text
-    assert [r.split(" 2026")[0] for r in _rows(second, "Haemoglobin")] == [f"{d} Aug" for d in (5, 4, 3, 2, 1)]
+    assert [r.split(" 2026")[0] for r in _rows(second, "Haemoglobin")] == [f"{d} August" for d in (5, 4, 3, 2, 1)]
     assert "Change" in second  # the nurse may correct a result
 
 
@@ -81,4 +81,4 @@ def test_blood_tests_she_waits_to_hear_about_are_not_in_her_table_until_discusse
     nurse = make_client()
     page_sign_in(nurse, world.nurse)
     assert _rows(nurse.get(f"/patients/{world.patient_a}/record/lab-results").text, "Haemoglobin")[0].startswith(
-        "1 Oct 2026 78")  # her team sees it all along
+        "1 October 2026 78")  # her team sees it all along

@@ -78,7 +78,7 @@ def test_api_an_entry_years_before_the_diagnosis_needs_confirming_and_then_is_ke
     assert refused.status_code == 422
     body = refused.json()
     assert body["field"] == "taken_on" and body["confirm_with"] == "confirm_early_date"
-    assert "more than a year before the first diagnosis on this record (10 Mar 2021)" in body["detail"]
+    assert "more than a year before the first diagnosis on this record (10 March 2021)" in body["detail"]
     assert markers_of(engine, world.patient_a) == 0
     kept = nurse.post(url, json=marker("2017-06-01", confirm_early_date=True))
     assert kept.status_code == 201, kept.text
@@ -122,7 +122,7 @@ def test_form_an_early_date_is_offered_a_confirm_box_and_saved_once_ticked(world
              "unit": "U/mL", "assay": "Roche Elecsys"}
     first = nurse.post(url, data=typed)
     assert first.status_code == 422
-    assert "more than a year before the first diagnosis on this record (10 Mar 2021)" in first.text
+    assert "more than a year before the first diagnosis on this record (10 March 2021)" in first.text
     assert 'name="confirm_early_date"' in first.text and "Yes, this date is right" in first.text
     assert 'value="2018-02-01"' in first.text and 'value="Roche Elecsys"' in first.text
     assert markers_of(engine, world.patient_a) == 0

@@ -160,8 +160,8 @@ def test_the_team_sees_adherence_per_cycle(client_for, world, medicine, new_uow)
     summary = " ".join(pdf_text(client_for(world.nurse).get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
                        .split())
     assert "Cycle diary" in summary
-    assert "Palbociclib 2 (from 9 Nov 2026) 1 0 1 15 17" in summary
-    assert "1 (from 12 Oct 2026) 1 1 0 19 21" in summary
+    assert "Palbociclib 2 (from 9 November 2026) 1 0 1 15 17" in summary
+    assert "1 (from 12 October 2026) 1 1 0 19 21" in summary
 
 
 # --- Reminders ---------------------------------------------------------------------------------

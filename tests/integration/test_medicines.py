@@ -211,4 +211,4 @@ def test_the_record_her_home_the_timeline_and_the_clinic_summary_show_medicines_
     assert "Started Palbociclib 125 mg" in timeline and "Stopped Ondansetron" in timeline
     summary = pdf_text(team.get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
     assert "Allergies and intolerances: Penicillin (allergy, Swollen lips, severe reaction, high risk)." in summary
-    assert "Medicines: Palbociclib 125 mg, 21 days on, 7 days off, since 7 Oct 2026." in summary
+    assert "Medicines: Palbociclib 125 mg, 21 days on, 7 days off, since 7 October 2026." in summary

@@ -472,9 +472,9 @@ def test_the_clinic_summary_pdf_holds_her_goals_questions_decision_break_and_res
     text = pdf_text(response.content)
     for expected in ("Clinic summary: Alice Able", "943 476 5919", "Seeing the sea in spring.",
                      "Can my treatment be on Fridays?", "Travel insurance (to talk about)",
-                     "30 Jun 2026: Capecitabine. With Alice and Dr Rao",
-                     "Break from Capecitabine: 1 Sep 2026 to 14 Sep 2026, special occasion or holiday (planned)",
-                     "CA 15-3 (U/mL)", "Neutrophils (10*9/L)", "Last scan: CT scan, 5 Oct 2026: Responding",
+                     "30 June 2026: Capecitabine. With Alice and Dr Rao",
+                     "Break from Capecitabine: 1 September 2026 to 14 September 2026, special occasion or holiday (planned)",
+                     "CA 15-3 (U/mL)", "Neutrophils (10*9/L)", "Last scan: CT scan, 5 October 2026: Responding",
                      "Palliative care team: Referral made", "Uncontrolled pain", "HER2 status not recorded",
                      "recommends no treatment"):
         assert expected in text, expected
@@ -495,17 +495,17 @@ def test_every_summary_of_a_check_in_with_a_fever_on_chemotherapy_names_its_red_
                                                      "submitted_at": "2026-11-17T09:00:00+00:00"}).status_code == 201
 
     pdf = pdf_text(nurse.get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
-    row = pdf.split("Recent check-ins", 1)[1].split("Alerts", 2)[1].split("24 Nov 2026", 1)[1]
+    row = pdf.split("Recent check-ins", 1)[1].split("Alerts", 2)[1].split("24 November 2026", 1)[1]
     assert row.lstrip().startswith("6/10 RED alert: Possible neutropenic sepsis"), row[:120]
     assert row.index("neutropenic sepsis") < row.index("temperature 38.2 °C")
-    quiet = pdf.split("17 Nov 2026", 1)[1]
+    quiet = pdf.split("17 November 2026", 1)[1]
     assert quiet.lstrip().startswith("not given nothing above mild")  # the quiet week may still say so
     assert pdf.count("nothing above mild") == 1
 
     for client in (nurse, alice):
         page = text_of(client.get(f"/patients/{world.patient_a}/appointment-preparation").text)
         checks = page.split("Check-ins", 1)[1].split("Results", 1)[0]
-        fever_line = checks.split("24 Nov 2026, 21:00:", 1)[1].split("Tue 17 Nov", 1)[0]
+        fever_line = checks.split("24 November 2026, 21:00:", 1)[1].split("17 November 2026", 1)[0]
         assert fever_line.startswith(" RED alert: Possible neutropenic sepsis"), fever_line
         assert "temperature 38.2 °C" in fever_line and "nothing above mild" not in fever_line
         assert "unwell 6/10" in fever_line
@@ -546,7 +546,7 @@ def test_one_wellbeing_scale_where_ten_is_the_worst_and_old_answers_are_turned_r
                       data={"csrf_token": csrf(alice), "burden.wellbeing": "6"}).status_code == 303
     pdf = pdf_text(nurse.get(f"/patients/{world.patient_a}/clinic-summary.pdf").content)
     assert "Unwell (0 well, 10 worst)" in pdf
-    assert "25 Nov 2026 6/10" in pdf and "not given" not in pdf.split("Recent check-ins", 1)[1].split("Alerts", 1)[0]
+    assert "25 November 2026 6/10" in pdf and "not given" not in pdf.split("Recent check-ins", 1)[1].split("Alerts", 1)[0]
     assert "unwell 6/10" in text_of(nurse.get(f"/patients/{world.patient_a}/decision-summary").text)
 
 
@@ -594,7 +594,7 @@ def test_she_prepares_for_her_appointment_and_the_team_sees_the_same(client_for,
     assert alice.post(add, data={"text": prompt, "kind": "question", "csrf_token": csrf(alice)}).status_code == 303
     text = text_of(alice.get(page).text)
     assert "Next: Oncology clinic with Dr Rao" in text
-    assert "Neutrophils 1.4 10*9/L (18 Nov 2026) — outside the normal range" in text
+    assert "Neutrophils 1.4 10*9/L (18 November 2026) — outside the normal range" in text
     assert "Haemoglobin" not in text  # before the last appointment
     assert "How unwell you felt overall went from 3/10 to 6/10 (0 = well, 10 = as unwell as could be)" in text
     assert "AMBER alert: Uncontrolled pain" in text

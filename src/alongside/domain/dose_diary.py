@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints, model_validator
 
+from .dates import long_date
 from ..clinical.dose_cycles import (
     CycleAdherence, CycleDay, CycleSchedule, DoseMark, Pause, adherence_by_cycle, cycle_adherence, cycle_calendar,
     cycle_day,
@@ -68,7 +69,7 @@ class TeamInstruction(RecordModel):
 
 # Who may write: the team, the person herself, and a carer she allowed to check in for her.
 DOSE_DIARY = RecordKind("dose-diary", DoseDiaryMark, "Dose diary mark", "Dose diary", "day",
-                        lambda m: f"{m.day:%-d %b %Y}: {m.mark.value}", patient_writes=True,
+                        lambda m: f"{long_date(m.day)}: {m.mark.value}", patient_writes=True,
                         carer_check_in_writes=True)
 TEAM_INSTRUCTIONS = RecordKind("team-instructions", TeamInstruction, "What my team told me", "What my team told me",
                                "told_on", lambda i: i.kind.label, patient_writes=True, carer_check_in_writes=True)
@@ -213,7 +214,7 @@ def mark_dose(uow, actor: Actor, patient_id: UUID, data: Any, now: datetime) -> 
     if mark.day > today_for(uow.patients.get(patient_id).details, now):
         raise InvalidInput("You can only mark today or a day that has passed", field="day")
     if mark.day < schedule.first_day:
-        raise InvalidInput(f"This medicine's diary starts on {schedule.first_day:%-d %B %Y}", field="day")
+        raise InvalidInput(f"This medicine's diary starts on {long_date(schedule.first_day)}", field="day")
     return uow.dose_diary.put_mark(patient_id, mark, _MARKED_BY.get(actor.role, CheckInBy.CLINICIAN), now)
 
 

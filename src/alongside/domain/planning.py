@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from pydantic import Field, StringConstraints
 
+from .dates import long_date
 from ..clinical.supportive_care import SupportiveCarePrompt, SupportiveCareThresholds, supportive_care_prompt
 from .access import Action, authorise
 from .result_sharing import shown_to_reader
@@ -55,7 +56,7 @@ def end_treatment_break(uow, actor: Actor, patient_id: UUID, break_id: UUID, end
         raise InvalidInput("Give the version of the break you read", field="version")
     current = uow.records.get(patient_id, BREAKS, break_id)
     if current.data.end_date is not None:
-        raise Conflict(f"This break already ended on {current.data.end_date:%-d %b %Y}", field="end_date")
+        raise Conflict(f"This break already ended on {long_date(current.data.end_date)}", field="end_date")
     if end_date in (None, ""):
         raise InvalidInput("Give the date the break ended", field="end_date")
     data = current.data.model_dump(mode="json") | {"end_date": end_date}
@@ -95,7 +96,7 @@ def stop_anticancer_treatment(uow, actor: Actor, patient_id: UUID, data: Any,
     courses = [c for c in uow.records.list(patient_id, COURSES) if c.data.is_current and is_anticancer(c.data)]
     for course in courses:
         if course.data.start_date > stop.stops_on:
-            raise InvalidInput(f"{course.data.name} starts after this date ({course.data.start_date:%-d %b %Y}); "
+            raise InvalidInput(f"{course.data.name} starts after this date ({long_date(course.data.start_date)}); "
                                "change or remove it first", field="stops_on")
     ended_breaks = []
     stopped_ids = {c.id for c in courses}
@@ -243,18 +244,18 @@ def _decision_summary(uow, relationship: Relationship, patient_id: UUID, today: 
         _fact("Progesterone receptor (PR)", profile.pr_status, ReceptorStatus.UNKNOWN, "PR status not recorded"),
         _fact("HER2", profile.her2_status, Her2Status.UNKNOWN, "HER2 status not recorded"),
     ]
-    metastatic_since = Fact("Secondary cancer diagnosed", f"{profile.metastatic_diagnosis_date:%-d %B %Y}"
+    metastatic_since = Fact("Secondary cancer diagnosed", f"{long_date(profile.metastatic_diagnosis_date)}"
                             if profile.metastatic_diagnosis_date else None, "Date of secondary diagnosis not recorded")
     sites = sorted((SiteOfSpread(m.data.site.label, m.data.site_detail, m.data.diagnosed_on)
                     for m in records["metastases"]), key=lambda s: (s.since is None, s.since or today))
     ps = records["performance-status"][0] if records["performance-status"] else None
-    performance = Fact("Performance status", f"ECOG {ps.data.ecog} ({ps.data.assessed_on:%-d %b %Y})" if ps else None,
+    performance = Fact("Performance status", f"ECOG {ps.data.ecog} ({long_date(ps.data.assessed_on)})" if ps else None,
                        "Performance status (ECOG) not recorded")
     menopausal = _fact("Menopausal status", profile.menopausal_status, MenopausalStatus.UNKNOWN,
                        "Menopausal status not recorded")
     genomics = [f"{g.data.gene.label} ({g.data.origin.label.split(' (')[0].lower()}): {g.data.finding.label}"
                 + (f", {g.data.variant}" if g.data.variant else "")
-                + (f" ({g.data.reported_on:%-d %b %Y})" if g.data.reported_on else "")
+                + (f" ({long_date(g.data.reported_on)})" if g.data.reported_on else "")
                 for g in records["genomic-results"]]
     lines = _lines(records["treatment-courses"], records["scans"], today,
                    results.scan_readings(records["scans"], records["treatment-courses"]), records["dose-changes"])
@@ -458,12 +459,12 @@ def appointment_preparation(uow, actor: Actor, patient_id: UUID, now: datetime) 
     recent = sorted((c for c in records["check-ins"] if after(c.data.submitted_at)),
                     key=lambda c: c.data.submitted_at, reverse=True)
     unwell = [c.data.unwell for c in reversed(recent) if c.data.unwell is not None]
-    results = [(r.data.taken_on, f"{r.data.test} {r.data.value:g} {r.data.unit} ({r.data.taken_on:%-d %b %Y})"
+    results = [(r.data.taken_on, f"{r.data.test} {r.data.value:g} {r.data.unit} ({long_date(r.data.taken_on)})"
                 + (" — outside the normal range" if against_range(r.data) else ""))
                for r in records["lab-results"] if day_after(r.data.taken_on)]
-    results += [(m.data.taken_on, f"{m.data.marker.label} {m.data.value:g} {m.data.unit} ({m.data.taken_on:%-d %b %Y})")
+    results += [(m.data.taken_on, f"{m.data.marker.label} {m.data.value:g} {m.data.unit} ({long_date(m.data.taken_on)})")
                 for m in records["tumour-markers"] if day_after(m.data.taken_on)]
-    results += [(s.data.performed_on, f"{s.data.modality.label} ({s.data.performed_on:%-d %b %Y}): "
+    results += [(s.data.performed_on, f"{s.data.modality.label} ({long_date(s.data.performed_on)}): "
                  + (s.data.impression.label if s.data.impression else "result not recorded yet"))
                 for s in records["scans"] if day_after(s.data.performed_on)]
     # In the order she wrote them (several share a day, so the day alone does not order them).

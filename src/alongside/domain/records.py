@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from .dates import long_date
 from .errors import Conflict, InvalidInput, NeedsConfirming, NotFound
 
 from .nhs_number import format_nhs_number, normalise_nhs_number
@@ -984,12 +985,12 @@ class LifeDates:
                 continue
             if self.born and day < self.born:
                 impossible.append({"field": name, "message": "This date is before the date of birth on this record "
-                                   f"({self.born:%-d %b %Y}). Check the date, or correct the date of birth."})
+                                   f"({long_date(self.born)}). Check the date, or correct the date of birth."})
             elif day < _EARLIEST:
                 impossible.append({"field": name, "message": "This date is before 1900"})
             elif self.first_diagnosed and day < self.first_diagnosed - self.margin:
                 early.append({"field": name, "message": f"This date is more than {_span(self.margin)} before the "
-                              f"first diagnosis on this record ({self.first_diagnosed:%-d %b %Y}). "
+                              f"first diagnosis on this record ({long_date(self.first_diagnosed)}). "
                               "Check the date, and confirm it if it is right."})
         return impossible, early
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Collection, Iterable
 from uuid import UUID
 
+from .dates import long_date
 from ..clinical import ctcae
 from ..clinical.alert_rules import AlertThresholds, lab_result_finding
 from ..clinical.lab_tests import LAB_TESTS, LabTest, adjusted_calcium
@@ -427,7 +428,7 @@ def matched_lesions(baseline: list[Lesion], current: list[Lesion], baseline_on: 
     if unknown:
         names = ", ".join(lesion.site for lesion in baseline)
         raise LesionMismatch(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a target lesion of the "
-                             f"baseline scan of {baseline_on:%-d %b %Y} ({names})")
+                             f"baseline scan of {long_date(baseline_on)} ({names})")
     return matched + [Lesion(lesion.site, lesion.nodal, None) for rest in left.values() for lesion in rest]
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from .dates import long_date
 from ..clinical.alert_rules import AlertThresholds
 from . import results
 from .access import Action, authorise
@@ -204,7 +205,7 @@ def check_plan(uow, patient_id: UUID, record_kind: RecordKind, model: Any, entry
                 try:
                     check_break_fits(pause.data, model, [], pause.id)
                 except InvalidInput:
-                    raise InvalidInput(f"A break of this treatment ({pause.data.start_date:%-d %b %Y}) would fall "
+                    raise InvalidInput(f"A break of this treatment ({long_date(pause.data.start_date)}) would fall "
                                        "outside these dates: change the break first", field="end_date") from None
     elif record_kind.slug == "treatment-breaks":
         course = uow.records.get(patient_id, courses, model.course_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
+from .dates import long_date
 from .entries import Entry
 from .errors import InvalidInput
 from .records import Decision, DoseChange, TreatmentBreak, TreatmentCourse
@@ -31,7 +32,7 @@ def _overlap(start_a: date, end_a: date | None, start_b: date, end_b: date | Non
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%-d %b %Y}" if value else "now"
+    return long_date(value) if value else "now"
 
 
 def check_course_fits(course: TreatmentCourse, others: Iterable[Entry], course_id: UUID | None) -> None:

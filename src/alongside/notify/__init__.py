@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from ..domain import dose_diary, monitoring
+from ..domain.dates import weekday_date_and_time
 from ..domain.errors import InvalidInput
 from ..domain.monitoring import Alert
 from .webhook_targets import check_webhook_url
@@ -170,12 +170,11 @@ def _remind(uow, email: str, message: EmailMessage, settings: NotifySettings, re
 
 def appointment_reminder_email(patient_id: UUID, starts_at: datetime, settings: NotifySettings) -> EmailMessage:
     """Only the time: what the appointment is for and where are behind the sign-in."""
-    local = starts_at.astimezone(ZoneInfo(settings.time_zone))
     message = EmailMessage()
     message["Subject"] = "Your appointment is coming up"
     message["From"] = settings.smtp_from
     message.set_content(
-        f"You have an appointment on {local:%A} {local.day} {local:%B} at {local:%H:%M}.\n\n"
+        f"You have an appointment on {weekday_date_and_time(starts_at, settings.time_zone)}.\n\n"
         "Sign in to see the details, and to write down anything you want to ask: "
         f"{settings.base_url}/patients/{patient_id}/appointment-preparation\n\n"
         "If you cannot go, please tell the team as soon as you can.\n")

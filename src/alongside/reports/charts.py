@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html import escape
 
+from ..domain.dates import chart_day, chart_month, long_date
+
 WIDTH, HEIGHT = 640, 150
 PHONE_WIDTH = 320  # drawn for a phone's card (about 316 CSS px at 390 px): one unit is about one pixel
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 24
@@ -256,7 +258,7 @@ def _fit(label: str, width: float, size: int = 10) -> str:
 def _month_labels(axis: Axis, height: int) -> list[str]:
     labels = 3 if axis.width <= PHONE_WIDTH else 6
     return [f'<text x="{axis.x(day):.1f}" y="{height - 5}" font-size="{text_size(axis.width)}" text-anchor="middle" '
-            f'fill="{INK}">{day:%b %y}</text>' for day in _month_ticks(axis.start, axis.end, labels)]
+            f'fill="{INK}">{chart_month(day)}</text>' for day in _month_ticks(axis.start, axis.end, labels)]
 
 
 def _month_ticks(start: date, end: date, labels: int = 6) -> list[date]:
@@ -284,12 +286,12 @@ def week_bars(title: str, weeks: list[date], values: list[float | None], target:
         left = LEFT + index * slot
         if index % (2 if width > PHONE_WIDTH else 4) == 0:
             parts.append(f'<text x="{left + slot / 2:.1f}" y="{scale.height - 5}" font-size="{text_size(width)}" '
-                         f'text-anchor="middle" fill="{MUTED}">{week.day} {week:%b}</text>')
+                         f'text-anchor="middle" fill="{MUTED}">{chart_day(week)}</text>')
         if value is not None:
             top = scale.y(_clipped(value, scale))
             parts.append(f'<rect x="{left + slot * 0.2:.1f}" y="{top:.1f}" width="{slot * 0.6:.1f}" '
                          f'height="{max(scale.y(0) - top, 1):.1f}" fill="{ALARM if value > target else LINE}">'
-                         f'<title>Week of {week.day} {week:%B}: {value:g}</title></rect>')
+                         f'<title>Week of {long_date(week)}: {value:g}</title></rect>')
     parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{scale.y(target):.1f}" y2="{scale.y(target):.1f}" '
                  f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"><title>Target: {target:g}</title></line>')
     parts.append("</svg>")

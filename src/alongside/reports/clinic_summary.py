@@ -13,7 +13,6 @@ import math
 from datetime import date, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -24,6 +23,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
 
 from ..clinical.lab_tests import identify
 from ..clinical.markers import MARKER_PLAUSIBLE_HIGH
+from ..domain.dates import date_and_time, local_day, long_date
 from ..domain.planning import ClinicSummary, Series
 from ..domain.vocab import TumourMarker
 
@@ -51,7 +51,7 @@ def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
 
 
 def _day(value: date | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "now"
+    return long_date(value) if value else "now"
 
 
 def _shortened(text: str, limit: int = 160) -> str:
@@ -167,11 +167,10 @@ def _medicine_words(medicine) -> str:
 def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: str = "Europe/London") -> bytes:
     s, d = summary, summary.decision
     details = d.patient.details
-    local = generated_at.astimezone(ZoneInfo(zone))
     story: list = [
         _p(f"Clinic summary: {details.full_name}", H1),
         _p(f"Born {_day(details.date_of_birth)}. NHS number {details.nhs_number_display or 'not recorded'}. "
-           f"Hospital number {details.hospital_number or 'not recorded'}. Made {local:%-d %b %Y %H:%M} from the "
+           f"Hospital number {details.hospital_number or 'not recorded'}. Made {date_and_time(generated_at, zone)} from the "
            "Alongside record; it gathers facts and recommends no treatment.", SMALL),
     ]
     story.append(_p("Allergies and intolerances: " + ("; ".join(_allergy_words(a.data) for a in s.allergies)
@@ -248,20 +247,20 @@ def render_clinic_summary(summary: ClinicSummary, generated_at: datetime, zone: 
         # Her words, cut short: the whole thread is on the messages page, and in her own copy.
         story.append(_p("Open messages to the team", H2))
         story.append(_table(["Sent", "About", "The patient's message", "Answered"],
-                            [[_day(m.data.sent_at.date()), m.data.category.label, _shortened(m.data.text),
-                              _day(m.data.answered_at.date()) if m.data.answered_at else "not yet"]
+                            [[local_day(m.data.sent_at, zone), m.data.category.label, _shortened(m.data.text),
+                              local_day(m.data.answered_at, zone) if m.data.answered_at else "not yet"]
                              for m in s.open_messages], [0.14, 0.2, 0.52, 0.14]))
 
     story.append(_p("Recent check-ins", H2))
     # Each check-in's alerts and urgent answers come first (domain/check_in_summary.py).
     story.append(_table(["Sent", "Unwell (0 well, 10 worst)", "Alerts, urgent answers, temperature, highest scores"],
-                        [[f"{c.at.astimezone(ZoneInfo(zone)):%-d %b %Y}",
+                        [[local_day(c.at, zone),
                           f"{c.unwell}/10" if c.unwell is not None else "not given", c.text]
                          for c in s.check_ins], [0.15, 0.14, 0.71]) if s.check_ins else _p("None yet.", SMALL))
 
     story.append(_p("Alerts", H2))
     story.append(_table(["Raised", "Level", "What", "State"],
-                        [[f"{a.created_at.astimezone(ZoneInfo(zone)):%-d %b %Y %H:%M}", a.level.value.upper(), a.summary,
+                        [[date_and_time(a.created_at, zone), a.level.value.upper(), a.summary,
                           a.state_text] for a in s.alerts], [0.17, 0.08, 0.6, 0.15])
                  if s.alerts else _p("None.", SMALL))
 

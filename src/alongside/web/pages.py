@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ..domain.dates import long_date
 from ..domain import accounts, appointments, dose_diary, monitoring, planning, reading, result_sharing, results, services, week
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
@@ -406,7 +407,7 @@ def _entry_form(request: Request, uow, actor, patient, record_kind, values: dict
     if record_kind.parent_field:
         courses = services.list_entries(uow, actor, patient.id, "treatment-courses")
         references[record_kind.parent_field] = [("", "Choose...")] + [
-            (str(c.id), f"{c.data.name} (from {c.data.start_date:%d %b %Y})") for c in courses]
+            (str(c.id), f"{c.data.name} (from {long_date(c.data.start_date)})") for c in courses]
     verb = "Change" if entry else "Add"
     fields = build_form(record_kind.model, values, errors, _zone(request), references)
     if record_kind.slug == "scans":

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
+from ..domain.dates import long_date
 from ..domain import content, documents, planning, reading, services
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.records import RECORD_KINDS, RecordModel, TreatmentBreak, validate
@@ -41,7 +42,7 @@ def decision_summary(request: Request, patient_id: UUID, current: Visit, uow: Un
 
 def _break_form(request, uow, actor, patient, values, errors, status=200):
     courses = [c for c in services.list_entries(uow, actor, patient.id, "treatment-courses") if c.data.is_current]
-    references = {"course_id": [("", "Choose...")] + [(str(c.id), f"{c.data.name} (from {c.data.start_date:%-d %b %Y})")
+    references = {"course_id": [("", "Choose...")] + [(str(c.id), f"{c.data.name} (from {long_date(c.data.start_date)})")
                                                       for c in courses]}
     return render(request, "form.html", status, heading="Start a treatment break", patient=patient, errors=errors,
                   fields=build_form(TreatmentBreak, values, errors, _zone(request), references),
@@ -78,7 +79,7 @@ class BreakEnd(RecordModel):
 
 
 def _end_form(request, patient, entry, values, errors, status=200):
-    return render(request, "form.html", status, heading=f"End the break that started {entry.data.start_date:%-d %B %Y}",
+    return render(request, "form.html", status, heading=f"End the break that started {long_date(entry.data.start_date)}",
                   patient=patient, errors=errors, fields=build_form(BreakEnd, values, errors, _zone(request)),
                   version=entry.version, form_id=None, cancel=f"/patients/{patient.id}/treatments")
 

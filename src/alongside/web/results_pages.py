@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from ..domain.dates import long_date
 from ..domain import reading, result_sharing, results, services
 from ..domain.records import RECORD_KINDS, measured_lesions
 from ..domain.results import lesion_key
@@ -157,7 +158,7 @@ def baseline_lesion_fields(request: Request, uow, actor, patient, fields: list, 
     except ValueError:
         typed = {}
     sizes = {site: typed.get(lesion_key(site), "") for site in sites}
-    hint = (f"The target lesions of the baseline scan of {baseline.data.performed_on:%-d %b %Y}, before line "
+    hint = (f"The target lesions of the baseline scan of {long_date(baseline.data.performed_on)}, before line "
             f"{line.line_of_treatment} ({line.name}). Give each size in mm; leave a box empty if it was not measured.")
     return [lesion_field(f.name, f.label, sites, sizes, hint, f.error) if f.name == "target_lesions" else f
             for f in fields]

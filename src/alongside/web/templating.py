@@ -11,28 +11,17 @@ from zoneinfo import ZoneInfo
 from fastapi.templating import Jinja2Templates
 
 from ..clinical.markers import MARKER_CAVEAT
+from ..domain import dates
+from ..domain.dates import long_date, weekday_date
 from ..domain.nhs_number import format_nhs_number
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _ZONE = ZoneInfo(os.environ.get("ALONGSIDE_TIME_ZONE", "Europe/London"))
 
 
-def long_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
-# The C locale's names, as strftime's %a and %b give them (Python never sets LC_TIME): spelt out
-# here because a long page formats hundreds of dates and strftime took most of its time.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def local_time(value: datetime | None) -> str:
-    """A UTC moment as the clock on the wall shows it in the service's time zone."""
-    if value is None:
-        return ""
-    local = value.astimezone(_ZONE)
-    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
+    """A UTC moment as the clock on the wall shows it in the service's time zone, in the house style."""
+    return dates.date_and_time(value, _ZONE)
 
 
 def label(value) -> str:
@@ -56,10 +45,6 @@ def value_text(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items()) or "None"
     return label(value)
-
-
-def day(value: date | None) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
 
 
 def number(value: float | None) -> str:
@@ -110,7 +95,8 @@ def audit_action(action: str) -> str:
     return _ACTIONS.get(action, action.replace("-", " ").capitalize())
 
 
-templates.env.filters.update(unit=unit_text, audit_action=audit_action, long_date=long_date, local_time=local_time, label=label, value_text=value_text, day=day, number=number, change=change,
+templates.env.filters.update(unit=unit_text, audit_action=audit_action, long_date=long_date, local_time=local_time, weekday_date=weekday_date, label=label,
+                             value_text=value_text, number=number, change=change,
                              duration=duration,
                              nhs=lambda v: format_nhs_number(v) if v else "Not recorded", age=age_on)
 templates.env.globals["marker_caveat"] = MARKER_CAVEAT  # every marker view says how to read markers
