@@ -103,5 +103,6 @@ def test_a_carer_sees_the_week_without_forms_she_cannot_use_and_has_navigation(c
     page = home_of(carer, world)
     assert "Alice's week" in page
     assert "Do this week's check-in" not in page  # a carer who may only read
-    assert 'href="/carer">People I look after' in page and "Alice's home</a>" in page
-    assert f'href="/patients/{world.patient_a}/timeline">Timeline' in page
+    assert 'href="/carer">People I look after' not in page  # one person looked after: nothing to choose
+    assert f'href="/patients/{world.patient_a}">Alice&#39;s home</a>' in page
+    assert f'href="/patients/{world.patient_a}/record/lab-results">Results</a>' in page

@@ -8,19 +8,20 @@ import inspect
 import secrets
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from fastapi import Request
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ..domain import accounts
+from ..domain import accounts, carer_menu
 from ..domain.accounts import Session
 from ..domain.errors import AccessDenied
 from ..domain.password_reset import ResetLink
-from ..domain.people import Actor, User
+from ..domain.people import Actor, Relationship, User
 from ..notify import password_reset_email, send_quietly
 from ..store.unit_of_work import UnitOfWork
 
@@ -37,6 +38,8 @@ class Visit:
 
     session: Session
     user: User
+    # A carer's: whose records their account opens, and how (their menu is chosen from it).
+    cares_for: dict[UUID, Relationship] = field(default_factory=dict)
 
     @property
     def actor(self) -> Actor:
@@ -119,7 +122,7 @@ def _csrf_token(request: Request, form: dict[str, str] | None) -> str | None:
 def resume_visit(uow: UnitOfWork, request: Request, form: dict[str, str] | None = None) -> Visit:
     """The signed-in visit behind the session cookie; a change must carry its CSRF token."""
     session, user = accounts.resume_session(uow, request.cookies.get(SESSION_COOKIE), request.app.state.settings.policy)
-    current = Visit(session, user)
+    current = Visit(session, user, carer_menu.carer_links(uow, accounts.actor_for(user)))
     request.state.visit = current  # pages show who is signed in, error pages too
     if request.method in UNSAFE:
         check_csrf(current, _csrf_token(request, form))

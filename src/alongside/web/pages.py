@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..domain.dates import long_date
-from ..domain import accounts, appointments, dose_diary, monitoring, planning, reading, result_sharing, results, services, week
+from ..domain import accounts, appointments, carer_menu, dose_diary, monitoring, planning, reading, result_sharing, results, services, week
 from ..domain.errors import AlreadyExists, DomainError, InvalidInput, NeedsConfirming, NotFound
 from ..domain.people import AcceptInvitation, CarerInvitation, NewTeam, NewUser, PatientSignIn
 from ..domain.records import CONFIRM_EARLY_DATE, RECORD_KINDS, CancerProfile, PatientDetails, kind, validate
@@ -38,7 +38,17 @@ router = APIRouter(include_in_schema=False)
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     current = getattr(request.state, "visit", None)
-    return templates.TemplateResponse(request, template, {"visit": current, **context}, status_code=status)
+    return templates.TemplateResponse(request, template, {"visit": current, "carer_menu": _carer_menu(current, context),
+                                                          **context}, status_code=status)
+
+
+def _carer_menu(current, context: dict[str, Any]) -> list:
+    """A carer's menu for the record on the page, if it is the record of someone they look after:
+    never an entry for anyone else's record."""
+    patient = context.get("patient")
+    if current is None or patient is None or getattr(patient, "id", None) not in current.cares_for:
+        return []
+    return carer_menu.carer_menu(patient.id, patient.details.given_name, current.cares_for[patient.id])
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -485,8 +495,9 @@ def _account_page(request, patient, users, values, errors, status=200):
 @with_unit_of_work
 def check_in_form(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork, saved: bool = Query(False),
                   step: int = Query(1, ge=1, le=20), one_page: bool = Query(False, alias="all")):
-    """The check-in one step a screen (urgent first), or with `all=1` every question on one page."""
-    patient = services.read_patient(uow, current.actor, patient_id)
+    """The check-in one step a screen (urgent first), or with `all=1` every question on one page. Only
+    for those who may send it: a carer who may only read is told so before filling it in."""
+    patient = reading.open_form(uow, current.actor, patient_id, RECORD_KINDS["check-ins"])
     settings = request.app.state.settings
     on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
                                               settings.monitoring.fever_rule_days_after_treatment)
