@@ -1,8 +1,9 @@
-"""The caseload page in two or three statements, whatever its size: one summarises every person
-on the teams' lists (worst open alert, open alerts, last check-in, line in force, next
-appointment, each a correlated subquery answered from an index), filters, sorts, counts (a
-window) and cuts the page; one names the courses in force for that page's people. A page past
-the end counts separately. No statement is run per person."""
+"""The caseload page in three or four statements, whatever its size: one gives every person on
+the teams' lists only the columns the page sorts or filters on (worst open alert, open alerts,
+last check-in, line in force, next appointment, each a correlated subquery answered from an
+index), filters, sorts, counts (a window) and cuts the page; one gives that page's people all
+their columns; one names the courses in force for them. A page past the end counts separately.
+No statement is run per person."""
 
 from __future__ import annotations
 
@@ -23,32 +24,23 @@ _LEVEL_OF_RANK = {rank: level for level, rank in _RANK.items()}
 class CaseloadRepository(_Repository):
     def page(self, team_ids: list[UUID], query: CaseloadQuery, now: datetime, offset: int,
              limit: int) -> tuple[list[CaseloadRow], int]:
-        if _in_name_order_only(query):
-            return self._name_page(team_ids, query, now, offset, limit)
-        summary = _summary(team_ids, query.text, now)
-        where = _filters(summary.c, query, now)
-        rows = self.db.execute(select(summary, func.count().over().label("total")).where(*where)
-                               .order_by(*_order(summary.c, query.sort, query.reverse))
-                               .offset(offset).limit(limit)).all()
-        if rows:
-            total = rows[0].total
+        """Two steps. First every person on the list gets only the columns this query sorts or
+        filters on (none in name order), and the page is cut and counted on those; then only the
+        page's people get all their columns. Each column is a correlated subquery, and
+        summarising all 5,000 people in every column to cut 50 was the page's whole cost
+        (docs/benchmarks.md). On PostgreSQL the two statements may see an alert that arrived
+        between them: the page then shows it, in the order it has now."""
+        keys = _summary(team_ids, query.text, now, columns=_columns_for(query))
+        where = _filters(keys.c, query, now)
+        cut = self.db.execute(select(keys.c.id, func.count().over().label("total")).where(*where)
+                              .order_by(*_order(keys.c, query.sort, query.reverse))
+                              .offset(offset).limit(limit)).all()
+        if cut:
+            total = cut[0].total
         else:  # past the last page (or nothing matches): the window had no row to ride on
-            total = self.db.scalar(select(func.count()).select_from(summary).where(*where)) or 0
-        treatments = self._courses_in_force([r.id for r in rows], now)
-        return [_row(r, treatments.get(r.id)) for r in rows], total
-
-    def _name_page(self, team_ids: list[UUID], query: CaseloadQuery, now: datetime, offset: int,
-                   limit: int) -> tuple[list[CaseloadRow], int]:
-        """In name order with nothing filtered on the columns, the page is cut on the name index
-        first and only its people are summarised (summarising all 5,000 to cut 50 cost 56 times
-        /healthz on the bench); counted without the summaries."""
-        p = t.PatientRow
-        by_name = [p.family_name, p.given_name, p.id]
-        cut = select(p.id).where(*_people(team_ids, query.text)).order_by(
-            *[c.desc() if query.reverse else c.asc() for c in by_name]).offset(offset).limit(limit)
-        summary = _summary(team_ids, query.text, now, among=cut)
+            total = self.db.scalar(select(func.count()).select_from(keys).where(*where)) or 0
+        summary = _summary(team_ids, query.text, now, among=[r.id for r in cut])
         rows = self.db.execute(select(summary).order_by(*_order(summary.c, query.sort, query.reverse))).all()
-        total = self.db.scalar(select(func.count()).select_from(p).where(*_people(team_ids, query.text))) or 0
         treatments = self._courses_in_force([r.id for r in rows], now)
         return [_row(r, treatments.get(r.id)) for r in rows], total
 
@@ -69,8 +61,12 @@ def _in_force(now: datetime) -> list:
     return [c.start_date <= today, or_(c.end_date.is_(None), c.end_date >= today)]
 
 
-def _in_name_order_only(query: CaseloadQuery) -> bool:
-    return query.sort is SortBy.NAME and not (query.alerts or query.weeks_without_check_in or query.lines)
+def _columns_for(query: CaseloadQuery) -> set[str]:
+    """The summary columns a query sorts or filters on."""
+    needed = {SortBy.ALERTS: {"worst", "open_alerts"}, SortBy.LAST_CHECK_IN: {"last_check_in"},
+              SortBy.LINE: {"line"}, SortBy.NEXT_APPOINTMENT: {"next_appointment"}}.get(query.sort, set())
+    return (needed | ({"worst"} if query.alerts else set()) | ({"last_check_in"} if query.weeks_without_check_in else set())
+            | ({"line"} if query.lines else set()))
 
 
 def _people(team_ids: list[UUID], text: str) -> list:
@@ -79,21 +75,23 @@ def _people(team_ids: list[UUID], text: str) -> list:
     return [on_caseload, *([_matches(text)] if text else [])]
 
 
-def _summary(team_ids: list[UUID], text: str, now: datetime, among=None):
-    """Each person's columns; `among`, a select of patient ids, keeps only those people."""
+def _summary(team_ids: list[UUID], text: str, now: datetime, among: list[UUID] | None = None,
+             columns: set[str] | None = None):
+    """Each person's columns (only `columns` when given); `among`, patient ids, keeps only those people."""
     p, a, ci, ap, c = t.PatientRow, t.AlertRow, t.CheckInRow, t.AppointmentRow, t.TreatmentCourseRow
     rank = case(*((a.level == level.value, value) for level, value in _RANK.items()), else_=0)
     still_open = [a.patient_id == p.id, a.state != "resolved"]
-    who = _people(team_ids, text) if among is None else [p.id.in_(among.scalar_subquery())]
-    return (select(p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number,
-                   func.coalesce(select(func.max(rank)).where(*still_open).scalar_subquery(), 0).label("worst"),
-                   select(func.count()).where(*still_open).scalar_subquery().label("open_alerts"),
-                   select(func.max(ci.submitted_at)).where(ci.patient_id == p.id).scalar_subquery()
-                   .label("last_check_in"),
-                   select(func.min(ap.starts_at)).where(ap.patient_id == p.id, ap.starts_at >= now).scalar_subquery()
-                   .label("next_appointment"),
-                   select(func.max(c.line_of_treatment)).where(c.patient_id == p.id, *_in_force(now))
-                   .scalar_subquery().label("line"))
+    every = {
+        "worst": func.coalesce(select(func.max(rank)).where(*still_open).scalar_subquery(), 0),
+        "open_alerts": select(func.count()).where(*still_open).scalar_subquery(),
+        "last_check_in": select(func.max(ci.submitted_at)).where(ci.patient_id == p.id).scalar_subquery(),
+        "next_appointment": select(func.min(ap.starts_at)).where(ap.patient_id == p.id, ap.starts_at >= now)
+        .scalar_subquery(),
+        "line": select(func.max(c.line_of_treatment)).where(c.patient_id == p.id, *_in_force(now)).scalar_subquery(),
+    }
+    who = _people(team_ids, text) if among is None else [p.id.in_(among)]
+    chosen = [column.label(name) for name, column in every.items() if columns is None or name in columns]
+    return (select(p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, *chosen)
             .where(*who)
             .subquery("summary"))
 
@@ -128,16 +126,23 @@ def _filters(s, query: CaseloadQuery, now: datetime) -> list:
 def _order(s, sort: SortBy, reverse: bool) -> list:
     """Natural order first (see CaseloadQuery); the empty ones ("never", "none") go where a nurse
     looks for them: never checked in with the longest gaps, no appointment or line at the end.
-    Each key is (expression, ascending in the natural order)."""
-    by_name = [(s.family_name, True), (s.given_name, True)]
-    keys = {SortBy.NAME: by_name,
-            SortBy.ALERTS: [(s.worst, False), (s.open_alerts, False)],
-            SortBy.LAST_CHECK_IN: [(s.last_check_in.is_not(None), True), (s.last_check_in, True)],
-            SortBy.LINE: [(s.line.is_(None), True), (s.line, True)],
-            SortBy.NEXT_APPOINTMENT: [(s.next_appointment.is_(None), True), (s.next_appointment, True)]}[sort]
-    ordered = [column.asc() if ascending != reverse else column.desc() for column, ascending in keys]
-    ties = [] if sort is SortBy.NAME else [column.asc() for column, _ in by_name]
+    Each key is (expression, ascending in the natural order, empty ones first in the natural
+    order). NULLS FIRST/LAST rather than a second "is empty" key: PostgreSQL would otherwise run
+    the column's subquery twice a person."""
+    by_name = [(s.family_name, True, False), (s.given_name, True, False)]
+    keys = {SortBy.NAME: lambda: by_name,  # each read only when chosen: the first step has only its own columns
+            SortBy.ALERTS: lambda: [(s.worst, False, False), (s.open_alerts, False, False)],
+            SortBy.LAST_CHECK_IN: lambda: [(s.last_check_in, True, True)],
+            SortBy.LINE: lambda: [(s.line, True, False)],
+            SortBy.NEXT_APPOINTMENT: lambda: [(s.next_appointment, True, False)]}[sort]()
+    ordered = [_direction(column, ascending != reverse, empty_first != reverse) for column, ascending, empty_first in keys]
+    ties = [] if sort is SortBy.NAME else [column.asc() for column, _, _ in by_name]
     return [*ordered, *ties, s.id.asc()]
+
+
+def _direction(column, ascending: bool, empty_first: bool):
+    ordered = column.asc() if ascending else column.desc()
+    return ordered.nulls_first() if empty_first else ordered.nulls_last()
 
 
 def _row(r, current_treatment: str | None) -> CaseloadRow:
