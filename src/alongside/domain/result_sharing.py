@@ -145,9 +145,19 @@ def shown_to_reader(uow, relationship: Relationship, patient_id: UUID, entries: 
     return {slug: [e for e in items if e.id not in held] for slug, items in entries.items()}
 
 
+def may_hold(uow, relationship: Relationship, patient_id: UUID) -> bool:
+    """True when some result may be held from this reader: she (or her carer) has chosen to
+    wait for a kind of result. False means `shown_to_reader` shows this reader everything."""
+    return relationship not in SEES_EVERYTHING and not _all_at_once(uow.result_sharing.choice(patient_id) or NO_CHOICE)
+
+
+def _all_at_once(choice: SharingChoice) -> bool:
+    return all(choice.settings.release(slug)[0] is ResultRelease.AT_ONCE for slug in HELD_KINDS)
+
+
 def _holds_now(uow, patient_id: UUID, entries: dict[str, list[Entry]], now: datetime | None) -> dict[UUID, Hold]:
     choice = uow.result_sharing.choice(patient_id) or NO_CHOICE
-    if all(choice.settings.release(slug)[0] is ResultRelease.AT_ONCE for slug in HELD_KINDS):
+    if _all_at_once(choice):
         return {}
     return holds(choice, uow.result_sharing.discussed_at(patient_id), entries, now or datetime.now(UTC))
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from bisect import bisect_right
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Collection, Iterable
@@ -24,12 +25,11 @@ from ..clinical.markers import (DEFAULT_MARKER_RULES, MarkerReading, MarkerRules
                                 plausible_marker_value)
 from ..clinical.recist import Lesion, best_overall_response, overall_response, target_response
 from .access import Action, authorise
-from .result_sharing import shown_to_reader
 from .entries import Entry
 from .errors import InvalidInput, NeedsConfirming
 from .monitoring import Alert, raise_alerts, worst_symptom_grade
 from .people import Actor
-from .result_sharing import shown_to_reader
+from .result_sharing import may_hold, shown_to_reader
 from .records import (
     EARLY_DATE_MARGIN, RECORD_KINDS, Decision, LabResult, LifeDates, Medication, Scan, TreatmentBreak, TreatmentCourse,
     identify_lab_test, in_canonical_unit, measured_lesions, validate,
@@ -650,14 +650,64 @@ class Timeline:
         return [r for r in series.readings if self.within(r.taken_on)]
 
 
+TIMELINE_KINDS = ["treatment-courses", "treatment-breaks", "decisions", "tumour-markers", "lab-results", "scans",
+                  "medicines"]
+
+
+class _RecentTimelines:
+    """The last timelines this process built, each kept under the exact state of the record it
+    was built from (store: `revision`, the ids and versions of every entry it reads), the span,
+    the tests chosen and the day. A long record's timeline takes most of a request to build
+    (docs/benchmarks.md); a second look at an unchanged record, by anyone on the team or by the
+    patient, is then read from here. Only kept for a reader who sees every result: a patient who
+    has chosen to wait for results always has hers built afresh. Each reader is still authorised
+    and audited first. A Timeline is frozen and never changed once built; the pages only read it."""
+
+    def __init__(self, size: int):
+        self._size, self._kept, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple) -> Timeline | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, story: Timeline) -> None:
+        with self._lock:
+            self._kept[key] = story
+            self._trim()
+
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self._size = max(size, 0)
+            self._trim()
+
+    def _trim(self) -> None:
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+
+
+RECENT_TIMELINES = _RecentTimelines(32)
+
+
 def timeline(uow, actor: Actor, patient_id: UUID, today: date, span: str = "1y",
              labs: list[str] | None = None) -> Timeline:
     """Treatments, symptoms, markers, blood tests and scans of one person on one time axis."""
     relationship = authorise(uow, actor, patient_id, Action.READ, what="timeline")
-    everything = shown_to_reader(uow, relationship, patient_id,
-                                 uow.records.everything(patient_id, ["treatment-courses", "treatment-breaks", "decisions",
-                                                                     "tumour-markers", "lab-results", "scans",
-                                                                     "medicines"]))
+    if may_hold(uow, relationship, patient_id):
+        return _timeline(uow, relationship, patient_id, today, span, labs)
+    key = (patient_id, span, tuple(labs or DEFAULT_LABS), today,
+           uow.records.revision(patient_id, [*TIMELINE_KINDS, "check-ins"]))
+    story = RECENT_TIMELINES.get(key)
+    if story is None:
+        story = _timeline(uow, relationship, patient_id, today, span, labs)
+        RECENT_TIMELINES.put(key, story)
+    return story
+
+
+def _timeline(uow, relationship, patient_id: UUID, today: date, span: str, labs: list[str] | None) -> Timeline:
+    everything = shown_to_reader(uow, relationship, patient_id, uow.records.everything(patient_id, TIMELINE_KINDS))
     courses = everything["treatment-courses"]
     by_test, labels = _by_test(everything["lab-results"])
     chosen = [k for k in (labs or DEFAULT_LABS) if k in labels]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -235,6 +236,18 @@ class RecordRepository(_Repository):
         result = self._run(query, params)
         read = _row_reader(record_kind, tuple(result.keys()))
         return [read(row, patient_id) for row in result]
+
+    def revision(self, patient_id: UUID, slugs: list[str]) -> bytes:
+        """A digest of which entries of these kinds the patient has, each with its version. Every
+        write through this repository adds, removes or re-versions a row (the ORM bumps `version`
+        on each change), and a read sees only committed rows, so the digest is the same exactly
+        when what was committed is the same: only ids and versions are read, not the rows."""
+        parts = [select(literal(number).label("kind"), row.id, row.version).where(row.patient_id == patient_id)
+                 for number, row in enumerate(t.ROW_FOR_KIND[slug] for slug in slugs)]
+        digest = hashlib.blake2b(str(self.db.get_bind().engine.url).encode(), digest_size=16)  # which database, too
+        for number, entry_id, version in self._run(union_all(*parts).order_by("kind", "id")):
+            digest.update(b"%d %s %d;" % (number, entry_id.bytes, version))
+        return digest.digest()
 
     def everything(self, patient_id: UUID, slugs: list[str] | None = None) -> dict[str, list[Entry]]:
         return {slug: self.list(patient_id, RECORD_KINDS[slug]) for slug in (slugs or RECORD_KINDS)}

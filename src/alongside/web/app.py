@@ -17,7 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..clinical import units
-from ..domain import content
+from ..domain import content, results
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
 from . import (account_pages, api, api_docs, caseload_pages, dose_diary_pages, fhir_api, messages, own_copy, pages, planning, response_times, results_pages,
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
+    results.RECENT_TIMELINES.resize(settings.kept_timelines)
     app.state.single_sign_on = single_sign_on.provider_for(settings)
     # First: the router tries routes in order, and the baseline should not pay for the others.
     app.add_api_route("/healthz", lambda: {"status": "ok"}, include_in_schema=False)

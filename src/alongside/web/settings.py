@@ -125,6 +125,9 @@ class Settings:
     # Proxies whose X-Forwarded-For is believed (addresses or networks); from anyone else the
     # header is ignored and a client is its connection's address (sign-in counting is by client).
     forwarded_allow_ips: tuple[str, ...] = ()
+    # How many timelines each worker keeps for a second look at an unchanged record (hazard H58);
+    # 0 keeps none. ALONGSIDE_KEPT_TIMELINES.
+    kept_timelines: int = 32
     # Staff single sign-on through the hospital's OpenID provider; None: passwords only.
     single_sign_on: SingleSignOnSettings | None = None
 
@@ -136,6 +139,7 @@ class Settings:
         values = dict(
             database_url=default_database_url(),
             service_time_zone=zone,
+            kept_timelines=int(os.environ.get("ALONGSIDE_KEPT_TIMELINES", "32")),
             cookie_secure=os.environ.get("ALONGSIDE_COOKIE_SECURE", "true").lower() not in {"0", "false", "no"},
             monitoring=MonitoringSettings(bank_holidays=load_bank_holidays(os.environ.get("ALONGSIDE_BANK_HOLIDAYS")),
                                           time_zone=zone,
