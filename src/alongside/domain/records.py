@@ -213,12 +213,26 @@ class TreatmentCourse(RecordModel):
     stop_reason: StopReason | None = Field(None, title="Why it stopped")
     schedule: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, title="Dose and schedule")
     notes: LongText | None = Field(None, title="Notes")
+    # The team's choice of check-in questions for this line (domain/check_in_items.py): symptom
+    # codes added to those the treatment brings in, and linked ones taken out. Core symptoms are
+    # always asked and cannot be taken out (hazard H55).
+    check_in_added: list[str] = Field(default_factory=list, title="Check-in symptoms added for this treatment",
+                                      max_length=50)
+    check_in_removed: list[str] = Field(default_factory=list, title="Check-in symptoms not asked for this treatment",
+                                        max_length=50)
 
     @model_validator(mode="after")
     def _consistent(self) -> TreatmentCourse:
+        from .check_in_items import check_team_choice
+
         _check_order(self.start_date, self.end_date, "end_date", "The stop date cannot be before the start date")
         if self.stop_reason and not self.end_date:
             raise _FieldError("end_date", "Give the date it stopped, or leave 'why it stopped' empty")
+        self.check_in_added = list(dict.fromkeys(self.check_in_added))
+        self.check_in_removed = list(dict.fromkeys(self.check_in_removed))
+        if problem := check_team_choice(self.check_in_added, self.check_in_removed):
+            field, _, message = problem.partition(": ")
+            raise _FieldError(field, message)
         return self
 
     @property

@@ -148,6 +148,9 @@ class TreatmentCourseRow(EntryRow):
     stop_reason: Mapped[str | None] = code()
     schedule: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The team's choice of check-in symptoms for this line (symptom codes; domain/check_in_items.py).
+    check_in_added: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    check_in_removed: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class _CourseChild:

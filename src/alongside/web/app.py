@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .. import __version__
 from ..clinical import units
 from ..domain import content, results
+from ..domain.check_in_items import check_in_items
 from ..domain.errors import DomainError, NotSignedIn
 from ..store.database import make_engine, session_factory
 from . import (account_pages, api, api_docs, caseload_pages, dose_diary_pages, fhir_api, messages, own_copy, pages, planning, response_times, results_pages,
@@ -49,6 +50,7 @@ def prepare_process() -> None:
     most that many allocations (a few megabytes) to be freed."""
     units.prepare()
     content.urgent_words(), content.message_targets()  # a bad list or target fails the start, not a message
+    check_in_items()  # a check-in symptom linked to an unknown medicine fails the start, not a check-in
     gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()

@@ -107,3 +107,12 @@ def test_symptom_level_follows_a_team_that_makes_severe_symptoms_red():
 
     assert symptom_level(3, [], AlertThresholds(severe_level=Level.RED)) is Level.RED
     assert symptom_level(2, [], AlertThresholds(severe_grade=2)) is Level.AMBER
+
+
+def test_a_symptom_not_asked_this_week_is_not_worsening_and_not_zero():
+    # H55: hand-foot asked (grade 2) last week and at baseline, not asked now (a team took it out,
+    # or the treatment changed): nothing is read from its absence; asked again, it is compared.
+    before = Scores(grades={"hand_foot": 2, "pain": 0})
+    assert evaluate(Scores(grades={"pain": 0}), before, before, []) == []
+    back = evaluate(Scores(grades={"hand_foot": 3, "pain": 0}), Scores(grades={"pain": 0}), before, [])
+    assert [(f.rule, f.item) for f in back] == [("severe", "hand_foot")]  # severe still; no stale comparison

@@ -1,0 +1,187 @@
+"""Which symptoms the check-in asks: the core ones always, and those the treatment in force brings
+in (content/check_in_items.yaml), with what the team chose for each line.
+
+The rule, and why (docs/clinical-rules.md, "Symptoms asked follow the treatment"; hazard H55):
+- the core symptoms are asked of everyone, every week; no team choice removes one;
+- a course counts from its start until `after_stop_days` after it stopped;
+- each course in force adds the symptoms linked to the medicines its name names (or to its
+  type), plus those its team added, less the linked ones its team removed;
+- no course in force, or a medicine treatment whose name names no medicine known here: the
+  treatment is not known, so every symptom is asked.
+Courses add up: a symptom one course's team removed is still asked when another course brings it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib.resources import files
+from typing import Iterable, Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .instrument import instrument
+from .vocab import Modality
+
+# Treatment types with no medicine to name: their course is known without one.
+_NO_MEDICINE = frozenset({Modality.RADIOTHERAPY, Modality.SURGERY, Modality.BONE_STRENGTHENING})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Link(_Strict):
+    medicines: tuple[str, ...] = ()  # generic names, or class ids of content/drug_classes.yaml
+    modalities: tuple[Modality, ...] = ()
+    source: str = Field(min_length=10)
+
+
+class CheckInItems(_Strict):
+    after_stop_days: int = Field(ge=0, le=365)
+    core: tuple[str, ...] = Field(min_length=1)
+    linked: dict[str, Link]
+
+    @model_validator(mode="after")
+    def _every_symptom_once(self) -> CheckInItems:
+        codes = [s.code for s in instrument().symptoms]
+        named = list(self.core) + list(self.linked)
+        unknown = sorted(set(named) - set(codes))
+        if unknown:
+            raise ValueError(f"check_in_items.yaml: unknown symptoms {unknown}")
+        if set(self.core) & set(self.linked):
+            raise ValueError(f"check_in_items.yaml: core and linked both {sorted(set(self.core) & set(self.linked))}")
+        # A symptom neither core nor linked would never be asked of anyone on a known treatment.
+        if set(codes) - set(named):
+            raise ValueError(f"check_in_items.yaml: say whether each symptom is core or linked; "
+                             f"missing {sorted(set(codes) - set(named))}")
+        known = _classes() | _agents()
+        for code, link in self.linked.items():
+            if not link.medicines and not link.modalities:
+                raise ValueError(f"check_in_items.yaml: {code} is linked to nothing")
+            if set(link.medicines) - known:
+                raise ValueError(f"check_in_items.yaml: {code} names medicines not in drug_classes.yaml: "
+                                 f"{sorted(set(link.medicines) - known)}")
+        return self
+
+    def agents_of(self, code: str) -> frozenset[str]:
+        """The generic medicines that bring this symptom in (class ids read as their agents)."""
+        link = self.linked.get(code)
+        if link is None:
+            return frozenset()
+        classes = _class_agents()
+        return frozenset(agent for name in link.medicines for agent in classes.get(name, (name,)))
+
+
+@cache
+def check_in_items() -> CheckInItems:
+    text = files("alongside.content").joinpath("check_in_items.yaml").read_text(encoding="utf-8")
+    return CheckInItems.model_validate(yaml.safe_load(text))
+
+
+@cache
+def _class_agents() -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load(files("alongside.content").joinpath("drug_classes.yaml").read_text("utf-8"))
+    return {class_id: tuple(spec["agents"]) for class_id, spec in data["classes"].items()}
+
+
+def _classes() -> set[str]:
+    return set(_class_agents())
+
+
+def _agents() -> set[str]:
+    from .trials import drug_names  # the course-name reader of domain/trials.py (imported late: it needs services)
+
+    return {agent for _, names in drug_names().patterns for agent in names}
+
+
+class Course(Protocol):
+    """What the rule reads of a treatment course (domain/records.py `TreatmentCourse`)."""
+
+    modality: Modality
+    name: str
+    start_date: date
+    end_date: date | None
+    check_in_added: list[str]
+    check_in_removed: list[str]
+
+
+@dataclass(frozen=True)
+class SymptomsAsked:
+    codes: tuple[str, ...]                 # in the instrument's order
+    treatment_known: bool                  # False: no course in force, or one not recognised: all asked
+    why: dict[str, str]                    # code -> "always asked", "capecitabine", "added by the team"
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.codes
+
+
+def every_symptom() -> SymptomsAsked:
+    codes = tuple(s.code for s in instrument().symptoms)
+    return SymptomsAsked(codes, False, {code: "asked of everyone while the treatment is not known" for code in codes})
+
+
+def in_force(course: Course, on: date, after_stop_days: int | None = None) -> bool:
+    days = check_in_items().after_stop_days if after_stop_days is None else after_stop_days
+    return course.start_date <= on and (course.end_date is None or on <= course.end_date + timedelta(days=days))
+
+
+def _agents_in(name: str) -> tuple[str, ...]:
+    from .trials import agents_in  # imported late: domain/trials.py needs services, which need monitoring
+
+    return agents_in(name)
+
+
+def course_defaults(course: Course) -> dict[str, str]:
+    """The linked symptoms a course brings in by itself, each with why (the medicine or its type)."""
+    items = check_in_items()
+    agents = set(_agents_in(course.name or ""))
+    found = {}
+    for code, link in items.linked.items():
+        by_medicine = sorted(agents & items.agents_of(code))
+        if by_medicine:
+            found[code] = ", ".join(by_medicine)
+        elif course.modality in link.modalities:
+            found[code] = course.modality.label.lower()
+    return found
+
+
+def recognised(course: Course) -> bool:
+    """The course says what is given: it names a known medicine, or its type needs none."""
+    return course.modality in _NO_MEDICINE or bool(_agents_in(course.name or ""))
+
+
+def symptoms_asked(courses: Iterable[Course], on: date) -> SymptomsAsked:
+    """The symptoms to ask on `on`, from the courses on her record (see the module's docstring)."""
+    items = check_in_items()
+    current = [c for c in courses if in_force(c, on, items.after_stop_days)]
+    if not current or not all(recognised(c) for c in current):
+        return every_symptom()
+    why = {code: "always asked" for code in items.core}
+    for course in current:
+        chosen = {code: f"with {reason}" for code, reason in course_defaults(course).items()
+                  if code not in course.check_in_removed}
+        chosen |= {code: "added by the team" for code in course.check_in_added}
+        for code, reason in chosen.items():
+            why.setdefault(code, reason)
+    codes = tuple(s.code for s in instrument().symptoms if s.code in why)
+    return SymptomsAsked(codes, True, {code: why[code] for code in codes})
+
+
+def check_team_choice(added: list[str], removed: list[str]) -> str | None:
+    """Why a team's choice for a course cannot stand (the field named first), or None.
+
+    Returns "field: message" so that records.py can raise its own field error."""
+    codes = {s.code for s in instrument().symptoms}
+    for field, chosen in (("check_in_added", added), ("check_in_removed", removed)):
+        if unknown := [c for c in chosen if c not in codes]:
+            return f"{field}: These are not symptoms the check-in asks: {', '.join(unknown)}"
+    core = check_in_items().core
+    if kept := [c for c in removed if c in core]:
+        labels = ", ".join(instrument().symptom(c).label for c in kept)
+        return f"check_in_removed: {labels} is always asked and cannot be removed from the check-in"
+    if both := sorted(set(added) & set(removed)):
+        return f"check_in_removed: A symptom cannot be both added and removed: {', '.join(both)}"
+    return None
