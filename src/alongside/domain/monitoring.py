@@ -25,6 +25,7 @@ from ..clinical.red_flags import (
 )
 from .access import Action, authorise, permits
 from .content import fever_rule_medicines
+from .check_in_items import SymptomsAsked, symptoms_asked
 from .entries import Entry
 from .errors import AccessDenied, Conflict, InvalidInput, NotFound
 from .instrument import instrument
@@ -629,6 +630,15 @@ def on_chemotherapy_now(uow, actor: Actor, patient_id: UUID, today: date,
     """Whether the check-in should ask the chemotherapy-only questions today."""
     authorise(uow, actor, patient_id, Action.READ, what="check-in-form")
     return on_myelosuppressive_treatment(uow, patient_id, today, window_days)
+
+
+def symptoms_asked_now(uow, actor: Actor, patient_id: UUID, today: date) -> SymptomsAsked:
+    """The symptoms her check-in asks today: core, and those the treatment in force brings in as
+    its team chose (domain/check_in_items.py); every symptom while the treatment is not known.
+    The urgent questions and the temperature are never chosen this way."""
+    authorise(uow, actor, patient_id, Action.READ, what="check-in-form")
+    courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
+    return symptoms_asked([c.data for c in courses], today)
 
 
 def alert_view(uow, actor: Actor, alert_id: UUID) -> tuple[Alert, Entry | None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..clinical.red_flags import questions_for
+from ..domain.check_in_items import SymptomsAsked, every_symptom
 from ..domain.instrument import instrument
 
 ATTRIBUTES = ("frequency", "severity", "interference")
@@ -29,8 +30,12 @@ class SymptomBlock:
     follow_ups: bool = True  # its other parts are asked (always on the one-page form)
 
 
-def build(on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str]) -> dict:
+def build(on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str],
+          asked: SymptomsAsked | None = None) -> dict:
+    """The whole check-in: the urgent questions and temperature always, the symptoms `asked`
+    (every one when not given: the treatment is not known), the 0-10 items and the note."""
     questions = instrument()
+    asked = asked or every_symptom()
 
     def choice(name: str, question: str, options: list[tuple[str, str]]) -> Choice:
         return Choice(name, question, options, values.get(name, ""), errors.get(_field(name)))
@@ -38,7 +43,9 @@ def build(on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str])
     flags = [choice(f"flag.{f.code}", f.question, [("yes", "Yes"), ("no", "No")]) for f in questions_for(on_chemotherapy)]
     symptoms = []
     for symptom in questions.symptoms:
-        block = SymptomBlock(symptom.label)
+        if symptom.code not in asked:
+            continue
+        block = SymptomBlock(symptom.label, code=symptom.code)
         for attribute, question in symptom.attributes.items():
             labels = questions.scales[attribute]
             block.questions.append(choice(f"symptom.{symptom.code}.{attribute}", question,
@@ -49,7 +56,7 @@ def build(on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str])
     return {"recall": questions.recall, "flags": flags, "symptoms": symptoms, "burden": burden,
             "burden_intro": questions.burden.intro, "temperature": values.get("temperature_c", ""),
             "free_text": values.get("free_text", ""), "temperature_error": errors.get("temperature_c"),
-            "errors": errors}
+            "errors": errors, "chosen_for_treatment": asked.treatment_known}
 
 
 def _field(form_name: str) -> str:
@@ -117,8 +124,9 @@ class Step:
     symptoms: tuple[str, ...] = ()  # the symptom codes on a symptoms step
 
 
-def steps() -> list[Step]:
-    codes = [s.code for s in instrument().symptoms]
+def steps(asked: SymptomsAsked | None = None) -> list[Step]:
+    """The steps, with only the symptoms asked: "Step N of M" counts what she will see."""
+    codes = list((asked or every_symptom()).codes)
     groups = [tuple(codes[i:i + SYMPTOMS_A_SCREEN]) for i in range(0, len(codes), SYMPTOMS_A_SCREEN)]
     found = [Step(0, "urgent", "First, anything urgent?")]
     found += [Step(0, "symptoms", "How your body has been", group) for group in groups]
@@ -128,8 +136,8 @@ def steps() -> list[Step]:
     return found
 
 
-def step_at(number: int) -> Step:
-    every = steps()
+def step_at(number: int, asked: SymptomsAsked | None = None) -> Step:
+    every = steps(asked)
     return every[min(max(number, 1), len(every)) - 1]
 
 
@@ -181,18 +189,18 @@ def follow_ups_to_show(step: Step, merged: dict[str, str], shown: set[str]) -> b
     return any(follow_ups_due(code, merged) and code not in shown for code in step.symptoms)
 
 
-def build_step(step: Step, on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str]) -> dict:
-    form = build(on_chemotherapy, values, errors)
+def build_step(step: Step, on_chemotherapy: bool, values: dict[str, str], errors: dict[str, str],
+               asked: SymptomsAsked | None = None) -> dict:
+    form = build(on_chemotherapy, values, errors, asked)
     blocks = []
-    for symptom, block in zip(instrument().symptoms, form["symptoms"]):
-        if symptom.code in step.symptoms:
-            block.code = symptom.code
-            block.follow_ups = follow_ups_due(symptom.code, values)
+    for block in form["symptoms"]:
+        if block.code in step.symptoms:
+            block.follow_ups = follow_ups_due(block.code, values)
             blocks.append(block)
     form["symptoms"] = blocks
     form["step"] = step
-    form["total"] = len(steps())
-    form["review"] = review(on_chemotherapy, values) if step.kind == "send" else None
+    form["total"] = len(steps(asked))
+    form["review"] = review(on_chemotherapy, values, asked) if step.kind == "send" else None
     return form
 
 
@@ -205,13 +213,16 @@ class Review:
     right_now: int
 
 
-def review(on_chemotherapy: bool, values: dict[str, str]) -> Review:
-    """What she has answered, in short, to read before sending."""
+def review(on_chemotherapy: bool, values: dict[str, str], asked: SymptomsAsked | None = None) -> Review:
+    """What she has answered, in short, to read before sending: the same symptoms as the steps
+    asked (a symptom answered in a draft before the treatment changed is still listed and sent)."""
     flags = questions_for(on_chemotherapy)
     questions = instrument()
+    asked = asked or every_symptom()
     return Review(
         urgent=[f.short for f in flags if values.get(f"flag.{f.code}") == "yes"],
         urgent_unanswered=sum(1 for f in flags if f"flag.{f.code}" not in values),
         symptoms=[s.label for s in questions.symptoms if follow_ups_due(s.code, values)],
-        symptoms_unanswered=sum(1 for s in questions.symptoms if f"symptom.{s.code}.{first_part(s.code)}" not in values),
+        symptoms_unanswered=sum(1 for s in questions.symptoms
+                                if s.code in asked and f"symptom.{s.code}.{first_part(s.code)}" not in values),
         right_now=sum(1 for item in questions.burden.items if f"burden.{item.code}" in values))

@@ -136,10 +136,59 @@ def joined_lesions(form: dict[str, str], name: str = "target_lesions") -> dict[s
     return {**form, name: "\n".join(lines)}
 
 
+CHECK_IN_CHOICE = "check_in."  # a course form's control for one symptom: "", "add" or "remove"
+
+
+def check_in_items_field(values: dict[str, Any], errors: dict[str, str]) -> FormField:
+    """A treatment course's check-in questions: the core symptoms said, and for each other one a
+    choice of "as the treatment decides" (saying what it decides for the treatment named), "ask
+    it as well" or "do not ask it". Kept in the course's `check_in_added` and `check_in_removed`."""
+    from types import SimpleNamespace
+
+    from ..domain.check_in_items import check_in_items, course_defaults, recognised
+    from ..domain.instrument import instrument
+    from ..domain.vocab import Modality
+
+    items = check_in_items()
+    try:
+        modality = Modality(getattr(values.get("modality"), "value", values.get("modality")))
+    except ValueError:
+        modality = None
+    course = SimpleNamespace(name=str(values.get("name") or ""), modality=modality)
+    named = bool(course.name) and modality is not None
+    defaults = course_defaults(course) if named else {}
+    known = named and recognised(course)
+    added, removed = set(values.get("check_in_added") or ()), set(values.get("check_in_removed") or ())
+    options = []
+    for symptom in instrument().symptoms:
+        if symptom.code in items.core:
+            continue
+        chosen = values.get(CHECK_IN_CHOICE + symptom.code)
+        if chosen is None:
+            chosen = "add" if symptom.code in added else "remove" if symptom.code in removed else ""
+        if symptom.code in defaults:
+            decides = f"asked, with {defaults[symptom.code]}"
+        else:
+            brings = sorted(items.agents_of(symptom.code)) + [m.label.lower() for m in items.linked[symptom.code].modalities]
+            decides = "not asked for this treatment" if known else "asked with " + ", ".join(brings)
+        options.append((symptom.code, symptom.label, chosen, decides))
+    core = ", ".join(instrument().symptom(code).label for code in items.core)
+    hint = (f"Always asked of everyone: {core}, and the urgent questions and temperature. Choose here to "
+            "ask another symptom during this treatment, or not to ask one the treatment brings in. "
+            "While the treatment named is not one the check-in knows, every symptom is asked.")
+    return FormField(name="check_in_removed", label="Check-in questions for this treatment", widget="check_in_items",
+                     required=False, hint=hint, options=options,
+                     error=errors.get("check_in_removed") or errors.get("check_in_added"))
+
+
 def parse_form(model: type[BaseModel], form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
     """Form strings to model input: blanks are missing (never zero), times are local to the patient."""
     data: dict[str, Any] = {}
     form = joined_lesions(form)
+    if "check_in_added" in model.model_fields:
+        choices = {name[len(CHECK_IN_CHOICE):]: value for name, value in form.items() if name.startswith(CHECK_IN_CHOICE)}
+        data["check_in_added"] = [code for code, value in choices.items() if value == "add"]
+        data["check_in_removed"] = [code for code, value in choices.items() if value == "remove"]
     for name, info in model.model_fields.items():
         base, _ = _base_type(info.annotation)
         widget = _widget(name, info, base)

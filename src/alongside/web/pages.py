@@ -30,7 +30,7 @@ from .context import (
 )
 from . import check_in_form as check_in_form_view
 from ..reports import charts
-from .forms import build_form, parse_form, submitted_values
+from .forms import build_form, check_in_items_field, parse_form, submitted_values
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -420,6 +420,8 @@ def _entry_form(request: Request, uow, actor, patient, record_kind, values: dict
             (str(c.id), f"{c.data.name} (from {long_date(c.data.start_date)})") for c in courses]
     verb = "Change" if entry else "Add"
     fields = build_form(record_kind.model, values, errors, _zone(request), references)
+    if record_kind.slug == "treatment-courses":
+        fields.append(check_in_items_field(values, errors))
     if record_kind.slug == "scans":
         from .results_pages import baseline_lesion_fields
 
@@ -501,34 +503,36 @@ def check_in_form(request: Request, patient_id: UUID, current: Visit, uow: UnitO
     settings = request.app.state.settings
     on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
                                               settings.monitoring.fever_rule_days_after_treatment)
+    asked = monitoring.symptoms_asked_now(uow, current.actor, patient_id, settings.clock().date())
     draft = monitoring.check_in_draft(uow, current.actor, patient_id, settings.monitoring, settings.clock())
     uow.commit()
     values = check_in_form_view.values_of(draft.answers) if draft else {}
     if one_page:
         return _check_in_page(request, patient, on_chemo, values, {}, draft=draft, saved=saved,
-                              urgent=draft.urgent if draft else None)
-    shown = check_in_form_view.step_at(step)
+                              urgent=draft.urgent if draft else None, asked=asked)
+    shown = check_in_form_view.step_at(step, asked)
     return _check_in_step(request, patient, on_chemo, shown, values, {}, saved=saved,
                           draft=draft if shown.number == 1 or saved else None,  # said once, where she starts
-                          urgent=draft.urgent if draft else None)
+                          urgent=draft.urgent if draft else None, asked=asked)
 
 
 def _check_in_page(request, patient, on_chemo, values, errors, status=200, draft=None, saved=False, saving=False,
-                   urgent=None):
+                   urgent=None, asked=None):
     from uuid import uuid4
 
     form_id = values.get("form_id") or str(uuid4())
-    return render(request, "check_in.html", status, patient=patient, form=check_in_form_view.build(on_chemo, values, errors),
+    return render(request, "check_in.html", status, patient=patient,
+                  form=check_in_form_view.build(on_chemo, values, errors, asked),
                   form_id=form_id, errors=errors, draft=draft, saved=saved, saving=saving, urgent=urgent)
 
 
 def _check_in_step(request, patient, on_chemo, step, values, errors, status=200, draft=None, saved=False,
-                   saving=False, urgent=None, form_id=None):
+                   saving=False, urgent=None, form_id=None, asked=None):
     from uuid import uuid4
 
     return render(request, "check_in_step.html", status, patient=patient, errors=errors, draft=draft, saved=saved,
                   saving=saving, urgent=urgent, form_id=form_id or str(uuid4()),
-                  form=check_in_form_view.build_step(step, on_chemo, values, errors))
+                  form=check_in_form_view.build_step(step, on_chemo, values, errors, asked))
 
 
 def _check_in_next_step(request, patient_id: UUID, current: Visit, uow: UnitOfWork, form: dict[str, str]):
@@ -537,7 +541,8 @@ def _check_in_next_step(request, patient_id: UUID, current: Visit, uow: UnitOfWo
     settings = request.app.state.settings
     on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
                                               settings.monitoring.fever_rule_days_after_treatment)
-    step = check_in_form_view.step_at(int(form["step"]) if form["step"].isdigit() else 1)
+    asked = monitoring.symptoms_asked_now(uow, current.actor, patient_id, settings.clock().date())
+    step = check_in_form_view.step_at(int(form["step"]) if form["step"].isdigit() else 1, asked)
     action = form.get("action", "next")
     draft = monitoring.check_in_draft(uow, current.actor, patient_id)
     earlier = check_in_form_view.values_of(draft.answers) if draft else {}
@@ -559,7 +564,7 @@ def _check_in_next_step(request, patient_id: UUID, current: Visit, uow: UnitOfWo
         patient = services.read_patient(uow, current.actor, patient_id)
         uow.commit()
         return _check_in_step(request, patient, on_chemo, step, values, _by_field(exc), 422, draft=draft,
-                              saving=action == "save", urgent=urgent, form_id=form.get("form_id"))
+                              saving=action == "save", urgent=urgent, form_id=form.get("form_id"), asked=asked)
     uow.commit()
     if action == "send":
         return see_other(f"/patients/{patient_id}/check-ins/{outcome.check_in.id}")
@@ -592,9 +597,10 @@ def submit_check_in(request: Request, patient_id: UUID, current: Visit, uow: Uni
         patient = services.read_patient(uow, current.actor, patient_id)
         on_chemo = monitoring.on_chemotherapy_now(uow, current.actor, patient_id, settings.clock().date(),
                                                   settings.monitoring.fever_rule_days_after_treatment)
+        asked = monitoring.symptoms_asked_now(uow, current.actor, patient_id, settings.clock().date())
         uow.commit()
         return _check_in_page(request, patient, on_chemo, submitted_values(form), _by_field(exc), 422, saving=saving,
-                              urgent=urgent)
+                              urgent=urgent, asked=asked)
     uow.commit()
     if saving:
         return see_other(f"/patients/{patient_id}/check-in?saved=1")
