@@ -340,3 +340,22 @@ def test_the_import_page_takes_a_fhir_file_and_lists_its_problems(as_user, world
     response = nurse.post(url, data={"csrf_token": token}, files={"file": ("result.json", good, FHIR_JSON)})
     assert response.status_code == 303 and "imported=1" in response.headers["location"]
     assert _neutrophil_values(nurse, world) == [1.4]
+
+
+def test_a_tumour_markers_normal_range_goes_out_and_comes_back(new_uow, world, as_user):
+    added = as_user(world.nurse).post(f"/api/v1/patients/{world.patient_a}/tumour-markers", json={
+        "taken_on": "2026-10-01", "marker": "ca15_3", "value": 41, "unit": "U/mL", "reference_high": 30})
+    assert added.status_code == 201, added.text
+    with new_uow() as uow:
+        bundle = export_bundle(uow, SYSTEM, world.patient_a)
+    marker = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"].endswith(added.json()["id"]))
+    assert marker["referenceRange"] == [{"high": {"value": 30, "unit": "U/mL", "system": "http://unitsofmeasure.org",
+                                                  "code": "U/mL"}}]
+    assert validated(bundle) == bundle
+    marker["referenceRange"][0]["high"]["value"] = 35  # the laboratory's range, changed
+    report = _import(new_uow, bundle)
+    assert report.written and report.updated == 1, report.issues
+    with new_uow() as uow:
+        stored = [e for e in uow.records.everything(world.patient_a, ["tumour-markers"])["tumour-markers"]
+                  if e.data.value == 41]
+    assert [e.data.reference_high for e in stored] == [35]

@@ -712,6 +712,10 @@ class TumourMarkerResult(RecordModel):
         None, title="Unit", description="Left empty: U/mL for CA 15-3 and CA 27.29, ug/L (the same as ng/mL) for CEA")
     laboratory: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Laboratory")
     assay: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, title="Assay or method")
+    # The laboratory's own upper reference limit: assays differ, so there is no one number to
+    # assume (docs/clinical-rules.md); without it a result is shown with no range.
+    reference_high: float | None = Field(None, ge=0, allow_inf_nan=False, title="Normal range up to",
+                                         description="The top of the laboratory's normal range, in the same unit")
 
     @model_validator(mode="after")
     def _canonical_unit(self, info: ValidationInfo) -> TumourMarkerResult:
@@ -723,8 +727,12 @@ class TumourMarkerResult(RecordModel):
             self.unit = accepted[0]
         else:
             try:
+                given = self.unit
                 self.value, self.unit = marker_in_canonical_unit(self.marker.value, self.marker.label, self.value,
-                                                                 self.unit)
+                                                                 given)
+                if self.reference_high is not None:
+                    self.reference_high = marker_in_canonical_unit(self.marker.value, self.marker.label,
+                                                                   self.reference_high, given)[0]
             except (UnitError, OverflowError) as exc:
                 if not _stored(info):
                     raise _FieldError("unit", str(exc)) from None

@@ -247,6 +247,7 @@ class _Builder:
                                     concept(coding(codes.LOINC, loinc, display), ours(t.marker, "tumour-marker"),
                                             text=t.marker.label), t.taken_on),
                 "valueQuantity": _quantity(t.value, t.unit),
+                "referenceRange": [{"high": _quantity(t.reference_high, t.unit)}] if t.reference_high is not None else None,
                 "performer": [{"display": t.laboratory}] if t.laboratory else None,
                 "method": concept(text=t.assay) if t.assay else None}
 

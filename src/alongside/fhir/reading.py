@@ -369,6 +369,7 @@ class BundleReader:
         if marker:
             value, unit = self._quantity(quantity)
             return [("tumour-markers", {"taken_on": on, "marker": marker, "value": value, "unit": unit,
+                                        "reference_high": _range(data, unit)[1],
                                         "laboratory": _performer(data), "assay": (data.get("method") or {}).get("text")},
                      LAB_FIELDS)]
         if quantity is not None:

@@ -324,6 +324,7 @@ class TumourMarkerResultRow(EntryRow):
     unit: Mapped[str] = mapped_column(String(30))
     laboratory: Mapped[str | None]
     assay: Mapped[str | None]
+    reference_high: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (Index("ix_tumour_marker_result_patient_taken", "patient_id", "taken_on"),)
 
 
