@@ -255,7 +255,8 @@ def _tumour_markers(today: date, secondary: int, line_two: int) -> list[tuple[st
               (line_two + 35, 72), (line_two + 10, 88)]
     second_line = [(150, 74), (100, 61), (50, 52), (7, 47)]
     return [("tumour-markers", {"taken_on": _ago(today, days), "marker": "ca15_3", "value": value, "unit": "U/mL",
-                                "laboratory": "Demo Hospital Pathology", "assay": "Electrochemiluminescence immunoassay"})
+                                "reference_high": 30, "laboratory": "Demo Hospital Pathology",
+                                "assay": "Electrochemiluminescence immunoassay"})
             for days, value in first_line + rising + second_line]
 
 

@@ -213,10 +213,10 @@ def test_recist_response_is_worked_out_against_the_lines_baseline_scan(world, cl
 
 
 def scan_column(page_text: str) -> list[str]:
-    """The RECIST 1.1 column of the timeline's scan table, newest first, as words."""
+    """The RECIST 1.1 reading of each scan in the timeline's scan table, newest first, as words."""
     table = page_text.split('id="t-scans"', 1)[1]
-    rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
-    return [re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", re.findall(r"<td>(.*?)</td>", row, re.S)[-1])))
+    rows = re.findall(r"<tr class=[^>]*>.*?</tr>", table, re.S)
+    return [re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", row))).split("RECIST 1.1: ", 1)[1].strip()
             for row in rows]
 
 
@@ -230,7 +230,8 @@ def test_the_baseline_scan_says_baseline_not_not_measured(world, client_for):
         assert response.status_code == 201, response.text
     page = nurse.get(f"/patients/{world.patient_a}/timeline", params={"span": "all"})
     assert page.status_code == 200
-    assert scan_column(page.text) == ["PR (lesions add up to 41 mm)", "baseline for line 2 (lesions add up to 60 mm)"]
+    assert scan_column(page.text) == ["PR: partial response (lesions add up to 41 mm)",
+                                      "baseline for line 2 (lesions add up to 60 mm)"]
 
 
 def test_a_scan_naming_a_lesion_the_baseline_does_not_have_is_refused_naming_the_field(world, client_for, engine):
@@ -293,7 +294,7 @@ def test_a_stored_scan_whose_lesions_are_not_the_baselines_cannot_be_assessed_an
     assert page.status_code == 200
     column = scan_column(page.text)
     assert column[0].startswith("cannot be assessed: liver segment 7 is not a target lesion of the baseline scan")
-    assert column[1].startswith("PD")  # the other scans are still read
+    assert column[1].startswith("PD: progression")  # the other scans are still read
     assert nurse.get(f"{url}/timeline", params={"span": "all"}).status_code == 200
     for client in (nurse, client_for(world.alice)):
         summary = client.get(f"/patients/{world.patient_a}/decision-summary")

@@ -12,7 +12,7 @@ import re
 import threading
 from bisect import bisect_right
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Collection, Iterable
 from uuid import UUID
@@ -32,9 +32,10 @@ from .people import Actor
 from .result_sharing import may_hold, shown_to_reader
 from .records import (
     EARLY_DATE_MARGIN, RECORD_KINDS, Decision, LabResult, LifeDates, Medication, Scan, TreatmentBreak, TreatmentCourse,
+    TumourMarkerResult,
     identify_lab_test, in_canonical_unit, measured_lesions, validate,
 )
-from .vocab import TumourMarker
+from .vocab import NewLesions, ScanImpression, TumourMarker
 
 # The tests CTCAE v5.0 grades from a number (see clinical/ctcae.py), by their catalogue keys.
 GRADED_TESTS = frozenset({*ctcae.GRADED_TESTS, "calcium_adjusted"} - {"calcium_corrected"})
@@ -105,11 +106,8 @@ def reading_mark(reading: LabReading) -> ReadingMark:
 
 def blood_tests(uow, actor: Actor, patient_id: UUID) -> list[LabSeries]:
     """Every blood test of hers, graded, by test name; each test's readings newest first."""
-    relationship = authorise(uow, actor, patient_id, Action.READ, RECORD_KINDS["lab-results"])
-    labs = shown_to_reader(uow, relationship, patient_id,
-                           {"lab-results": uow.records.list(patient_id, RECORD_KINDS["lab-results"])})["lab-results"]
     courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
-    series = lab_series(labs, courses).values()
+    series = lab_series(_shown(uow, actor, patient_id, "lab-results"), courses).values()
     return sorted((LabSeries(s.key, s.label, s.unit, s.readings[::-1], s.not_graded) for s in series),
                   key=lambda s: s.label.casefold())
 
@@ -400,6 +398,36 @@ class ScanReading:
         return "; ".join(words)
 
 
+    @property
+    def response_words(self) -> str:
+        """`recist_words` with the response spelt out: "PD: progression" rather than "PD"."""
+        words = self.recist_words
+        return words.replace(self.recist, RECIST_WORDS.get(self.recist, self.recist), 1) if self.recist else words
+
+    @property
+    def mark(self) -> ReadingMark:
+        return scan_mark(self)
+
+
+# RECIST 1.1 overall responses (section 4.3.4) in words for the page.
+RECIST_WORDS = {"CR": "CR: complete response", "PR": "PR: partial response", "SD": "SD: stable disease",
+                "PD": "PD: progression", "NE": "NE: not evaluable"}
+
+
+def scan_mark(reading: ScanReading) -> ReadingMark:
+    """A scan read as progressing said in words, with "progressing" for its colour: a RECIST 1.1
+    response of PD, new lesions seen, or the radiologist's impression of progression."""
+    scan = reading.entry.data
+    words = []
+    if reading.recist == "PD":
+        words.append("Progression by RECIST 1.1")
+    if scan.new_lesions is NewLesions.YES:
+        words.append("New lesions seen")
+    if scan.impression is ScanImpression.PROGRESSING:
+        words.append("Growing or spreading, in the radiologist's impression")
+    return ReadingMark("; ".join(words), "progressing") if words else ReadingMark("", "")
+
+
 class LesionMismatch(ValueError):
     """A scan's target lesions are not the lesions of its baseline scan."""
 
@@ -553,11 +581,32 @@ class MarkerPeriod:
 
 
 @dataclass(frozen=True)
+class MarkerRow:
+    """One marker result as its table shows it, with how it stands in words."""
+
+    entry: Entry[TumourMarkerResult]
+    mark: ReadingMark
+
+    @property
+    def taken_on(self) -> date:
+        return self.entry.data.taken_on
+
+
+@dataclass(frozen=True)
 class MarkerSeries:
     marker: TumourMarker
     unit: str
     readings: list[tuple[date, float]]
     periods: list[MarkerPeriod]
+    rows: list[MarkerRow] = field(default_factory=list)  # every result, newest first, marked
+
+    @property
+    def key(self) -> str:
+        return self.marker.value
+
+    @property
+    def label(self) -> str:
+        return self.marker.label
 
     @property
     def current(self) -> MarkerPeriod:
@@ -585,8 +634,53 @@ def marker_series(entries: list[Entry], courses: list[Entry[TreatmentCourse]],
             readings = [MarkerReading(r.taken_on, r.value, r.assay, r.laboratory) for r in results
                         if plausible_marker_value(marker.value, r.value)]
             periods = [MarkerPeriod(label, marker_trend(part, rules)) for label, part in _by_line(readings, lines)]
-            series.append(MarkerSeries(marker, results[-1].unit, [(r.taken_on, r.value) for r in results], periods))
+            risen = {s.rise_confirmed_on for p in periods for s in p.trend.segments if s.rise_confirmed_on}
+            rows = [MarkerRow(e, marker_mark(e.data, e.data.taken_on in risen, rules))
+                    for e in sorted((e for e in entries if e.data.marker is marker),
+                                    key=lambda e: e.data.taken_on, reverse=True)]
+            series.append(MarkerSeries(marker, results[-1].unit, [(r.taken_on, r.value) for r in results], periods,
+                                       rows))
     return series
+
+
+def marker_mark(result: TumourMarkerResult, rise_confirmed: bool,
+                rules: MarkerRules = DEFAULT_MARKER_RULES) -> ReadingMark:
+    """How a marker result stands, in words: above the laboratory's normal range, and whether it
+    is the repeat test that confirms a rise (clinical/markers.py); "rise" colours a confirmed rise,
+    "outside" a result above its range. A marker never calls progression on its own: the page
+    says so beside the table (MARKER_CAVEAT)."""
+    if not plausible_marker_value(result.marker.value, result.value):
+        return ReadingMark("Not a possible result: check it with the laboratory", "outside")
+    words = [f"A rise confirmed by this repeat test ({rules.sustained_rise_percent:g}% or more above its lowest)"
+             ] if rise_confirmed else []
+    high = result.reference_high
+    if high is None:
+        words.append("No normal range given")
+    elif result.value > high:
+        words.append("Above the normal range")
+    else:
+        words.append("Within the normal range")
+    level = "rise" if rise_confirmed else "outside" if high is not None and result.value > high else ""
+    return ReadingMark("; ".join(words), level)
+
+
+def marker_tables(uow, actor: Actor, patient_id: UUID) -> list[MarkerSeries]:
+    """Every tumour marker of hers the reader may see, each with its results newest first, marked."""
+    return marker_series(_shown(uow, actor, patient_id, "tumour-markers"),
+                         uow.records.list(patient_id, RECORD_KINDS["treatment-courses"]))
+
+
+def scan_table(uow, actor: Actor, patient_id: UUID) -> list[ScanReading]:
+    """Every scan of hers the reader may see, newest first, each read with RECIST 1.1 where measured."""
+    return scan_readings(_shown(uow, actor, patient_id, "scans"),
+                         uow.records.list(patient_id, RECORD_KINDS["treatment-courses"]))[::-1]
+
+
+def _shown(uow, actor: Actor, patient_id: UUID, slug: str) -> list[Entry]:
+    """One kind of result, the read authorised (and audited), without what she waits to hear about
+    when the reader is she or her carer (result_sharing.shown_to_reader, the one rule)."""
+    relationship = authorise(uow, actor, patient_id, Action.READ, RECORD_KINDS[slug])
+    return shown_to_reader(uow, relationship, patient_id, {slug: uow.records.list(patient_id, RECORD_KINDS[slug])})[slug]
 
 
 def _by_line(readings: list[MarkerReading], lines: list[TreatmentCourse]) -> list[tuple[str, list[MarkerReading]]]:
@@ -643,11 +737,11 @@ class Timeline:
     def grades_in_span(self) -> list[tuple[datetime, int]]:
         return [(when, grade) for when, grade in self.worst_grade if self.within(when.date())]
 
-    def marker_readings_in_span(self, series: MarkerSeries) -> list[tuple[date, float]]:
-        return [(day, value) for day, value in series.readings if self.within(day)]
+    def marker_rows_in_span(self, series: MarkerSeries) -> list[MarkerRow]:
+        return [row for row in series.rows if self.within(row.taken_on)]
 
     def lab_readings_in_span(self, series: LabSeries) -> list[LabReading]:
-        return [r for r in series.readings if self.within(r.taken_on)]
+        return [r for r in reversed(series.readings) if self.within(r.taken_on)]  # newest first
 
 
 TIMELINE_KINDS = ["treatment-courses", "treatment-breaks", "decisions", "tumour-markers", "lab-results", "scans",

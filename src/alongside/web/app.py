@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(messages.api_router)
     app.include_router(api.router)
     app.include_router(messages.router)
+    app.include_router(results_pages.router)  # its result tables before the record's other lists
     app.include_router(pages.router)
     app.include_router(triage_pages.router)
     app.include_router(single_sign_on.router)
@@ -98,7 +99,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(team_settings_pages.router)
     app.include_router(account_pages.router)
     app.include_router(second_factor_pages.router)
-    app.include_router(results_pages.router)
     app.include_router(own_copy.router)
     app.include_router(fhir_api.router)
     app.include_router(planning.router)

@@ -282,8 +282,6 @@ def _version(form: dict[str, str]) -> int:
 def entries(request: Request, patient_id: UUID, slug: str, current: Visit, uow: UnitOfWork):
     if slug == "appointments":
         return _appointments(request, patient_id, current, uow)
-    if slug == "lab-results":
-        return _blood_tests(request, patient_id, current, uow)
     items = services.list_entries(uow, current.actor, patient_id, slug)
     record = reading.open_record(uow, current.actor, patient_id)
     held = (result_sharing.results_held(uow, current.actor, patient_id, {slug: items})
@@ -294,28 +292,6 @@ def entries(request: Request, patient_id: UUID, slug: str, current: Visit, uow: 
     return render(request, "entries.html", patient=record.patient, kind=record_kind, entries=items, held=held,
                   holdable=slug in result_sharing.HELD_KINDS, may_write=record.may_write(record_kind),
                   fields=build_form(record_kind.model, {}, {}, _zone(request)), zone=_zone(request), flags=flags)
-
-
-# Each test shows its newest readings; one test at a time pages through all of them.
-READINGS_PER_TEST, READINGS_PER_PAGE = 5, 25
-
-
-def _blood_tests(request: Request, patient_id: UUID, current: Visit, uow) -> HTMLResponse:
-    every_test = results.blood_tests(uow, current.actor, patient_id)
-    record = reading.open_record(uow, current.actor, patient_id)
-    uow.commit()
-    chosen = request.query_params.get("test")
-    shown = [s for s in every_test if s.key == chosen] or every_test
-    page = _page_number(request.query_params.get("page"))
-    record_kind = kind("lab-results")
-    return render(request, "blood_tests.html", patient=record.patient, kind=record_kind, every_test=every_test,
-                  series=shown, one_test=len(shown) == 1 and chosen is not None, page=page,
-                  per_test=READINGS_PER_TEST, per_page=READINGS_PER_PAGE, mark=results.reading_mark,
-                  may_write=record.may_write(record_kind))
-
-
-def _page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 10_000 else 1
 
 
 def _appointments(request: Request, patient_id: UUID, current: Visit, uow) -> HTMLResponse:

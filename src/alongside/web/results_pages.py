@@ -1,8 +1,10 @@
-"""Pages for results over time: the timeline, and importing blood results from a CSV file."""
+"""Pages for results over time: the tables of blood tests, tumour markers and scans, the timeline,
+and importing blood results from a CSV file."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -11,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from ..domain.dates import long_date
 from ..domain import reading, result_sharing, results, services
-from ..domain.records import RECORD_KINDS, measured_lesions
+from ..domain.records import RECORD_KINDS, kind, measured_lesions
 from ..domain.results import lesion_key
 from ..domain.errors import InvalidInput, NeedsConfirming
 from ..domain.people import Relationship
@@ -29,6 +31,88 @@ router = APIRouter(include_in_schema=False)
 MAX_CSV_BYTES = 1_000_000  # the request body cap; larger files go through `alongside labs import`
 
 
+# --- Result tables: newest first, grouped by test, paged ---------------------------------------------
+# Each test (or marker) shows its newest results; one test at a time pages through all of them.
+READINGS_PER_TEST, READINGS_PER_PAGE = 5, 25
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a table's rows, newest first; `number` is always a page that exists."""
+
+    rows: list
+    number: int
+    pages: int
+    total: int
+
+
+def paged(rows: list, asked: int, per_page: int) -> Page:
+    """The rows of page `asked`; a page past the last is the last (never an empty table)."""
+    pages = max(1, -(-len(rows) // per_page))
+    number = min(max(asked, 1), pages)
+    return Page(rows[(number - 1) * per_page:number * per_page], number, pages, len(rows))
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < int(text) < 10_000 else 1
+
+
+def _series_page(request: Request, uow, current: Visit, patient_id: UUID, slug: str, every_test: list,
+                 rows_of: str, **context) -> HTMLResponse:
+    """Blood tests and tumour markers: a table per test, or one test's table a page at a time."""
+    record = reading.open_record(uow, current.actor, patient_id)
+    entries = [r.entry for s in every_test for r in getattr(s, rows_of)] if slug != "lab-results" else []
+    held = _held(uow, current, patient_id, slug, entries, record.relationship) if entries else None
+    uow.commit()
+    flags = services.date_flags(record.patient, entries, request.app.state.settings.early_date_margin)
+    chosen = request.query_params.get("test")
+    shown = [s for s in every_test if s.key == chosen] or every_test
+    one_test = len(shown) == 1 and chosen is not None
+    asked = _page_number(request.query_params.get("page"))
+    tables = [(s, paged(getattr(s, rows_of), asked if one_test else 1, READINGS_PER_PAGE if one_test else READINGS_PER_TEST))
+              for s in shown]
+    record_kind = kind(slug)
+    return render(request, "result_series.html", patient=record.patient, kind=record_kind, every_test=every_test,
+                  tables=tables, one_test=one_test, may_write=record.may_write(record_kind), held=held,
+                  holdable=slug in result_sharing.HELD_KINDS, flags=flags, **context)
+
+
+def _held(uow, current: Visit, patient_id: UUID, slug: str, entries: list, relationship):
+    """For her team: which of these results are not yet shown to her (the rule of result_sharing)."""
+    if relationship not in result_sharing.SEES_EVERYTHING:
+        return None
+    return result_sharing.results_held(uow, current.actor, patient_id, {slug: entries})
+
+
+@router.get("/patients/{patient_id}/record/lab-results", response_class=HTMLResponse)
+@with_unit_of_work
+def blood_tests(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
+    every_test = results.blood_tests(uow, current.actor, patient_id)
+    return _series_page(request, uow, current, patient_id, "lab-results", every_test, "readings",
+                        mark=results.reading_mark)
+
+
+@router.get("/patients/{patient_id}/record/tumour-markers", response_class=HTMLResponse)
+@with_unit_of_work
+def tumour_markers(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
+    every_marker = results.marker_tables(uow, current.actor, patient_id)
+    return _series_page(request, uow, current, patient_id, "tumour-markers", every_marker, "rows")
+
+
+@router.get("/patients/{patient_id}/record/scans", response_class=HTMLResponse)
+@with_unit_of_work
+def scans(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
+    readings = results.scan_table(uow, current.actor, patient_id)
+    record = reading.open_record(uow, current.actor, patient_id)
+    held = _held(uow, current, patient_id, "scans", [r.entry for r in readings], record.relationship)
+    uow.commit()
+    flags = services.date_flags(record.patient, [r.entry for r in readings], request.app.state.settings.early_date_margin)
+    record_kind = kind("scans")
+    page = paged(readings, _page_number(request.query_params.get("page")), READINGS_PER_PAGE)
+    return render(request, "scans.html", patient=record.patient, kind=record_kind, page=page, held=held,
+                  holdable=True, may_write=record.may_write(record_kind), flags=flags)
+
+
 @router.get("/patients/{patient_id}/timeline", response_class=HTMLResponse)
 @with_unit_of_work
 def timeline(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork,
@@ -38,7 +122,7 @@ def timeline(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork
     patient = services.read_patient(uow, current.actor, patient_id)
     uow.commit()
     return render(request, "timeline.html", patient=patient, timeline=story, charts=timeline_charts.draw(story),
-                  spans=results.SPANS, chosen={lab.key for lab in story.labs})
+                  spans=results.SPANS, chosen={lab.key for lab in story.labs}, mark=results.reading_mark)
 
 
 @router.get("/patients/{patient_id}/lab-results/import", response_class=HTMLResponse)
