@@ -1,14 +1,14 @@
 """A tumour marker result keeps the laboratory's upper reference limit (issue 16 item 2)
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
