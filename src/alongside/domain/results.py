@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Collection, Iterable
 from uuid import UUID
 
-from .dates import long_date
 from ..clinical import ctcae
 from ..clinical.alert_rules import AlertThresholds, lab_result_finding
 from ..clinical.lab_tests import LAB_TESTS, LabTest, adjusted_calcium
@@ -25,6 +24,7 @@ from ..clinical.markers import (DEFAULT_MARKER_RULES, MarkerReading, MarkerRules
                                 plausible_marker_value)
 from ..clinical.recist import Lesion, best_overall_response, overall_response, target_response
 from .access import Action, authorise
+from .dates import long_date
 from .entries import Entry
 from .errors import InvalidInput, NeedsConfirming
 from .monitoring import Alert, raise_alerts, worst_symptom_grade

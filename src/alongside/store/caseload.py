@@ -35,10 +35,9 @@ class CaseloadRepository(_Repository):
         cut = self.db.execute(select(keys.c.id, func.count().over().label("total")).where(*where)
                               .order_by(*_order(keys.c, query.sort, query.reverse))
                               .offset(offset).limit(limit)).all()
-        if cut:
-            total = cut[0].total
-        else:  # past the last page (or nothing matches): the window had no row to ride on
-            total = self.db.scalar(select(func.count()).select_from(keys).where(*where)) or 0
+        if not cut:  # past the last page (or nothing matches): the window had no row to ride on
+            return [], self.db.scalar(select(func.count()).select_from(keys).where(*where)) or 0
+        total = cut[0].total
         summary = _summary(team_ids, query.text, now, among=[r.id for r in cut])
         rows = self.db.execute(select(summary).order_by(*_order(summary.c, query.sort, query.reverse))).all()
         treatments = self._courses_in_force([r.id for r in rows], now)
