@@ -8,9 +8,11 @@ import json
 import re
 from uuid import uuid4
 
+import pytest
+
 from sqlalchemy import func, select
 
-from alongside.domain.records import RECORD_KINDS, TumourMarkerResult
+from alongside.domain.records import RECORD_KINDS, Scan, TumourMarkerResult
 from alongside.store import tables as t
 
 from .test_results import HEADER, csv_of, problem_fields
@@ -194,15 +196,24 @@ def test_fhir_an_observation_before_birth_is_refused_and_nothing_written(world, 
 
 # --- Old data: a wild date already stored is flagged where the entries are listed --------------------------
 
-def test_a_stored_marker_dated_before_birth_is_flagged_on_the_record_page(world, client_for, new_uow):
+STORED_BEFORE_BIRTH = {
+    "tumour-markers": lambda: TumourMarkerResult.model_validate(marker("1900-01-01")),
+    "scans": lambda: Scan.model_validate({"performed_on": "1900-01-01", "modality": "ultrasound"}),
+}
+
+
+@pytest.mark.parametrize("slug", sorted(STORED_BEFORE_BIRTH))
+@pytest.mark.parametrize("reader", ["alice", "nurse"])
+def test_a_stored_result_dated_before_birth_is_flagged_for_whoever_reads_the_list(world, client_for, new_uow,
+                                                                                  slug, reader):
+    """The patient cannot change a result, so the flag is not tied to the change link (it once was,
+    and she never saw it)."""
     with new_uow() as uow:  # as saved before these checks existed
-        uow.records.add(world.patient_a, RECORD_KINDS["tumour-markers"],
-                        TumourMarkerResult.model_validate(marker("1900-01-01")), uuid4())
+        uow.records.add(world.patient_a, RECORD_KINDS[slug], STORED_BEFORE_BIRTH[slug](), uuid4())
         uow.commit()
-    alice = client_for(world.alice)
-    page = alice.get(f"/patients/{world.patient_a}/record/tumour-markers")
+    page = client_for(getattr(world, reader)).get(f"/patients/{world.patient_a}/record/{slug}")
     assert page.status_code == 200
-    assert "Date before the date of birth on this record" in page.text
+    assert page.text.count("Date before the date of birth on this record") == 1
 
 
 def test_a_record_moved_in_with_an_entry_before_birth_is_refused_and_early_ones_kept(new_uow, world):
