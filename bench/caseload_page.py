@@ -100,10 +100,11 @@ def _report(args, started, load_before, load_after, sections) -> str:
         f"with other work: load average {load_before[0]:.1f} on 2 cores at the start and {load_after[0]:.1f} at the end "
         f"(`os.getloadavg`), so compare the requests with /healthz from the same run rather than across runs.",
         "Each page runs the same few statements whatever the caseload's size (store/caseload.py; "
-        "tests/integration/test_caseload.py counts them): one summarises every person on the team's list with "
-        "correlated subqueries answered from indexes (open alerts by patient, check-ins and appointments by "
-        "patient and time, courses by patient), filters, sorts, counts with a window and cuts the page; "
-        "one names the courses in force for the page's 50 people.",
+        "tests/integration/test_caseload.py counts them): one gives every person on the team's list only the "
+        "columns the request sorts or filters on, as correlated subqueries answered from indexes (open alerts by "
+        "patient, check-ins and appointments by patient and time, courses by patient), filters, sorts, counts with "
+        "a window and cuts the page; one gives the page's 50 people all their columns; one names the courses in force for the page's 50 people. Before measuring, the loaded tables are analysed "
+        "(and on PostgreSQL vacuumed, as autovacuum would leave them: bench/run.py `prepare`).",
         *sections])
 
 
