@@ -5,6 +5,7 @@ is not known. Case by case, then as a property over every team choice."""
 from __future__ import annotations
 
 from datetime import date
+from uuid import uuid4
 
 import pytest
 from hypothesis import given, strategies as st
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 from alongside.domain.check_in_items import check_in_items, course_defaults, symptoms_asked
 from alongside.domain.errors import InvalidInput
 from alongside.domain.instrument import instrument
-from alongside.domain.records import TreatmentCourse, validate
+from alongside.domain.records import Medication, TreatmentCourse, validate
 
 TODAY = date(2026, 6, 1)
 EVERY = tuple(s.code for s in instrument().symptoms)
@@ -146,3 +147,43 @@ def test_no_team_choice_ever_leaves_out_a_core_symptom(added, removed, name):
     asked = symptoms_asked([treatment], TODAY)
     assert CORE <= set(asked.codes) and set(added) <= set(asked.codes)
     assert not (set(removed) & set(asked.codes))
+
+
+# --- The medicine list: a tablet recorded only there still brings its symptoms in -------------------
+
+def medicine(name: str, start: date | None = date(2026, 3, 1), stop: date | None = None, course_id=None) -> Medication:
+    return Medication(name=name, purpose="anticancer", start_date=start, stop_date=stop, course_id=course_id)
+
+
+def test_a_medicine_only_on_the_medicine_list_adds_its_symptoms_saying_so():
+    asked = symptoms_asked([course("Fulvestrant", "endocrine")], TODAY, [medicine("Capecitabine")])
+    assert {"hand_foot", "mouth_sores", "hot_flushes"} <= set(asked.codes)
+    assert asked.why["hand_foot"] == "with capecitabine (on the medicine list)"
+    assert asked.why["hot_flushes"] == "with fulvestrant"
+    both = symptoms_asked([course("Capecitabine")], TODAY, [medicine("Capecitabine")])
+    assert both.why["hand_foot"] == "with capecitabine"  # the course's reason stands where both bring it
+
+
+def test_a_medicine_counts_from_its_start_until_six_weeks_after_it_stopped():
+    line = [course("Letrozole", "endocrine")]
+    assert "hand_foot" not in symptoms_asked(line, TODAY, [medicine("Capecitabine", start=date(2026, 6, 2))])
+    stopped = medicine("Capecitabine", stop=date(2026, 4, 20))
+    assert "hand_foot" in symptoms_asked(line, date(2026, 6, 1), [stopped])
+    assert "hand_foot" not in symptoms_asked(line, date(2026, 6, 2), [stopped])
+    assert "hand_foot" in symptoms_asked(line, TODAY, [medicine("Capecitabine", start=None)])  # no date: on the list
+
+
+def test_a_medicine_known_or_not_never_narrows_what_is_asked():
+    line = [course("Letrozole", "endocrine")]
+    alone = symptoms_asked(line, TODAY)
+    assert symptoms_asked(line, TODAY, [medicine("Paracetamol"), medicine("Study drug XYZ")]) == alone
+    assert symptoms_asked([], TODAY, [medicine("Capecitabine")]).codes == EVERY  # no course in force: all
+
+
+def test_a_medicine_that_is_part_of_a_course_follows_its_teams_choice():
+    line_id, other_id = uuid4(), uuid4()
+    line = course("Capecitabine", check_in_removed=["hand_foot"])
+    asked = symptoms_asked([line], TODAY, [medicine("Capecitabine", course_id=line_id)], [line_id])
+    assert "hand_foot" not in asked and "mouth_sores" in asked
+    elsewhere = symptoms_asked([line], TODAY, [medicine("Capecitabine", course_id=other_id)], [line_id])
+    assert "hand_foot" in elsewhere

@@ -7,7 +7,11 @@ The rule, and why (docs/clinical-rules.md, "Symptoms asked follow the treatment"
 - each course in force adds the symptoms linked to the medicines its name names (or to its
   type), plus those its team added, less the linked ones its team removed;
 - no course in force, or a medicine treatment whose name names no medicine known here: the
-  treatment is not known, so every symptom is asked.
+  treatment is not known, so every symptom is asked;
+- a medicine on her medicine list adds the symptoms linked to it while it is taken and for
+  `after_stop_days` after it stopped, though no course names it (a tablet recorded only there). It
+  only ever adds: a medicine known or not never narrows what is asked. One that is part of a
+  course (`course_id`) follows that course's team choice.
 Courses add up: a symptom one course's team removed is still asked when another course brings it.
 """
 
@@ -18,6 +22,7 @@ from datetime import date, timedelta
 from functools import cache
 from importlib.resources import files
 from typing import Iterable, Protocol
+from uuid import UUID
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -97,6 +102,15 @@ def _agents() -> set[str]:
     return {agent for _, names in drug_names().patterns for agent in names}
 
 
+class Medicine(Protocol):
+    """What the rule reads of a medicine on her list (domain/records.py `Medication`)."""
+
+    name: str
+    start_date: date | None
+    stop_date: date | None
+    course_id: UUID | None
+
+
 class Course(Protocol):
     """What the rule reads of a treatment course (domain/records.py `TreatmentCourse`)."""
 
@@ -124,8 +138,13 @@ def every_symptom() -> SymptomsAsked:
 
 
 def in_force(course: Course, on: date, after_stop_days: int | None = None) -> bool:
+    return _taken(course.start_date, course.end_date, on, after_stop_days)
+
+
+def _taken(start: date | None, stop: date | None, on: date, after_stop_days: int | None = None) -> bool:
+    """From its start (or, not given, as long as it is on the list) until `after_stop_days` after it stopped."""
     days = check_in_items().after_stop_days if after_stop_days is None else after_stop_days
-    return course.start_date <= on and (course.end_date is None or on <= course.end_date + timedelta(days=days))
+    return (start is None or start <= on) and (stop is None or on <= stop + timedelta(days=days))
 
 
 def _agents_in(name: str) -> tuple[str, ...]:
@@ -137,14 +156,21 @@ def _agents_in(name: str) -> tuple[str, ...]:
 def course_defaults(course: Course) -> dict[str, str]:
     """The linked symptoms a course brings in by itself, each with why (the medicine or its type)."""
     items = check_in_items()
-    agents = set(_agents_in(course.name or ""))
-    found = {}
+    found = _by_medicine(course.name)
     for code, link in items.linked.items():
-        by_medicine = sorted(agents & items.agents_of(code))
-        if by_medicine:
-            found[code] = ", ".join(by_medicine)
-        elif course.modality in link.modalities:
+        if code not in found and course.modality in link.modalities:
             found[code] = course.modality.label.lower()
+    return found
+
+
+def _by_medicine(name: str | None) -> dict[str, str]:
+    """The linked symptoms of the medicines a name names, each with those medicines."""
+    items = check_in_items()
+    agents = set(_agents_in(name or ""))
+    found = {}
+    for code in items.linked:
+        if by_medicine := sorted(agents & items.agents_of(code)):
+            found[code] = ", ".join(by_medicine)
     return found
 
 
@@ -153,9 +179,12 @@ def recognised(course: Course) -> bool:
     return course.modality in _NO_MEDICINE or bool(_agents_in(course.name or ""))
 
 
-def symptoms_asked(courses: Iterable[Course], on: date) -> SymptomsAsked:
-    """The symptoms to ask on `on`, from the courses on her record (see the module's docstring)."""
+def symptoms_asked(courses: Iterable[Course], on: date, medicines: Iterable[Medicine] = (),
+                   course_ids: Iterable[UUID | None] | None = None) -> SymptomsAsked:
+    """The symptoms to ask on `on`, from the courses on her record and her medicine list (see the
+    module's docstring). `course_ids`, in the order of `courses`, lets a medicine find its course."""
     items = check_in_items()
+    courses = list(courses)
     current = [c for c in courses if in_force(c, on, items.after_stop_days)]
     if not current or not all(recognised(c) for c in current):
         return every_symptom()
@@ -166,6 +195,14 @@ def symptoms_asked(courses: Iterable[Course], on: date) -> SymptomsAsked:
         chosen |= {code: "added by the team" for code in course.check_in_added}
         for code, reason in chosen.items():
             why.setdefault(code, reason)
+    course_of = dict(zip(course_ids, courses)) if course_ids is not None else {}
+    for medicine in medicines:
+        if not _taken(medicine.start_date, medicine.stop_date, on, items.after_stop_days):
+            continue
+        removed = course_of[medicine.course_id].check_in_removed if medicine.course_id in course_of else []
+        for code, reason in _by_medicine(medicine.name).items():
+            if code not in removed:
+                why.setdefault(code, f"with {reason} (on the medicine list)")
     codes = tuple(s.code for s in instrument().symptoms if s.code in why)
     return SymptomsAsked(codes, True, {code: why[code] for code in codes})
 

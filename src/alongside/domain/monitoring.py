@@ -633,12 +633,14 @@ def on_chemotherapy_now(uow, actor: Actor, patient_id: UUID, today: date,
 
 
 def symptoms_asked_now(uow, actor: Actor, patient_id: UUID, today: date) -> SymptomsAsked:
-    """The symptoms her check-in asks today: core, and those the treatment in force brings in as
-    its team chose (domain/check_in_items.py); every symptom while the treatment is not known.
+    """The symptoms her check-in asks today: core, and those the treatment in force and her
+    medicine list bring in, as her team chose (domain/check_in_items.py); every symptom while the
+    treatment is not known.
     The urgent questions and the temperature are never chosen this way."""
     authorise(uow, actor, patient_id, Action.READ, what="check-in-form")
     courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
-    return symptoms_asked([c.data for c in courses], today)
+    medicines = uow.records.list(patient_id, RECORD_KINDS["medicines"])
+    return symptoms_asked([c.data for c in courses], today, [m.data for m in medicines], [c.id for c in courses])
 
 
 def alert_view(uow, actor: Actor, alert_id: UUID) -> tuple[Alert, Entry | None]:
