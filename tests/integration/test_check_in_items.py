@@ -5,6 +5,7 @@ answer to any symptom. Through the real HTTP app and database, SQLite and Postgr
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import timedelta
@@ -80,6 +81,21 @@ def test_on_palbociclib_and_letrozole_the_check_in_asks_its_symptoms(clocked, li
     assert stepped == CORE | {"mouth_sores", "aches", "hot_flushes"} and total == 6
 
 
+def test_a_medicine_only_on_her_medicine_list_brings_its_symptoms_into_the_check_in(clocked, lines, world, as_user):
+    """Letrozole is the line; capecitabine tablets were put on the medicine list alone."""
+    _, _, client_for = clocked
+    nurse = as_user(world.nurse)
+    on_treatment(nurse, world, "Letrozole", "endocrine")
+    alice = client_for(world.alice)
+    before, _, _ = stepped_symptoms(alice, world)
+    assert "hand_foot" not in before
+    response = nurse.post(f"/api/v1/patients/{world.patient_a}/medicines",
+                          json={"name": "Capecitabine", "purpose": "anticancer", "start_date": "2026-10-01"})
+    assert response.status_code == 201, response.text
+    after, _, _ = stepped_symptoms(alice, world)
+    assert after == before | {"hand_foot", "mouth_sores"}
+
+
 def test_a_treatment_the_check_in_does_not_know_asks_every_symptom_and_says_nothing_of_choosing(clocked, lines,
                                                                                                world, as_user):
     _, _, client_for = clocked
@@ -111,6 +127,11 @@ def test_the_team_adds_and_removes_symptoms_on_the_course_form_and_the_check_in_
     assert re.search(r'name="check_in.numbness".*?<option value="add" selected', again, re.S)
     stepped, _, _ = stepped_symptoms(client_for(world.alice), world)
     assert stepped == CORE | {"mouth_sores", "numbness"}
+    listed = client_for(world.alice).get(f"/patients/{world.patient_a}/record/treatment-courses").text
+    words = (f"Also asked: {instrument().symptom('numbness').label.lower()}; "
+             f"not asked: {instrument().symptom('hand_foot').label.lower()}")
+    assert html.escape(words, quote=False) in listed  # the course list says what the team chose
+    assert "As the treatment decides" in listed  # her first line: no choice made
     with engine.connect() as connection:  # audited as any change to the course is
         events = connection.execute(select(t.AuditEventRow.action, t.AuditEventRow.record_id)
                                     .where(t.AuditEventRow.patient_id == world.patient_a,

@@ -207,6 +207,16 @@ def symptoms_asked(courses: Iterable[Course], on: date, medicines: Iterable[Medi
     return SymptomsAsked(codes, True, {code: why[code] for code in codes})
 
 
+def team_choice_words(course: Course) -> str:
+    """What the team chose for a course's check-in, as a sentence for its place in the record."""
+    def named(codes: list[str]) -> str:
+        return ", ".join(instrument().symptom(code).label.lower() for code in codes)
+
+    parts = ([f"also asked: {named(course.check_in_added)}"] if course.check_in_added else []) + (
+        [f"not asked: {named(course.check_in_removed)}"] if course.check_in_removed else [])
+    return ("; ".join(parts) if parts else "as the treatment decides").capitalize()
+
+
 def check_team_choice(added: list[str], removed: list[str]) -> str | None:
     """Why a team's choice for a course cannot stand (the field named first), or None.
 
