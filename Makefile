@@ -41,8 +41,10 @@ $(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
 
 oidc: $(OIDC_STAMP)
 
+# One worker per core, each taking whole test files (their module fixtures, servers and browsers
+# stay in one process); ALONGSIDE_TEST_WORKERS=0 runs in this process alone.
 test: install chromium oidc
-	$(PY) -m pytest
+	$(PY) -m pytest -n $${ALONGSIDE_TEST_WORKERS:-auto} --dist loadfile
 
 unit: install
 	$(PY) -m pytest tests/unit
