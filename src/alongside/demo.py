@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid5
 
 from . import demo_caseload
-from .domain import accounts, monitoring, services
+from .domain import accounts, dose_diary, messages, monitoring, services
 from .domain.errors import Conflict
 from .domain.monitoring import MonitoringSettings
 from .domain.accounts import SessionPolicy
@@ -84,12 +84,41 @@ def create_demo(uow, today: date | None = None) -> UUID:
     for answers in _check_ins(today):
         monitoring.submit_check_in(uow, accounts.actor_for(helen), patient.id, answers, None, MonitoringSettings(),
                                    now=datetime.fromisoformat(answers["submitted_at"]))
+    _medicines_and_messages(uow, accounts.actor_for(helen), nurse_actor, patient.id, courses, today)
     _invite_carer(uow, helen, patient.id)
     accounts.create_user(uow, SYSTEM, NewUser(email=admin_login.email, display_name="Sam Admin", role=Role.ADMIN,
                                               password=admin_login.password))
     add_caseload(uow, team.id, today, acknowledged_by=nurse.display_name)
     import_demo_trials(uow)
     return patient.id
+
+
+def _medicines_and_messages(uow, helen, nurse, patient_id: UUID, courses: dict[str, UUID], today: date) -> None:
+    """Her capecitabine tablets in cycles with this cycle's days marked, and a question to the team
+    answered, so that the cycle diary and a message thread have something to show."""
+    line_start = date.fromisoformat(_ago(today, 200))
+    tablets = services.add_entry(uow, nurse, patient_id, "medicines", {
+        "name": "Capecitabine", "purpose": "anticancer", "dose_value": 825, "dose_unit": "mg/m2", "route": "oral",
+        "schedule": "cycle", "cycle_days_on": 14, "cycle_days_off": 7, "cycle_start_date": line_start.isoformat(),
+        "start_date": line_start.isoformat(), "course_id": str(courses["Capecitabine"]),
+        "prescribed_by": "Dr Anita Rao", "notes": "Twice a day, within 30 minutes after breakfast and the evening meal."})
+    now = datetime.combine(today, time(9, 0), UTC)
+    cycle_day = (today - line_start).days % 21  # 0 is day 1
+    for back in range(min(cycle_day, 14), 0, -1):
+        mark = "missed" if back == 3 else "taken"  # one evening's tablets forgotten, as happens
+        dose_diary.mark_dose(uow, helen, patient_id, {"medication_id": str(tablets.id), "day": _ago(today, back),
+                                                      "mark": mark}, now)
+    asked = messages.send_message(uow, helen, patient_id, {
+        "category": "side_effect", "text": "My fingertips are getting sore and dry again, like in the summer. "
+                                           "Is it worth using a different cream before the next cycle starts?"},
+        None, MonitoringSettings(), now=datetime.combine(today, time(8, 0), UTC) - timedelta(days=2))
+    messages.reply_to_thread(uow, nurse, patient_id, asked.entry.id, {
+        "text": "Thank you for telling us, Helen. Keep the urea cream on twice a day and bring your hands to "
+                "clinic with Dr Rao so she can look at them. Call the nurse line if the skin cracks or blisters."},
+        None, MonitoringSettings(), now=datetime.combine(today, time(11, 0), UTC) - timedelta(days=2))
+    services.add_entry(uow, nurse, patient_id, "treatment-breaks", {
+        "course_id": str(courses["Denosumab"]), "start_date": _ago(today, 10), "planned": True, "reason": "other",
+        "notes": "Paused before a tooth extraction; to start again when the dentist says the gum has healed."})
 
 
 def _invite_carer(uow, helen, patient_id: UUID) -> None:
