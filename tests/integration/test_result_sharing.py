@@ -169,3 +169,25 @@ def test_marking_a_result_discussed_is_for_her_team_audited_with_who_and_when(cl
         audit = connection.execute(select(t.AuditEventRow.action).where(t.AuditEventRow.what == "result-discussed")).scalars().all()
     assert len(marks) == 1 and marks[0].discussed_by_name == "Nina Nurse"
     assert "write:refused" in audit and "write:granted" in audit
+
+
+def test_her_team_sees_which_blood_results_are_held_and_marks_one_discussed_from_the_table(client_for, world):
+    alice, nurse = client_for(world.alice), client_for(world.nurse)
+    assert choose(alice, world.patient_a, blood_tests="after_discussion").status_code == 303
+    low = {"taken_on": "2026-11-24", "test": "Haemoglobin", "loinc": "718-7", "value": 78, "unit": "g/L",
+           "reference_low": 115, "reference_high": 165}
+    lab_id = nurse.post(f"/api/v1/patients/{world.patient_a}/lab-results", json=low).json()["id"]
+    page = nurse.get(f"/patients/{world.patient_a}/record/lab-results").text
+    row = page[page.index(f'id="entry-{lab_id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Not yet shown to Alice" in row and "until it is marked discussed" in row
+    assert f'action="/patients/{world.patient_a}/record/lab-results/{lab_id}/discussed"' in row
+    assert "1 of these is not yet shown to Alice" in page
+    hers = alice.get(f"/patients/{world.patient_a}/record/lab-results").text
+    assert "Not yet shown" not in hers and f'id="entry-{lab_id}"' not in hers
+    token = nurse.headers["X-CSRF-Token"]
+    done = nurse.post(f"/patients/{world.patient_a}/record/lab-results/{lab_id}/discussed", data={"csrf_token": token})
+    assert done.status_code == 303 and done.headers["location"].endswith(f"#entry-{lab_id}")
+    after = nurse.get(f"/patients/{world.patient_a}/record/lab-results").text
+    assert "Not yet shown to Alice" not in after and "Discussed with Alice" in after
+    assert f'id="entry-{lab_id}"' in alice.get(f"/patients/{world.patient_a}/record/lab-results").text
