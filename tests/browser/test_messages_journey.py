@@ -34,7 +34,7 @@ def test_a_temperature_in_a_message_says_call_the_24_hour_line_and_the_nurse_see
     expect(page.locator(".not-for-emergencies")).to_contain_text("Mon-Fri")
     _fits_and_passes_axe(page, "messages-write-phone")
     page.get_by_label("What is it about?").select_option("side_effect")
-    page.get_by_label("Your message").fill(TEMPERATURE)
+    page.get_by_label("Your message", exact=True).fill(TEMPERATURE)
     warning = page.locator("#typing-warning")  # before it is sent, as she types
     expect(warning).to_contain_text("call 24-hour acute oncology line on 01632 960999")
     page.get_by_role("button", name="Send to your team").click()
