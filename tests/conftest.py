@@ -13,12 +13,17 @@ from sqlalchemy import Engine, text
 
 from alongside.store.database import make_engine, normalise_url, session_factory
 from alongside.store.migrate import upgrade
+from alongside.store.sealing import KEYS_ENV, new_key
 from alongside.store.tables import Base
 from alongside.store.unit_of_work import UnitOfWork
 
 from .factories import World, build_world
 
 POSTGRES_URL = os.environ.get("ALONGSIDE_TEST_DATABASE_URL")
+# The key secrets are sealed with (store/sealing.py): one per test process, inherited by the servers
+# it starts, rather than a key file written in the home folder. tests/integration/test_sealing.py
+# tests the key file itself.
+os.environ.setdefault(KEYS_ENV, new_key())
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 

@@ -260,6 +260,15 @@ def _write_json(document: dict, out: Path | None) -> None:
         sys.stdout.write(text + "\n")
 
 
+@app.command("secrets-key")
+def secrets_key() -> None:
+    """Print a new key for sealing secrets (ALONGSIDE_SECRETS_KEYS). To rotate, put the new key first
+    and keep the old one after it until every secret was written again."""
+    from .store.sealing import new_key
+
+    typer.echo(new_key())
+
+
 @app.command("backup")
 def backup_(out: Path = typer.Argument(..., dir_okay=False, help="The archive to write, e.g. alongside-2026-11-25.tar.gz"),
             data_dir: Path = typer.Option(None, help="Where the documents are (default: ALONGSIDE_DATA_DIR)")) -> None:

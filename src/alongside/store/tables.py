@@ -14,6 +14,8 @@ from sqlalchemy import (
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from .sealing import Sealed
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -406,10 +408,10 @@ class UserRow(Base):
     active: Mapped[bool]
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
-    # The second factor (RFC 6238 TOTP): the shared secret (base32), when its first code was
-    # confirmed (until then it is not asked for), and the time step of the last code accepted,
-    # so that no code is accepted twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The second factor (RFC 6238 TOTP): the shared secret (base32, sealed: store/sealing.py),
+    # when its first code was confirmed (until then it is not asked for), and the time step of
+    # the last code accepted, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(Sealed(200))
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     text_size: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
@@ -422,7 +424,7 @@ class TeamRow(Base):
     # Where alerts go, and how long a red alert may wait for someone to acknowledge it.
     notify_email: Mapped[str | None] = mapped_column(String(254))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
-    webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    webhook_secret: Mapped[str | None] = mapped_column(Sealed(400))  # sealed: store/sealing.py
     escalation_email: Mapped[str | None] = mapped_column(String(254))
     escalate_red_after_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     # The team's check-in day and reminders, and the alert thresholds it changed (domain TeamSettings).
