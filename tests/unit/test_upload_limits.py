@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -38,7 +39,11 @@ def call(path: str, length: int) -> tuple[int, bool]:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": path, "headers": [(b"content-length", str(length).encode())]}
-    asyncio.run(SecurityMiddleware(app, 1_000_000, False, 10 * 1024 * 1024)(scope, receive, send))
+    middleware = SecurityMiddleware(app, 1_000_000, False, 10 * 1024 * 1024)
+    # In a thread of its own: a worker that ran a browser test first still has Playwright's loop
+    # running in this one, and asyncio.run refuses to start a second loop beside it.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, middleware(scope, receive, send)).result()
     status = next((m["status"] for m in sent if m["type"] == "http.response.start"), None)
     return status, reached["app"]
 
