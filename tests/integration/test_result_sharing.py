@@ -112,12 +112,18 @@ def test_results_already_in_her_record_stay_in_view_and_other_kinds_are_not_held
     assert marker in alice.get(f"/api/v1/patients/{world.patient_a}/tumour-markers").text
 
 
+def held_blood_result(alice, nurse, world, test: str, loinc: str, value: float, unit: str, low: float,
+                      high: float) -> str:
+    """Alice waits for blood results until they are discussed; her nurse adds one. Its id."""
+    assert choose(alice, world.patient_a, blood_tests="after_discussion").status_code == 303
+    result = {"taken_on": "2026-11-24", "test": test, "loinc": loinc, "value": value, "unit": unit,
+              "reference_low": low, "reference_high": high}
+    return nurse.post(f"/api/v1/patients/{world.patient_a}/lab-results", json=result).json()["id"]
+
+
 def test_alerts_and_whom_to_call_are_never_held(client_for, world):
     alice, nurse = client_for(world.alice), client_for(world.nurse)
-    assert choose(alice, world.patient_a, blood_tests="after_discussion").status_code == 303
-    grade_4 = {"taken_on": "2026-11-24", "test": "Neutrophils", "loinc": "751-8", "value": 0.3, "unit": "10*9/L",
-               "reference_low": 2.0, "reference_high": 7.5}
-    lab_id = nurse.post(f"/api/v1/patients/{world.patient_a}/lab-results", json=grade_4).json()["id"]
+    lab_id = held_blood_result(alice, nurse, world, "Neutrophils", "751-8", 0.3, "10*9/L", 2.0, 7.5)  # grade 4
     assert lab_id not in alice.get(f"/api/v1/patients/{world.patient_a}/lab-results").text
     alerts = alice.get(f"/api/v1/patients/{world.patient_a}/alerts").json()
     assert [a["level"] for a in alerts if a["rule"] == "lab"] == ["red"]
@@ -173,10 +179,7 @@ def test_marking_a_result_discussed_is_for_her_team_audited_with_who_and_when(cl
 
 def test_her_team_sees_which_blood_results_are_held_and_marks_one_discussed_from_the_table(client_for, world):
     alice, nurse = client_for(world.alice), client_for(world.nurse)
-    assert choose(alice, world.patient_a, blood_tests="after_discussion").status_code == 303
-    low = {"taken_on": "2026-11-24", "test": "Haemoglobin", "loinc": "718-7", "value": 78, "unit": "g/L",
-           "reference_low": 115, "reference_high": 165}
-    lab_id = nurse.post(f"/api/v1/patients/{world.patient_a}/lab-results", json=low).json()["id"]
+    lab_id = held_blood_result(alice, nurse, world, "Haemoglobin", "718-7", 78, "g/L", 115, 165)
     page = nurse.get(f"/patients/{world.patient_a}/record/lab-results").text
     row = page[page.index(f'id="entry-{lab_id}"'):]
     row = row[:row.index("</tr>")]
