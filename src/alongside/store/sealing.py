@@ -14,6 +14,7 @@ archive: keep it as the service's other credentials are kept. A value stored bef
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -23,6 +24,8 @@ from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
 from .database import default_data_dir
+
+log = logging.getLogger(__name__)
 
 PREFIX = "sealed:1:"
 KEYS_ENV = "ALONGSIDE_SECRETS_KEYS"
@@ -56,7 +59,14 @@ def new_key() -> str:
 
 
 class Sealed(TypeDecorator):
-    """A string column whose value is sealed on the way in and opened on the way out."""
+    """A string column whose value is sealed on the way in and opened on the way out.
+
+    A value the key cannot open reads as None, with an error logged, and never raises: the team's
+    row (and so its webhook secret) is read on every check-in and every alert email, and a lost key
+    must not stop a red alert. What then fails is only what needed the secret: that person's
+    authenticator codes (recovery codes still work, an administrator can reset the factor), and the
+    webhook's signature (sent unsigned, which a receiver checking signatures refuses). The stored
+    value is left as it was, so putting the key back restores both."""
 
     impl = String
     cache_ok = True
@@ -65,7 +75,13 @@ class Sealed(TypeDecorator):
         return None if value is None else seal(value)
 
     def process_result_value(self, value, dialect):
-        return None if value is None else unseal(value)
+        if value is None:
+            return None
+        try:
+            return unseal(value)
+        except SecretsKeyError as error:
+            log.error("%s", error)
+            return None
 
 
 def _sealer() -> MultiFernet:
