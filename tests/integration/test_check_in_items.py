@@ -128,10 +128,10 @@ def test_the_team_adds_and_removes_symptoms_on_the_course_form_and_the_check_in_
     stepped, _, _ = stepped_symptoms(client_for(world.alice), world)
     assert stepped == CORE | {"mouth_sores", "numbness"}
     listed = client_for(world.alice).get(f"/patients/{world.patient_a}/record/treatment-courses").text
-    words = (f"Also asked: {instrument().symptom('numbness').label.lower()}; "
-             f"not asked: {instrument().symptom('hand_foot').label.lower()}")
+    label = {code: instrument().symptom(code).label.lower() for code in ("mouth_sores", "numbness", "hand_foot")}
+    words = (f"Also asks about {label['mouth_sores']} (with capecitabine); added by the team: {label['numbness']}; "
+             f"not asked, as the team chose: {label['hand_foot']}")
     assert html.escape(words, quote=False) in listed  # the course list says what the team chose
-    assert "As the treatment decides" in listed  # her first line: no choice made
     with engine.connect() as connection:  # audited as any change to the course is
         events = connection.execute(select(t.AuditEventRow.action, t.AuditEventRow.record_id)
                                     .where(t.AuditEventRow.patient_id == world.patient_a,

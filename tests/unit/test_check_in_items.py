@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, strategies as st
 from pydantic import ValidationError
 
-from alongside.domain.check_in_items import check_in_items, course_defaults, symptoms_asked
+from alongside.domain.check_in_items import check_in_items, check_in_words, course_defaults, symptoms_asked
 from alongside.domain.errors import InvalidInput
 from alongside.domain.instrument import instrument
 from alongside.domain.records import Medication, TreatmentCourse, validate
@@ -187,3 +187,14 @@ def test_a_medicine_that_is_part_of_a_course_follows_its_teams_choice():
     assert "hand_foot" not in asked and "mouth_sores" in asked
     elsewhere = symptoms_asked([line], TODAY, [medicine("Capecitabine", course_id=other_id)], [line_id])
     assert "hand_foot" in elsewhere
+
+
+def test_the_course_list_says_what_each_course_makes_the_check_in_ask():
+    assert check_in_words(course("Capecitabine")) == (
+        "Also asks about sore, red or peeling hands or feet (with capecitabine); "
+        "also asks about sore mouth or mouth ulcers (with capecitabine)")
+    assert check_in_words(course("Radiotherapy to the spine", "radiotherapy")) == "Only the questions asked of everyone"
+    assert check_in_words(course("Study drug ABC-123", "targeted")).startswith("Every symptom is asked")
+    chosen = check_in_words(course("Capecitabine", check_in_removed=["hand_foot"], check_in_added=["rash"]))
+    assert chosen == ("Also asks about sore mouth or mouth ulcers (with capecitabine); added by the team: rash; "
+                      "not asked, as the team chose: sore, red or peeling hands or feet")

@@ -207,14 +207,21 @@ def symptoms_asked(courses: Iterable[Course], on: date, medicines: Iterable[Medi
     return SymptomsAsked(codes, True, {code: why[code] for code in codes})
 
 
-def team_choice_words(course: Course) -> str:
-    """What the team chose for a course's check-in, as a sentence for its place in the record."""
-    def named(codes: list[str]) -> str:
+def check_in_words(course: Course) -> str:
+    """What a course makes the check-in ask beyond the core questions, and what its team chose,
+    as a sentence for the course's place in the record."""
+    def named(codes) -> str:
         return ", ".join(instrument().symptom(code).label.lower() for code in codes)
 
-    parts = ([f"also asked: {named(course.check_in_added)}"] if course.check_in_added else []) + (
-        [f"not asked: {named(course.check_in_removed)}"] if course.check_in_removed else [])
-    return ("; ".join(parts) if parts else "as the treatment decides").capitalize()
+    if not recognised(course):
+        return "Every symptom is asked: the check-in does not know this treatment's medicines"
+    brings = {code: reason for code, reason in course_defaults(course).items() if code not in course.check_in_removed}
+    added = [code for code in course.check_in_added if code not in brings]
+    parts = [f"also asks about {named([code])} (with {reason})" for code, reason in brings.items()]
+    parts += [f"added by the team: {named(added)}"] if added else []
+    parts += [f"not asked, as the team chose: {named(course.check_in_removed)}"] if course.check_in_removed else []
+    words = "; ".join(parts) or "only the questions asked of everyone"
+    return words[0].upper() + words[1:]
 
 
 def check_team_choice(added: list[str], removed: list[str]) -> str | None:

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from ..clinical.markers import MARKER_CAVEAT
 from ..domain import dates
-from ..domain.check_in_items import team_choice_words
+from ..domain.check_in_items import check_in_words
 from ..domain.dates import long_date, weekday_date
 from ..domain.nhs_number import format_nhs_number
 
@@ -100,5 +100,5 @@ templates.env.filters.update(unit=unit_text, audit_action=audit_action, long_dat
                              value_text=value_text, number=number, change=change,
                              duration=duration,
                              nhs=lambda v: format_nhs_number(v) if v else "Not recorded", age=age_on)
-templates.env.filters["team_choice"] = team_choice_words
+templates.env.filters["check_in_words"] = check_in_words
 templates.env.globals["marker_caveat"] = MARKER_CAVEAT  # every marker view says how to read markers
