@@ -12,7 +12,7 @@ import pytest
 
 from sqlalchemy import func, select
 
-from alongside.domain.records import RECORD_KINDS, Scan, TumourMarkerResult
+from alongside.domain.records import RECORD_KINDS, LabResult, Scan, TumourMarkerResult
 from alongside.store import tables as t
 
 from .test_results import HEADER, csv_of, problem_fields
@@ -199,6 +199,8 @@ def test_fhir_an_observation_before_birth_is_refused_and_nothing_written(world, 
 STORED_BEFORE_BIRTH = {
     "tumour-markers": lambda: TumourMarkerResult.model_validate(marker("1900-01-01")),
     "scans": lambda: Scan.model_validate({"performed_on": "1900-01-01", "modality": "ultrasound"}),
+    "lab-results": lambda: LabResult.model_validate({"taken_on": "1900-01-01", "test": "Haemoglobin", "loinc": "718-7",
+                                                     "value": 120, "unit": "g/L"}),
 }
 
 

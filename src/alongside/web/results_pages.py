@@ -61,11 +61,12 @@ def _series_page(request: Request, uow, current: Visit, patient_id: UUID, slug: 
                  rows_of: str, **context) -> HTMLResponse:
     """Blood tests and tumour markers: a table per test, or one test's table a page at a time."""
     record = reading.open_record(uow, current.actor, patient_id)
-    if slug == "lab-results":  # a blood test's reading keeps only its entry's id: the team's holds need the entries
-        lab_entries = ({e.id: e for e in uow.records.list(patient_id, kind(slug))}
-                       if record.relationship in result_sharing.SEES_EVERYTHING else {})
-        entries, context["lab_entries"] = [], lab_entries
-        held = _held(uow, current, patient_id, slug, list(lab_entries.values()), record.relationship) if lab_entries else None
+    if slug == "lab-results":
+        # A blood test's reading keeps only its entry's id: its date flag and the team's holds need
+        # the entries. Only the rows shown look theirs up, so one held from her stays unseen.
+        lab_entries = {e.id: e for e in uow.records.list(patient_id, kind(slug))}
+        entries, context["lab_entries"] = list(lab_entries.values()), lab_entries
+        held = _held(uow, current, patient_id, slug, entries, record.relationship) if entries else None
     else:
         entries = [r.entry for s in every_test for r in getattr(s, rows_of)]
         held = _held(uow, current, patient_id, slug, entries, record.relationship) if entries else None
