@@ -104,12 +104,15 @@ def reading_mark(reading: LabReading) -> ReadingMark:
     return ReadingMark("Within the normal range", "")
 
 
-def blood_tests(uow, actor: Actor, patient_id: UUID) -> list[LabSeries]:
-    """Every blood test of hers, graded, by test name; each test's readings newest first."""
+def blood_tests(uow, actor: Actor, patient_id: UUID) -> tuple[list[LabSeries], dict[UUID, Entry[LabResult]]]:
+    """Every blood test of hers the reader may see, graded, by test name, each test's readings
+    newest first; and those results by id (a reading keeps only its entry's id, and the page's
+    date flags and her team's holds need the entries)."""
     courses = uow.records.list(patient_id, RECORD_KINDS["treatment-courses"])
-    series = lab_series(_shown(uow, actor, patient_id, "lab-results"), courses).values()
-    return sorted((LabSeries(s.key, s.label, s.unit, s.readings[::-1], s.not_graded) for s in series),
-                  key=lambda s: s.label.casefold())
+    shown = _shown(uow, actor, patient_id, "lab-results")
+    series = lab_series(shown, courses).values()
+    return (sorted((LabSeries(s.key, s.label, s.unit, s.readings[::-1], s.not_graded) for s in series),
+                   key=lambda s: s.label.casefold()), {entry.id: entry for entry in shown})
 
 
 @dataclass(frozen=True)

@@ -61,15 +61,10 @@ def _series_page(request: Request, uow, current: Visit, patient_id: UUID, slug: 
                  rows_of: str, **context) -> HTMLResponse:
     """Blood tests and tumour markers: a table per test, or one test's table a page at a time."""
     record = reading.open_record(uow, current.actor, patient_id)
-    if slug == "lab-results":
-        # A blood test's reading keeps only its entry's id: its date flag and the team's holds need
-        # the entries. Only the rows shown look theirs up, so one held from her stays unseen.
-        lab_entries = {e.id: e for e in uow.records.list(patient_id, kind(slug))}
-        entries, context["lab_entries"] = list(lab_entries.values()), lab_entries
-        held = _held(uow, current, patient_id, slug, entries, record.relationship) if entries else None
-    else:
-        entries = [r.entry for s in every_test for r in getattr(s, rows_of)]
-        held = _held(uow, current, patient_id, slug, entries, record.relationship) if entries else None
+    # A blood test's reading keeps only its entry's id: its flag and hold need the entries given.
+    entries = (list(context["lab_entries"].values()) if slug == "lab-results"
+               else [r.entry for s in every_test for r in getattr(s, rows_of)])
+    held = _held(uow, current, patient_id, slug, entries, record.relationship) if entries else None
     uow.commit()
     flags = services.date_flags(record.patient, entries, request.app.state.settings.early_date_margin)
     chosen = request.query_params.get("test")
@@ -94,9 +89,9 @@ def _held(uow, current: Visit, patient_id: UUID, slug: str, entries: list, relat
 @router.get("/patients/{patient_id}/record/lab-results", response_class=HTMLResponse)
 @with_unit_of_work
 def blood_tests(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
-    every_test = results.blood_tests(uow, current.actor, patient_id)
+    every_test, lab_entries = results.blood_tests(uow, current.actor, patient_id)
     return _series_page(request, uow, current, patient_id, "lab-results", every_test, "readings",
-                        mark=results.reading_mark)
+                        mark=results.reading_mark, lab_entries=lab_entries)
 
 
 @router.get("/patients/{patient_id}/record/tumour-markers", response_class=HTMLResponse)
