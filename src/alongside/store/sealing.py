@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from functools import cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -96,13 +97,17 @@ def _sealer() -> MultiFernet:
         return _sealers[keys]
 
 
+def _named_keys() -> tuple[str, ...]:
+    return tuple(k.strip() for k in os.environ.get(KEYS_ENV, "").split(",") if k.strip())
+
+
 def _keys() -> tuple[str, ...]:
-    """Read each time (cheap): a test or an operator may change the environment."""
-    if named := tuple(k.strip() for k in os.environ.get(KEYS_ENV, "").split(",") if k.strip()):
-        return named
-    return (_key_file(default_data_dir() / KEY_FILE),)
+    """The environment is read each time (a dictionary lookup; a test or an operator may change
+    it); the key file once per process and folder, not at every read of a team's row."""
+    return _named_keys() or (_key_file(default_data_dir() / KEY_FILE),)
 
 
+@cache
 def _key_file(path: Path) -> str:
     """The key in `path`, made there first if there is none: written whole under another name and
     linked into place, so two processes starting at once agree on one key."""
@@ -128,4 +133,4 @@ def _key_file(path: Path) -> str:
 
 
 def _where() -> str:
-    return KEYS_ENV if os.environ.get(KEYS_ENV, "").strip() else str(default_data_dir() / KEY_FILE)
+    return KEYS_ENV if _named_keys() else str(default_data_dir() / KEY_FILE)
