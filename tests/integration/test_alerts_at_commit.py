@@ -50,10 +50,12 @@ def _arrived(inbox, count: int = 1, within: float = 30.0) -> list:
     return list(inbox.messages)
 
 
-def test_a_red_check_in_emails_the_team_with_no_monitor_pass(database_url, world, team_email, smtp, new_uow):
+def red_check_in_emailed(database_url, world, smtp) -> tuple[list[str], str]:
+    """Alice sends a red check-in to an app whose only sender is the one at commit (no monitor:
+    nothing else sends); the one email that arrives, as (recipients, text)."""
     inbox, notify = smtp
     app = create_app(Settings(database_url=database_url, cookie_secure=False, notify=notify,
-                              send_at_commit=True, monitor_interval=0))  # no monitor: nothing else sends
+                              send_at_commit=True, monitor_interval=0))
     try:
         with TestClient(app, base_url="http://testserver") as client:  # `with`: the app's start-up runs
             client.headers.update(sign_in(client, world.alice))
@@ -62,6 +64,11 @@ def test_a_red_check_in_emails_the_team_with_no_monitor_pass(database_url, world
         # Leaving the block shut the app down, which waits for the sender to record what it sent.
     finally:
         app.state.engine.dispose()
+    return recipients, text
+
+
+def test_a_red_check_in_emails_the_team_with_no_monitor_pass(database_url, world, team_email, smtp, new_uow):
+    recipients, text = red_check_in_emailed(database_url, world, smtp)
     assert recipients == [TEAM_ADDRESS] and "RED alert waiting" in text
     with new_uow() as uow:
         (row,) = uow.notifications.all()

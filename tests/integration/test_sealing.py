@@ -11,18 +11,13 @@ import threading
 
 import pytest
 from alembic import command
-from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from alongside.store import sealing
 from alongside.store import tables as t
 from alongside.store.migrate import alembic_config
-from alongside.web.app import create_app
-from alongside.web.settings import Settings
 
-from .conftest import sign_in
-from .test_alerts_at_commit import TEAM_ADDRESS, _arrived, smtp  # noqa: F401
-from .test_monitoring import check_ins
+from .test_alerts_at_commit import TEAM_ADDRESS, red_check_in_emailed, smtp  # noqa: F401
 from .test_second_factor import code_step, enrol, next_code, password_step, service  # noqa: F401
 
 SECRET = "a-long-webhook-secret-9f3k"
@@ -133,16 +128,7 @@ def test_with_the_key_lost_a_red_check_in_still_emails_the_team_and_the_sealed_s
     with new_uow() as uow:
         before = uow.db.scalar(text("SELECT webhook_secret FROM team WHERE webhook_secret IS NOT NULL"))
     monkeypatch.setenv(sealing.KEYS_ENV, sealing.new_key())  # the service restarted with another key
-    inbox, notify = smtp
-    app = create_app(Settings(database_url=database_url, cookie_secure=False, notify=notify,
-                              send_at_commit=True, monitor_interval=0))
-    try:
-        with TestClient(app, base_url="http://testserver") as client:
-            client.headers.update(sign_in(client, world.alice))
-            assert client.post(check_ins(world), json={"red_flags": {"limb_weakness": True}}).status_code == 201
-            ((recipients, message),) = _arrived(inbox)
-    finally:
-        app.state.engine.dispose()
+    recipients, message = red_check_in_emailed(database_url, world, smtp)
     assert recipients == [TEAM_ADDRESS] and "RED alert waiting" in message
     assert "does not open with the service's key" in caplog.text
     # Saving the team's settings meanwhile does not overwrite what the right key would open.
