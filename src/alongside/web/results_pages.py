@@ -58,12 +58,10 @@ def _page_number(text: str | None) -> int:
 
 
 def _series_page(request: Request, uow, current: Visit, patient_id: UUID, slug: str, every_test: list,
-                 rows_of: str, **context) -> HTMLResponse:
-    """Blood tests and tumour markers: a table per test, or one test's table a page at a time."""
+                 rows_of: str, entries: list, **context) -> HTMLResponse:
+    """Blood tests and tumour markers: a table per test, or one test's table a page at a time.
+    `entries`: the results shown, which their date flags and her team's holds are read from."""
     record = reading.open_record(uow, current.actor, patient_id)
-    # A blood test's reading keeps only its entry's id: its flag and hold need the entries given.
-    entries = (list(context["lab_entries"].values()) if slug == "lab-results"
-               else [r.entry for s in every_test for r in getattr(s, rows_of)])
     held = _held(uow, current, patient_id, slug, entries, record.relationship) if entries else None
     uow.commit()
     flags = services.date_flags(record.patient, entries, request.app.state.settings.early_date_margin)
@@ -91,14 +89,15 @@ def _held(uow, current: Visit, patient_id: UUID, slug: str, entries: list, relat
 def blood_tests(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     every_test, lab_entries = results.blood_tests(uow, current.actor, patient_id)
     return _series_page(request, uow, current, patient_id, "lab-results", every_test, "readings",
-                        mark=results.reading_mark, lab_entries=lab_entries)
+                        list(lab_entries.values()), mark=results.reading_mark, lab_entries=lab_entries)
 
 
 @router.get("/patients/{patient_id}/record/tumour-markers", response_class=HTMLResponse)
 @with_unit_of_work
 def tumour_markers(request: Request, patient_id: UUID, current: Visit, uow: UnitOfWork):
     every_marker = results.marker_tables(uow, current.actor, patient_id)
-    return _series_page(request, uow, current, patient_id, "tumour-markers", every_marker, "rows")
+    return _series_page(request, uow, current, patient_id, "tumour-markers", every_marker, "rows",
+                        [row.entry for series in every_marker for row in series.rows])
 
 
 @router.get("/patients/{patient_id}/record/scans", response_class=HTMLResponse)
